@@ -1,0 +1,1 @@
+"""Pure pipeline rules and values: no Textual, no SQLite, no clock."""

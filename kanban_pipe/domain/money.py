@@ -1,0 +1,57 @@
+"""Totals across currencies: convert what has a rate, count the rest apart, never mix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyTotal:
+    """A sum in the home currency plus the amounts that had no exchange rate."""
+
+    currency: str
+    amount: int = 0
+    unconverted: Mapping[str, int] = field(default_factory=dict)
+    unconverted_deals: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when every amount could be converted."""
+        return self.unconverted_deals == 0
+
+
+def convert(amount: int, currency: str, home: str, rates: Mapping[str, Decimal]) -> int | None:
+    """Minor units of `currency` in minor units of `home`, or None without a rate.
+
+    A rate is how many home units one unit of the other currency is worth; minor-unit
+    digits may differ (JPY has none), so the conversion goes through whole units.
+    """
+    from kanban_pipe.domain.amounts import minor_digits
+
+    if currency == home:
+        return amount
+    rate = rates.get(currency)
+    if rate is None:
+        return None
+    whole = Decimal(amount) / (Decimal(10) ** minor_digits(currency))
+    home_minor = whole * rate * (Decimal(10) ** minor_digits(home))
+    return int(home_minor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def total(
+    amounts: Iterable[tuple[int, str, int]], home: str, rates: Mapping[str, Decimal]
+) -> MoneyTotal:
+    """Sum (amount, currency, deal count) triples into the home currency."""
+    converted = 0
+    unconverted: dict[str, int] = {}
+    unconverted_deals = 0
+    for amount, currency, deals in amounts:
+        in_home = convert(amount, currency, home, rates)
+        if in_home is None:
+            unconverted[currency] = unconverted.get(currency, 0) + amount
+            unconverted_deals += deals
+        else:
+            converted += in_home
+    return MoneyTotal(home, converted, unconverted, unconverted_deals)

@@ -1,0 +1,137 @@
+"""Pipeline rules as pure functions of a deal, its stage and an explicit `today`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from kanban_pipe.domain.models import Deal, DealStatus, Stage
+
+CLOSING_SOON_DAYS = 14
+
+
+class NextStepState(StrEnum):
+    """How urgent a deal's next step is."""
+
+    MISSING = "missing"
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    UPCOMING = "upcoming"
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day a stored (UTC) timestamp falls on for the person looking at it."""
+    return moment.astimezone().date() if moment.tzinfo else moment.date()
+
+
+def days_since_activity(deal: Deal, today: date) -> int:
+    """Whole days since the deal last moved (a touch, a stage move, a done next step...)."""
+    return max(0, (today - local_date(deal.last_activity_at)).days)
+
+
+def days_in_stage(deal: Deal, today: date) -> int:
+    """Whole days the deal has spent in its current stage."""
+    return max(0, (today - local_date(deal.stage_entered_at)).days)
+
+
+def is_stale(deal: Deal, stage: Stage, today: date) -> bool:
+    """An open deal is stale when it has not moved for longer than its stage allows."""
+    if deal.status is not DealStatus.OPEN or stage.is_won or stage.stale_after_days <= 0:
+        return False
+    return days_since_activity(deal, today) > stage.stale_after_days
+
+
+def next_step_state(deal: Deal, today: date) -> NextStepState:
+    """Missing / overdue / due today / upcoming; a next step without a date counts as upcoming."""
+    step = deal.next_step
+    if step is None or not step.action:
+        return NextStepState.MISSING
+    if step.due is None or step.due > today:
+        return NextStepState.UPCOMING
+    if step.due == today:
+        return NextStepState.DUE_TODAY
+    return NextStepState.OVERDUE
+
+
+def is_closing_soon(deal: Deal, today: date, within_days: int = CLOSING_SOON_DAYS) -> bool:
+    """An open deal whose expected close is within the next `within_days` days (or past)."""
+    if deal.status is not DealStatus.OPEN or deal.expected_close is None:
+        return False
+    return (deal.expected_close - today).days <= within_days
+
+
+def is_unqualified(deal: Deal, stage: Stage) -> bool:
+    """An open deal in a stage that needs qualification but lacks one of the three facts."""
+    return (
+        deal.status is DealStatus.OPEN
+        and stage.requires_qualification
+        and not deal.qualification.complete
+    )
+
+
+def weighted_value(deal: Deal, stage: Stage) -> int:
+    """The deal's value times its stage's win probability, in minor units (rounded half up)."""
+    return (deal.value * stage.probability + 50) // 100
+
+
+def is_on_board(deal: Deal, today: date) -> bool:
+    """Open deals, and paused deals whose resume date has come, show on the board."""
+    if deal.status is DealStatus.OPEN:
+        return True
+    return (
+        deal.status is DealStatus.PAUSED
+        and deal.paused_until is not None
+        and deal.paused_until <= today
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DealFlags:
+    """Every derived highlight of one deal, computed together for display and JSON."""
+
+    stale: bool
+    next_step_state: NextStepState
+    closing_soon: bool
+    unqualified: bool
+    days_in_stage: int
+    days_since_activity: int
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when any highlight is raised."""
+        return (
+            self.stale
+            or self.closing_soon
+            or self.unqualified
+            or self.next_step_state in (NextStepState.MISSING, NextStepState.OVERDUE)
+        )
+
+
+def deal_flags(deal: Deal, stage: Stage, today: date) -> DealFlags:
+    """All highlights of a deal at once."""
+    open_deal = deal.status is DealStatus.OPEN
+    return DealFlags(
+        stale=is_stale(deal, stage, today),
+        next_step_state=(
+            next_step_state(deal, today) if open_deal and not stage.is_won
+            else NextStepState.UPCOMING
+        ),
+        closing_soon=is_closing_soon(deal, today),
+        unqualified=is_unqualified(deal, stage),
+        days_in_stage=days_in_stage(deal, today),
+        days_since_activity=days_since_activity(deal, today),
+    )
+
+
+def urgency_rank(deal: Deal, today: date) -> tuple[int, date]:
+    """Sort key for the default card order: overdue, no next step, due today, then by due date."""
+    state = next_step_state(deal, today)
+    order = {
+        NextStepState.OVERDUE: 0,
+        NextStepState.MISSING: 1,
+        NextStepState.DUE_TODAY: 2,
+        NextStepState.UPCOMING: 3,
+    }[state]
+    due = deal.next_step.due if deal.next_step and deal.next_step.due else date.max
+    return order, due

@@ -1,0 +1,79 @@
+"""The default pipeline and rules about moving between stages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kanban_pipe.domain.errors import InvalidInputError, InvalidStageError
+from kanban_pipe.domain.models import QualificationFact, Stage
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("lead", "Lead", 1, 10, 14, "Decision maker involved",
+          QualificationFact.DECISION_MAKER),
+    Stage("qualified", "Qualified", 2, 25, 14, "Need and goals confirmed",
+          QualificationFact.NEED),
+    Stage("proposal", "Proposal", 3, 50, 10, "Customer confirmed timeline",
+          QualificationFact.TIMELINE, requires_qualification=True),
+    Stage("commitment", "Commitment", 4, 80, 7, "Contract signed",
+          requires_qualification=True),
+    Stage("won", "Won", 5, 100, 0, "", is_won=True),
+)
+
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def stage_key_from_name(name: str) -> str:
+    """A stable, shell-friendly key for a stage name ("Demo done" -> "demo_done")."""
+    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")[:32]
+    if not key or not key[0].isalpha():
+        key = f"stage_{key}".strip("_")
+    return key
+
+
+def validate_stage_key(key: str) -> str:
+    """Return `key` if it is a valid stage key, else raise with the rule."""
+    if not _KEY_RE.match(key):
+        raise InvalidInputError(
+            f"stage key {key!r} is not valid: use lower-case letters, digits, - or _ "
+            "(up to 32, starting with a letter)"
+        )
+    return key
+
+
+def find_stage(stages: Sequence[Stage], ref: str) -> Stage:
+    """The stage named by key, name (case-insensitive) or 1-based number."""
+    wanted = ref.strip().lower()
+    for stage in stages:
+        if stage.key == wanted or stage.name.lower() == wanted:
+            return stage
+    if wanted.isdigit() and 1 <= int(wanted) <= len(stages):
+        return sorted(stages, key=lambda s: s.position)[int(wanted) - 1]
+    known = ", ".join(s.key for s in sorted(stages, key=lambda s: s.position))
+    raise InvalidStageError(f"no stage {ref!r}; stages are: {known}")
+
+
+def neighbour_stage(stages: Sequence[Stage], current: str, step: int) -> Stage:
+    """The stage `step` places after (or before, when negative) the current one."""
+    ordered = sorted(stages, key=lambda s: s.position)
+    index = next((i for i, s in enumerate(ordered) if s.key == current), None)
+    if index is None:
+        raise InvalidStageError(f"no stage {current!r}")
+    target = index + step
+    if target < 0:
+        raise InvalidStageError(f"the deal is already in the first stage ({ordered[0].name})")
+    if target >= len(ordered):
+        raise InvalidStageError(f"the deal is already in the last stage ({ordered[-1].name})")
+    return ordered[target]
+
+
+def milestones_passed(stages: Sequence[Stage], from_key: str, to_key: str) -> list[Stage]:
+    """The stages whose exit milestones a move from `from_key` to `to_key` claims.
+
+    Moving forward claims the milestone of the stage left and of every stage skipped;
+    moving back claims nothing.
+    """
+    ordered = sorted(stages, key=lambda s: s.position)
+    keys = [s.key for s in ordered]
+    start, end = keys.index(from_key), keys.index(to_key)
+    return ordered[start:end] if end > start else []

@@ -1,0 +1,177 @@
+"""The store's core: one locked connection, reads, and the change-plus-activity primitive."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from kanban_pipe.domain.errors import ConflictError, NotFoundError, ReadOnlyError
+from kanban_pipe.domain.models import ActivityKind, Deal
+from kanban_pipe.store.connection import run_write, storage_error
+from kanban_pipe.store.rows import DEAL_COLUMNS, deal_from_row, stamp
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+# Columns an activity's `changes` may name, so undo can only ever write deal columns.
+UNDOABLE_COLUMNS = frozenset(
+    {
+        "title", "organization", "contact", "value", "currency", "stage", "status", "owner",
+        "source", "expected_close", "next_action", "next_owner", "next_due", "paused_until",
+        "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed", "position",
+        "stage_entered_at", "last_activity_at", "closed_at", "deleted_at",
+    }
+)
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class StoreCore:
+    """Connection, lock and transaction plumbing shared by the store's verbs."""
+
+    def __init__(
+        self, db: Database, path: str, *, user: str, read_only: bool = False,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.path = path
+        self.user = user
+        self.read_only = read_only
+        self.clock = clock
+        # One lock: Textual thread workers and the UI thread share this connection.
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.conn.close()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self.db.conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as error:
+                raise storage_error(error, self.path) from error
+
+    def _write(self, work: Callable[[], T]) -> T:
+        if self.read_only:
+            raise ReadOnlyError(
+                f"{self.path} is open read-only: changes cannot be saved (check its permissions)"
+            )
+        with self._lock:
+            return run_write(self.db.conn, self.path, work)
+
+    def _now(self) -> str:
+        return stamp(self.clock())
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (cheap to poll)."""
+        return int(self._query("PRAGMA data_version")[0][0])
+
+    # -- deals ----------------------------------------------------------------------
+
+    def _deal_record(self, deal_id: int, *, include_deleted: bool = False) -> dict[str, Any]:
+        with self._lock:
+            cursor = self.db.conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,))
+            row = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        if row is None:
+            raise NotFoundError(f"no deal #{deal_id}")
+        record = dict(zip(names, row, strict=True))
+        if record["deleted_at"] and not include_deleted:
+            raise NotFoundError(f"deal #{deal_id} was deleted (`undo` brings it back)")
+        return record
+
+    def get_deal(self, deal_id: int) -> Deal:
+        """The deal with this id (deleted deals are not found)."""
+        rows = self._query(
+            f"SELECT {DEAL_COLUMNS} FROM deals WHERE id = ? AND deleted_at IS NULL", [deal_id]
+        )
+        if not rows:
+            self._deal_record(deal_id)  # raises the precise not-found / deleted message
+        return deal_from_row(rows[0])
+
+    def _check_version(self, record: Mapping[str, Any], expected: int | None) -> None:
+        if expected is None or record["version"] == expected:
+            return
+        changes = self._query(
+            "SELECT actor, kind, detail FROM activities WHERE deal_id = ? AND version > ?"
+            " ORDER BY id",
+            [record["id"], expected],
+        )
+        said = "; ".join(
+            f"{actor} {kind.replace('_', ' ')}" + (f" ({detail})" if detail else "")
+            for actor, kind, detail in changes[-3:]
+        ) or "it was changed"
+        raise ConflictError(
+            f"deal #{record['id']} '{record['title']}' changed since you opened it: {said}; "
+            "reload it and try again",
+        )
+
+    def _change(
+        self,
+        deal_id: int,
+        kind: ActivityKind,
+        updates: Mapping[str, Any],
+        *,
+        detail: str = "",
+        expected_version: int | None = None,
+        movement: bool = False,
+        include_deleted: bool = False,
+        undoes: int | None = None,
+    ) -> Deal:
+        """Apply `updates` to a deal and append its activity, inside the caller's transaction."""
+        record = self._deal_record(deal_id, include_deleted=include_deleted)
+        self._check_version(record, expected_version)
+        now = self._now()
+        values = dict(updates)
+        if movement:
+            values["last_activity_at"] = now
+        changes = {
+            column: [record[column], value]
+            for column, value in values.items()
+            if record[column] != value
+        }
+        assignments = "".join(f"{column} = :{column}, " for column in values)
+        conn = self.db.conn
+        conn.execute(
+            f"UPDATE deals SET {assignments}version = version + 1, updated_at = :now"
+            " WHERE id = :id",
+            {**values, "now": now, "id": deal_id},
+        )
+        self._append_activity(
+            deal_id, kind, detail, at=now, changes=changes,
+            version=record["version"] + 1, undoes=undoes,
+        )
+        return self.get_deal(deal_id) if not values.get("deleted_at") else deal_from_row(
+            conn.execute(f"SELECT {DEAL_COLUMNS} FROM deals WHERE id = ?", (deal_id,)).fetchone()
+        )
+
+    def _append_activity(
+        self, deal_id: int, kind: ActivityKind, detail: str, *, at: str,
+        changes: Mapping[str, Any] | None, version: int, undoes: int | None = None,
+    ) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO activities (deal_id, at, actor, kind, detail, changes, version, undoes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (deal_id, at, self.user, kind.value, detail,
+             json.dumps(changes) if changes is not None else None, version, undoes),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _next_position(self, stage: str) -> int:
+        row = self.db.conn.execute(
+            "SELECT coalesce(max(position), 0) + 1 FROM deals WHERE stage = ?", (stage,)
+        ).fetchone()
+        return int(row[0])

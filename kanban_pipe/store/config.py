@@ -1,0 +1,163 @@
+"""Configuring the pipeline: stages, their milestones, the home currency and rates."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from kanban_pipe.domain.errors import InvalidInputError, InvalidStageError
+from kanban_pipe.domain.models import QualificationFact, Stage
+from kanban_pipe.domain.stages import find_stage, stage_key_from_name, validate_stage_key
+from kanban_pipe.domain.validation import clean_currency, clean_text
+from kanban_pipe.store.queries import PipelineQueries
+
+
+class PipelineConfig(PipelineQueries):
+    """Stage and currency settings; not deal actions, so they write no activity."""
+
+    def add_stage(
+        self, name: str, *, key: str | None = None, position: int | None = None,
+        probability: int = 50, stale_after_days: int = 14, milestone: str = "",
+    ) -> Stage:
+        """Add an open stage (before the won stage unless a position is given)."""
+        label = clean_text(name, "stage name", required=True, max_length=40)
+        stage_key = validate_stage_key(key or stage_key_from_name(label))
+        _check_numbers(probability, stale_after_days)
+        stages = self.stages()
+        if any(s.key == stage_key or s.name.lower() == label.lower() for s in stages):
+            raise InvalidStageError(f"a stage {label!r} ({stage_key}) already exists")
+        won_position = next((s.position for s in stages if s.is_won), len(stages) + 1)
+        wanted = position if position is not None else won_position
+        wanted = max(1, min(wanted, len(stages) + 1))
+
+        def work() -> Stage:
+            conn = self.db.conn
+            # Shift in two steps so positions never collide mid-update.
+            conn.execute("UPDATE stages SET position = -position - 1 WHERE position >= ?",
+                         (wanted,))
+            conn.execute("UPDATE stages SET position = -position WHERE position < 0")
+            conn.execute(
+                "INSERT INTO stages (key, name, position, probability, stale_after_days,"
+                " milestone) VALUES (?, ?, ?, ?, ?, ?)",
+                (stage_key, label, wanted, probability, stale_after_days,
+                 clean_text(milestone, "milestone", max_length=200)),
+            )
+            return find_stage(self.stages(), stage_key)
+
+        return self._write(work)
+
+    def rename_stage(self, ref: str, name: str) -> Stage:
+        """Give a stage a new display name (its key stays, so scripts keep working)."""
+        stage = find_stage(self.stages(), ref)
+        label = clean_text(name, "stage name", required=True, max_length=40)
+        return self._update_stage(stage.key, {"name": label})
+
+    def move_stage(self, ref: str, position: int) -> Stage:
+        """Put a stage at a 1-based position among the others."""
+        stages = self.stages()
+        stage = find_stage(stages, ref)
+        if not 1 <= position <= len(stages):
+            raise InvalidInputError(f"position must be between 1 and {len(stages)}")
+        order = [s.key for s in stages if s.key != stage.key]
+        order.insert(position - 1, stage.key)
+
+        def work() -> Stage:
+            conn = self.db.conn
+            conn.execute("UPDATE stages SET position = -position")
+            conn.executemany("UPDATE stages SET position = ? WHERE key = ?",
+                             [(i + 1, key) for i, key in enumerate(order)])
+            return find_stage(self.stages(), stage.key)
+
+        return self._write(work)
+
+    def set_stage(
+        self, ref: str, *, probability: int | None = None, stale_after_days: int | None = None,
+        milestone: str | None = None, qualifies: QualificationFact | None | str = "",
+        requires_qualification: bool | None = None,
+    ) -> Stage:
+        """Change a stage's probability, stale-after days, milestone or qualification rules."""
+        stage = find_stage(self.stages(), ref)
+        updates: dict[str, Any] = {}
+        if probability is not None:
+            _check_numbers(probability, 0)
+            updates["probability"] = probability
+        if stale_after_days is not None:
+            _check_numbers(0, stale_after_days)
+            updates["stale_after_days"] = stale_after_days
+        if milestone is not None:
+            updates["milestone"] = clean_text(milestone, "milestone", max_length=200)
+        if qualifies != "":
+            updates["qualifies"] = QualificationFact(qualifies).value if qualifies else None
+        if requires_qualification is not None:
+            updates["requires_qualification"] = int(requires_qualification)
+        if not updates:
+            raise InvalidInputError("nothing to set: give --probability, --stale-after or --milestone")
+        return self._update_stage(stage.key, updates)
+
+    def remove_stage(self, ref: str) -> None:
+        """Remove an empty stage; one that holds deals (of any status) stays."""
+        stage = find_stage(self.stages(), ref)
+        if stage.is_won:
+            raise InvalidStageError("the won stage cannot be removed")
+
+        def work() -> None:
+            conn = self.db.conn
+            held = conn.execute("SELECT count(*) FROM deals WHERE stage = ?",
+                                (stage.key,)).fetchone()[0]
+            if held:
+                raise InvalidStageError(
+                    f"stage {stage.name} holds {held} deal(s); move them first"
+                )
+            conn.execute("DELETE FROM stages WHERE key = ?", (stage.key,))
+            conn.execute("UPDATE stages SET position = position - 1 WHERE position > ?",
+                         (stage.position,))
+
+        self._write(work)
+
+    def _update_stage(self, key: str, updates: dict[str, Any]) -> Stage:
+        def work() -> Stage:
+            assignments = ", ".join(f"{column} = :{column}" for column in updates)
+            self.db.conn.execute(f"UPDATE stages SET {assignments} WHERE key = :key",
+                                 {**updates, "key": key})
+            return find_stage(self.stages(), key)
+
+        return self._write(work)
+
+    def set_home_currency(self, code: str) -> None:
+        """Choose the home currency; only while the pipeline has no deals yet."""
+        currency = clean_currency(code)
+
+        def work() -> None:
+            conn = self.db.conn
+            if conn.execute("SELECT count(*) FROM deals").fetchone()[0]:
+                raise InvalidInputError(
+                    "the home currency is chosen when the pipeline is created; it has deals now"
+                )
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES"
+                         " ('home_currency', ?)", (currency,))
+
+        self._write(work)
+
+    def set_exchange_rate(self, code: str, rate: str) -> Decimal:
+        """Set how many home-currency units one unit of `code` is worth."""
+        currency = clean_currency(code)
+        if currency == self.home_currency():
+            raise InvalidInputError(f"{currency} is the home currency; it needs no rate")
+        try:
+            value = Decimal(rate.strip().replace(",", "."))
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or value <= 0:
+            raise InvalidInputError(f"rate {rate!r} must be a positive number like 0.092")
+        self._write(lambda: self.db.conn.execute(
+            "INSERT OR REPLACE INTO exchange_rates (currency, rate) VALUES (?, ?)",
+            (currency, str(value)),
+        ))
+        return value
+
+
+def _check_numbers(probability: int, stale_after_days: int) -> None:
+    if not 0 <= probability <= 100:
+        raise InvalidInputError(f"probability {probability} must be between 0 and 100")
+    if stale_after_days < 0:
+        raise InvalidInputError("stale-after days can't be negative")

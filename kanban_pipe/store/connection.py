@@ -1,0 +1,172 @@
+"""Opening a pipeline file safely: refuse foreign, newer or damaged files, then migrate."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from kanban_pipe.domain.errors import (
+    DamagedDatabaseError,
+    DatabaseBusyError,
+    DiskFullError,
+    KanbanPipeError,
+    NewerSchemaError,
+    NotAPipelineError,
+    ReadOnlyError,
+    StorageError,
+)
+from kanban_pipe.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+
+BUSY_TIMEOUT_MS = 5000
+BUSY_RETRIES = 4
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+T = TypeVar("T")
+
+
+def storage_error(error: sqlite3.Error, path: str) -> KanbanPipeError:
+    """Turn an sqlite3 error into a domain error with words a user can act on."""
+    text = str(error).lower()
+    name = Path(path).name
+    if "locked" in text or "busy" in text:
+        return DatabaseBusyError(
+            f"{name} is busy: other people are saving right now; nothing was changed, try again"
+        )
+    if "readonly" in text or "read-only" in text:
+        directory = Path(path).resolve().parent
+        if not os.access(directory, os.W_OK):
+            return ReadOnlyError(
+                f"{name} is read-only: the folder {directory} is not writable "
+                "(SQLite needs to create its journal files there)"
+            )
+        return ReadOnlyError(f"{name} is read-only: you cannot change it (check its permissions)")
+    if "full" in text:
+        return DiskFullError(f"the disk holding {name} is full: the change was not saved")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DamagedDatabaseError(
+            f"{path} is damaged ({error}); restore it from a backup"
+        )
+    if "unable to open" in text:
+        return ReadOnlyError(f"cannot open {path}: the file or its folder is not accessible")
+    return StorageError(f"database error on {name}: {error}")
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection in manual transaction mode, usable from a worker thread under a lock."""
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _check_header(path: str) -> None:
+    """Refuse a non-empty file that is not SQLite before SQLite touches it."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise ReadOnlyError(f"cannot read {path}: {error.strerror}") from error
+    if head and head != SQLITE_HEADER:
+        raise NotAPipelineError(
+            f"{path} is not a kanban-pipe database (it is not an SQLite file); "
+            "choose another file with --db"
+        )
+
+
+def _check_identity(conn: sqlite3.Connection, path: str) -> bool:
+    """Refuse foreign, newer or damaged files; return True when the file is brand new."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+    if application_id != APPLICATION_ID and (application_id != 0 or tables or user_version):
+        raise NotAPipelineError(
+            f"{path} is an SQLite database of another program, not a kanban-pipe pipeline; "
+            "choose another file with --db"
+        )
+    if user_version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} was written by a newer kanban-pipe (schema {user_version}, this program "
+            f"knows {SCHEMA_VERSION}); upgrade kanban-pipe to open it"
+        )
+    if tables:
+        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise DamagedDatabaseError(
+                f"{path} is damaged ({result}); restore it from a backup"
+            )
+    return tables == 0
+
+
+def open_connection(path: str) -> tuple[sqlite3.Connection, bool]:
+    """Open, check and migrate `path`; return the connection and whether it is read-only."""
+    _check_header(path)
+    if path != ":memory:" and not Path(path).resolve().parent.is_dir():
+        raise StorageError(f"cannot create {path}: the folder {Path(path).parent} does not exist")
+    try:
+        conn = connect(path)
+    except sqlite3.Error as error:
+        raise storage_error(error, path) from error
+    try:
+        _check_identity(conn, path)
+        read_only = False
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            run_write(conn, path, lambda: migrate(conn))
+        except ReadOnlyError:
+            # A read-only file can still be read, provided it needs no migration.
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                raise
+            read_only = True
+        return conn, read_only
+    except sqlite3.Error as error:
+        conn.close()
+        raise storage_error(error, path) from error
+    except KanbanPipeError:
+        conn.close()
+        raise
+
+
+def run_write(conn: sqlite3.Connection, path: str, work: Callable[[], T]) -> T:
+    """Run `work` in one BEGIN IMMEDIATE transaction, retrying a busy database with jitter.
+
+    sqlite-utils' `atomic()` begins a deferred transaction, which fails with SQLITE_BUSY
+    (not waiting on the busy timeout) when it later needs the write lock under contention;
+    BEGIN IMMEDIATE takes the write lock first, so the busy timeout applies.
+    """
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error) and attempt < BUSY_RETRIES:
+                time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+                continue
+            raise storage_error(error, path) from error
+        try:
+            result = work()
+            conn.execute("COMMIT")
+            return result
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+                if attempt < BUSY_RETRIES:
+                    time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+                    continue
+            if isinstance(error, sqlite3.Error) and not isinstance(error, sqlite3.IntegrityError):
+                raise storage_error(error, path) from error
+            raise
+    raise DatabaseBusyError(f"{Path(path).name} stayed busy; nothing was changed, try again")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text

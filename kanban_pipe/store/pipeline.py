@@ -1,0 +1,66 @@
+"""PipelineStore: the one object the CLI and the board talk to, and `open_store`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from kanban_pipe.domain.errors import ConflictError, NothingToUndoError
+from kanban_pipe.domain.models import ActivityKind, Deal
+from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
+from kanban_pipe.store.config import PipelineConfig
+from kanban_pipe.store.connection import open_connection
+from kanban_pipe.store.deals import DealActions
+
+
+class PipelineStore(DealActions, PipelineConfig):
+    """A pipeline in one SQLite file: deal verbs, queries and configuration."""
+
+    def undo(self) -> tuple[Deal, str]:
+        """Undo this user's last change with a compensating change and an `undo` entry.
+
+        Refuses (and changes nothing) when someone else has changed the same fields since.
+        """
+
+        def work() -> tuple[Deal, str]:
+            conn = self.db.conn
+            row = conn.execute(
+                "SELECT a.id, a.deal_id, a.kind, a.detail, a.changes FROM activities a"
+                " WHERE a.actor = ? AND a.kind != 'undo' AND a.changes IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM activities u WHERE u.undoes = a.id)"
+                " ORDER BY a.id DESC LIMIT 1",
+                (self.user,),
+            ).fetchone()
+            if row is None:
+                raise NothingToUndoError(f"nothing to undo for {self.user}")
+            activity_id, deal_id, kind, detail, changes_json = row
+            changes: dict[str, list[Any]] = json.loads(changes_json)
+            record = self._deal_record(deal_id, include_deleted=True)
+            clashes = [c for c, (_old, new) in changes.items() if record[c] != new]
+            if clashes:
+                other = conn.execute(
+                    "SELECT actor, kind FROM activities WHERE deal_id = ? AND id > ?"
+                    " ORDER BY id DESC LIMIT 1", (deal_id, activity_id),
+                ).fetchone()
+                who = f"{other[0]} ({other[1].replace('_', ' ')})" if other else "someone"
+                raise ConflictError(
+                    f"can't undo your {kind.replace('_', ' ')} of '{record['title']}': "
+                    f"{who} changed it since; nothing was undone"
+                )
+            updates = {c: old for c, (old, _new) in changes.items() if c in UNDOABLE_COLUMNS}
+            if updates.get("deleted_at"):
+                updates["deleted_at"] = self._now()  # undoing a creation deletes it now
+            what = f"{kind.replace('_', ' ')}" + (f": {detail}" if detail else "")
+            deal = self._change(deal_id, ActivityKind.UNDO, updates, detail=f"undid {what}",
+                                include_deleted=True, undoes=activity_id)
+            return deal, f"undid {what} on '{deal.title}'"
+
+        return self._write(work)
+
+
+def open_store(path: str, *, user: str, clock: Clock = utc_now) -> PipelineStore:
+    """Open (creating and migrating if needed) the pipeline at `path` for `user`."""
+    conn, read_only = open_connection(str(path))
+    return PipelineStore(Database(conn), str(path), user=user, read_only=read_only, clock=clock)

@@ -1,0 +1,148 @@
+"""The pipeline schema and its forward migrations, tracked in PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from kanban_pipe.domain.stages import DEFAULT_STAGES
+
+# 'KPIP' — marks the file as a kanban-pipe pipeline for `file(1)` and for our own checks.
+APPLICATION_ID = 0x4B504950
+DEFAULT_HOME_CURRENCY = "EUR"
+
+ACTIVITY_KINDS = (
+    "created", "moved", "next_step_set", "next_step_done", "call", "email", "meeting",
+    "note", "won", "lost", "paused", "resumed", "edited", "qualified", "imported",
+    "deleted", "undo",
+)
+
+_V1 = f"""
+CREATE TABLE stages (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    position INTEGER NOT NULL,
+    probability INTEGER NOT NULL CHECK (probability BETWEEN 0 AND 100),
+    stale_after_days INTEGER NOT NULL CHECK (stale_after_days >= 0),
+    milestone TEXT NOT NULL DEFAULT '',
+    qualifies TEXT CHECK (qualifies IN ('decision_maker', 'need', 'timeline')),
+    requires_qualification INTEGER NOT NULL DEFAULT 0 CHECK (requires_qualification IN (0, 1)),
+    is_won INTEGER NOT NULL DEFAULT 0 CHECK (is_won IN (0, 1))
+) STRICT;
+
+CREATE TABLE deals (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    organization TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
+    value INTEGER NOT NULL DEFAULT 0 CHECK (value >= 0),
+    currency TEXT NOT NULL,
+    stage TEXT NOT NULL REFERENCES stages(key) ON UPDATE CASCADE,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'won', 'lost', 'paused')),
+    owner TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    expected_close TEXT,
+    next_action TEXT,
+    next_owner TEXT,
+    next_due TEXT,
+    paused_until TEXT,
+    lost_reason TEXT NOT NULL DEFAULT '',
+    decision_maker INTEGER NOT NULL DEFAULT 0 CHECK (decision_maker IN (0, 1)),
+    need_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (need_confirmed IN (0, 1)),
+    timeline_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (timeline_confirmed IN (0, 1)),
+    position INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    stage_entered_at TEXT NOT NULL,
+    last_activity_at TEXT NOT NULL,
+    closed_at TEXT,
+    deleted_at TEXT,
+    source_ref TEXT
+) STRICT;
+
+CREATE INDEX deals_stage_position ON deals (stage, position);
+CREATE INDEX deals_stage_status_due ON deals (stage, status, next_due);
+CREATE INDEX deals_status ON deals (status, stage);
+CREATE INDEX deals_owner ON deals (owner);
+
+CREATE TABLE activities (
+    id INTEGER PRIMARY KEY,
+    deal_id INTEGER NOT NULL REFERENCES deals(id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k) for k in ACTIVITY_KINDS)})),
+    detail TEXT NOT NULL DEFAULT '',
+    changes TEXT,
+    version INTEGER,
+    undoes INTEGER REFERENCES activities(id)
+) STRICT;
+
+CREATE INDEX activities_deal ON activities (deal_id, id);
+CREATE INDEX activities_actor ON activities (actor, id);
+CREATE INDEX activities_undoes ON activities (undoes) WHERE undoes IS NOT NULL;
+CREATE INDEX activities_at ON activities (at);
+
+-- History is never rewritten: undo is a new entry, not an edit.
+CREATE TRIGGER activities_append_only_update BEFORE UPDATE ON activities
+BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;
+CREATE TRIGGER activities_append_only_delete BEFORE DELETE ON activities
+BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;
+
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE exchange_rates (
+    currency TEXT PRIMARY KEY CHECK (length(currency) = 3),
+    rate TEXT NOT NULL
+) STRICT;
+"""
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V1):
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO stages (key, name, position, probability, stale_after_days, milestone,"
+        " qualifies, requires_qualification, is_won) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (s.key, s.name, s.position, s.probability, s.stale_after_days, s.milestone,
+             s.qualifies.value if s.qualifies else None, int(s.requires_qualification),
+             int(s.is_won))
+            for s in DEFAULT_STAGES
+        ],
+    )
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('home_currency', ?)", [DEFAULT_HOME_CURRENCY]
+    )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements; executescript would COMMIT our transaction."""
+    statements, current = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        current.append(line)
+        joined = "\n".join(current)
+        if line.rstrip().endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            current = []
+    return statements
+
+
+# Index i holds the migration from version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations; call inside the BEGIN IMMEDIATE transaction that opens a file."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for step in MIGRATIONS[version:]:
+        step(conn)
+    if version < SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
