@@ -59,17 +59,21 @@ def parse_amount(text: str, currency: str = "EUR") -> int:
     if not cleaned or len(cleaned) > _MAX_LENGTH:
         raise InvalidInputError(refusal)
     # U+2212 is the typographic minus sign that word processors substitute.
-    if cleaned[0] in "-\u2212":
-        raise InvalidInputError(f"an amount can't be negative: '{shown}'")
+    negative = cleaned[0] in "-\u2212"
+    if negative:
+        cleaned = cleaned[1:].lstrip()
 
     exponent = 0
-    if cleaned[-1].lower() in _SUFFIXES:
+    if cleaned and cleaned[-1].lower() in _SUFFIXES:
         exponent = _SUFFIXES[cleaned[-1].lower()]
         cleaned = cleaned[:-1].rstrip()
 
     number = _normalise_number(cleaned)
     if number is None:
         raise InvalidInputError(refusal)
+    # Checked only once the rest reads as a number, so '-abc' gets the general message.
+    if negative:
+        raise InvalidInputError(f"an amount can't be negative: '{shown}'")
 
     code = currency.strip().upper()
     digits = minor_digits(code)
@@ -83,8 +87,7 @@ def parse_amount(text: str, currency: str = "EUR") -> int:
     if isinstance(exponent_left, int) and exponent_left < 0:
         allowed = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
         raise InvalidInputError(
-            f"'{shown}' has too many decimal places: {code} has {allowed}; "
-            f"use {AMOUNT_FORMS_HELP}"
+            f"'{shown}' has too many decimal places: {code} has {allowed}; use {AMOUNT_FORMS_HELP}"
         )
     return int(minor)
 

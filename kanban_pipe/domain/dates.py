@@ -98,7 +98,11 @@ def parse_date(text: str, today: date) -> date:
     shown = text.strip()
     # Collapse inner runs of whitespace so "next  mon" or "dec   3" still read.
     key = " ".join(shown.lower().split())
-    result = _parse_known_form(key, shown, today)
+    try:
+        result = _parse_known_form(key, shown, today)
+    except OverflowError:
+        # Only reachable at the calendar's edges, e.g. "tomorrow" on 9999-12-31.
+        raise InvalidInputError(f"{shown} is too far from today") from None
     if result is None:
         raise InvalidInputError(f"can't read '{shown}' as a date; use {DATE_FORMS_HELP}")
     return result
@@ -153,9 +157,7 @@ def _parse_known_form(key: str, shown: str, today: date) -> date | None:
     return None
 
 
-def _day_month_year(
-    day: int, month: int, year_text: str | None, shown: str, today: date
-) -> date:
+def _day_month_year(day: int, month: int, year_text: str | None, shown: str, today: date) -> date:
     """A day and month with an optional typed year; without one, the next occurrence."""
     if year_text is not None:
         year = int(year_text)
