@@ -1,0 +1,67 @@
+"""The Textual application: built by one factory for the CLI and the tests alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kanban_pipe.domain.rules import local_date
+from kanban_pipe.store import PipelineStore
+from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
+
+
+class PipelineApp(App[None]):
+    """kanban-pipe's board application."""
+
+    TITLE = "kanban-pipe"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: PipelineStore, *, today: Callable[[], date] | None = None,
+                 db_label: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self._today = today
+        self.db_label = db_label or Path(store.path).name
+
+    def today(self) -> date:
+        """The user's calendar day (fixed in tests, the store's clock otherwise)."""
+        return self._today() if self._today else local_date(self.store.clock())
+
+    def on_mount(self) -> None:
+        """Open on the board."""
+        self.push_screen(BoardScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette offers every board action by name."""
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, BoardScreen):
+            return
+        seen: set[str] = set()
+        for binding in BOARD_BINDINGS:
+            if not isinstance(binding, Binding) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            if binding.action == "app.quit":
+                continue
+            keys = binding.key.split(",")[0]
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} ({self.get_key_display(Binding(keys, ''))})",
+                lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+            )
+
+
+def create_app(store: PipelineStore, *, today: Callable[[], date] | None = None,
+               db_label: str | None = None) -> PipelineApp:
+    """The one factory for the board app (CLI, tests and benchmarks use it)."""
+    return PipelineApp(store, today=today, db_label=db_label)
+
+
+def run_board(store: PipelineStore, *, db_label: str | None = None) -> None:
+    """Open the board on a store and return when the user quits."""
+    create_app(store, db_label=db_label).run()

@@ -1,0 +1,367 @@
+"""The board: one column per stage, keys to navigate, and the header with totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalScroll, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from kanban_pipe.domain.amounts import format_compact
+from kanban_pipe.domain.errors import KanbanPipeError
+from kanban_pipe.domain.models import Deal, Stage
+from kanban_pipe.domain.money import MoneyTotal, total
+from kanban_pipe.store import BoardFilter, CardOrder, PipelineStore, StageSum
+from kanban_pipe.ui.screens.board_actions import BoardActions
+from kanban_pipe.ui.text import safe_text
+from kanban_pipe.ui.widgets.column import StageColumn
+
+if TYPE_CHECKING:
+    from kanban_pipe.ui.app import PipelineApp
+
+T = TypeVar("T")
+
+ORDERS = list(CardOrder)
+EMPTY_HINT = "No deals here.\nn adds one here;\n`kanban-pipe demo`\nopens demo data."
+
+# Board keys: the contract of PRODUCT.md. Ids let users remap them.
+BOARD_BINDINGS = [
+    Binding("left,h", "focus_column(-1)", "Prev column", show=False, id="board.left"),
+    Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.right"),
+    Binding("up,k", "move_cursor(-1)", "Prev card", show=False, id="board.up"),
+    Binding("down,j", "move_cursor(1)", "Next card", show=False, id="board.down"),
+    Binding("g,home", "cursor_edge('first')", "First card", show=False, id="board.first"),
+    Binding("G,end", "cursor_edge('last')", "Last card", show=False, id="board.last"),
+    Binding("shift+right,greater_than_sign", "move_deal(1)", "Move ›", id="board.forward"),
+    Binding("shift+left,less_than_sign", "move_deal(-1)", "‹ Back", show=False,
+            id="board.back"),
+    *[
+        Binding(str(n), f"move_to_stage({n})", f"Move to stage {n}", show=False,
+                id=f"board.stage{n}")
+        for n in range(1, 10)
+    ],
+    Binding("S", "cycle_order", "Order", show=False, id="board.order"),
+    Binding("J", "reorder(1)", "Card down", show=False, id="board.reorder_down"),
+    Binding("K", "reorder(-1)", "Card up", show=False, id="board.reorder_up"),
+    Binding("n", "new_deal", "New", id="board.new"),
+    Binding("enter", "open_deal", "Open", show=False, id="board.open"),
+    Binding("e", "edit_deal", "Edit", show=False, id="board.edit"),
+    Binding("s", "next_step", "Next step", id="board.next_step"),
+    Binding("d", "done", "Done", id="board.done"),
+    Binding("a", "log_activity", "Log", id="board.log"),
+    Binding("w", "won", "Won", show=False, id="board.won"),
+    Binding("x", "lost", "Lost", show=False, id="board.lost"),
+    Binding("p", "pause", "Pause", show=False, id="board.pause"),
+    Binding("D", "delete", "Delete", show=False, id="board.delete"),
+    Binding("u,ctrl+z", "undo", "Undo", id="board.undo"),
+    Binding("slash", "filter", "Filter", id="board.filter"),
+    Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
+    Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
+    Binding("question_mark", "help", "Help", id="board.help"),
+    Binding("q", "app.quit", "Quit", id="board.quit"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLoad:
+    """What a worker read for some columns: ids per stage and the board's sums."""
+
+    ids: dict[str, list[int]]
+    sums: list[StageSum]
+
+
+class BoardScreen(BoardActions, Screen[None]):
+    """The pipeline board."""
+
+    BINDINGS = BOARD_BINDINGS
+    DEFAULT_CSS = """
+    BoardScreen { layout: vertical; }
+    #board-header { height: 1; background: $panel; color: $text; padding: 0 1; }
+    #columns { height: 1fr; }
+    .column-box {
+        width: 1fr; min-width: 28; height: 1fr;
+        border: round $panel-lighten-2; border-title-color: $text;
+    }
+    .column-box.-active { border: round $primary; border-title-style: bold; }
+    .column-header { height: 2; color: $text-muted; padding: 0 1; }
+    #filter { dock: bottom; display: none; }
+    #filter.-shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stages: list[Stage] = []
+        self.order = CardOrder.URGENCY
+        self.text_filter = ""
+        self.only_mine = False
+        self.active = 0
+
+    @property
+    def pipeline_app(self) -> PipelineApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> PipelineStore:
+        """The pipeline store (screens talk to the store; widgets never do)."""
+        return self.pipeline_app.store
+
+    @property
+    def board_filter(self) -> BoardFilter:
+        """What the board currently shows."""
+        return BoardFilter(self.text_filter, self.store.user if self.only_mine else None)
+
+    # -- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Header, one box per stage, the filter line and the footer."""
+        self.stages = self.store.stages()
+        yield Static(id="board-header")
+        with HorizontalScroll(id="columns"):
+            for stage in self.stages:
+                box = Vertical(classes="column-box", id=f"box-{stage.key}")
+                box.border_title = safe_text(stage.name)
+                with box:
+                    yield Static(classes="column-header", id=f"head-{stage.key}")
+                    yield StageColumn(stage, self.store.deals_by_ids,
+                                      today=self.pipeline_app.today, id=f"col-{stage.key}",
+                                      empty_hint=EMPTY_HINT)
+        yield Input(placeholder="filter by title, organization, contact or owner",
+                    id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load every column before the first frame."""
+        self._apply(self._read_columns(self.stages))
+        self._set_active(0)
+
+    def columns(self) -> list[StageColumn]:
+        """The stage columns, left to right."""
+        return list(self.query(StageColumn))
+
+    def column(self, stage_key: str) -> StageColumn:
+        """The column of a stage."""
+        return self.query_one(f"#col-{stage_key}", StageColumn)
+
+    @property
+    def active_column(self) -> StageColumn:
+        """The column the keys act on."""
+        return self.columns()[self.active]
+
+    def current_deal(self) -> Deal | None:
+        """The deal under the cursor, if any."""
+        return self.active_column.current_deal()
+
+    # -- loading ------------------------------------------------------------------------
+
+    def _read_columns(self, stages: Iterable[Stage]) -> ColumnLoad:
+        """Ids of the given columns and the board sums (safe to run in a worker thread)."""
+        today = self.pipeline_app.today()
+        board_filter = self.board_filter
+        ids = {
+            stage.key: self.store.column_deal_ids(
+                stage.key, order=self.order, board_filter=board_filter, today=today)
+            for stage in stages
+        }
+        return ColumnLoad(ids, self.store.board_sums(board_filter, today=today))
+
+    def _apply(self, load: ColumnLoad, *, changed: Iterable[int] = (),
+               focus_id: int | None = None) -> None:
+        """Show freshly read columns; the focus follows `focus_id` if it is on the board."""
+        changed = list(changed)
+        for stage_key, ids in load.ids.items():
+            self.column(stage_key).show(ids, changed=changed,
+                                        cursor_id=focus_id if focus_id in ids else None)
+        if focus_id is not None:
+            for index, stage in enumerate(self.stages):
+                if focus_id in load.ids.get(stage.key, ()):
+                    self._set_active(index)
+                    break
+        self._show_sums(load.sums)
+
+    def reload(self, *, stage_keys: Iterable[str] | None = None, changed: Iterable[int] = (),
+               focus_id: int | None = None, forget: bool = False) -> None:
+        """Re-read some columns (all by default) in a worker, then show them."""
+        wanted = set(stage_keys) if stage_keys is not None else None
+        stages = [s for s in self.stages if wanted is None or s.key in wanted]
+        if forget:
+            for column in self.columns():
+                column.forget()
+        self._reload_worker(stages, list(changed), focus_id)
+
+    @work(thread=True, group="read", exclusive=True)
+    def _reload_worker(self, stages: list[Stage], changed: list[int],
+                       focus_id: int | None) -> None:
+        try:
+            load = self._read_columns(stages)
+        except KanbanPipeError as error:
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self._apply, load, changed=changed, focus_id=focus_id)
+
+    def _show_sums(self, sums: list[StageSum]) -> None:
+        home = self.store.home_currency()
+        rates = self.store.exchange_rates()
+        probability = {s.key: s.probability for s in self.stages}
+        grand: list[tuple[int, str, int]] = []
+        weighted_all: list[tuple[int, str, int]] = []
+        for stage in self.stages:
+            rows = [s for s in sums if s.stage == stage.key]
+            count = sum(r.deals for r in rows)
+            value = total(((r.value, r.currency, r.deals) for r in rows), home, rates)
+            weighted = total(
+                (((r.value * probability[stage.key] + 50) // 100, r.currency, r.deals)
+                 for r in rows), home, rates)
+            if not stage.is_won:
+                grand.extend((r.value, r.currency, r.deals) for r in rows)
+                weighted_all.extend(((r.value * probability[stage.key] + 50) // 100,
+                                     r.currency, r.deals) for r in rows)
+            head = self.query_one(f"#head-{stage.key}", Static)
+            head.update(Content.assemble(
+                (f"{count} deal{'s' if count != 1 else ''}", "bold"),
+                f" · {_money(value)}\n",
+                ("weighted ", "dim"), _money(weighted, unconverted=False),
+            ))
+        open_total = total(grand, home, rates)
+        weighted_total = total(weighted_all, home, rates)
+        self._show_header(open_total, weighted_total,
+                          sum(r.deals for r in sums if not self._is_won(r.stage)))
+
+    def _is_won(self, stage_key: str) -> bool:
+        return any(s.key == stage_key and s.is_won for s in self.stages)
+
+    def _show_header(self, open_total: MoneyTotal, weighted: MoneyTotal, deals: int) -> None:
+        owner = "mine" if self.only_mine else "everyone"
+        parts: list[str | tuple[str, str]] = [
+            ("kanban-pipe", "bold"),
+            f" · {safe_text(self.pipeline_app.db_label)} · {safe_text(self.store.user)} · ",
+            (owner, "bold"),
+        ]
+        if self.text_filter:
+            parts += [" · filter ", (f"“{safe_text(self.text_filter)}”", "bold")]
+        parts += [
+            f" · order: {self.order.value} · {deals} open · {_money(open_total)}",
+            f" (weighted {_money(weighted, unconverted=False)})",
+        ]
+        if self.store.read_only:
+            parts += [" · ", ("READ-ONLY", "bold reverse")]
+        self.query_one("#board-header", Static).update(Content.assemble(*parts))
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def _set_active(self, index: int) -> None:
+        columns = self.columns()
+        index = max(0, min(index, len(columns) - 1))
+        for i, column in enumerate(columns):
+            if (i == index) != column.has_class("-active"):
+                column.set_active(i == index)
+                column.parent.set_class(i == index, "-active")  # type: ignore[union-attr]
+        self.active = index
+        self.query_one("#columns", HorizontalScroll).scroll_to_widget(
+            columns[index].parent, animate=False)  # type: ignore[arg-type]
+
+    def action_focus_column(self, step: int) -> None:
+        """Focus the column left (-1) or right (+1)."""
+        self._set_active(self.active + step)
+
+    def action_move_cursor(self, step: int) -> None:
+        """Move the cursor up (-1) or down (+1) the column."""
+        column = self.active_column
+        column.move_cursor(column.cursor + step)
+
+    def action_cursor_edge(self, edge: str) -> None:
+        """Jump to the first or last card."""
+        column = self.active_column
+        column.move_cursor(0 if edge == "first" else len(column.deal_ids) - 1)
+
+    def action_cycle_order(self) -> None:
+        """Cycle the card order: urgency, value, close date, days in stage, manual."""
+        self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
+        self.notify(f"Cards ordered by {self.order.value}", timeout=2)
+        self.reload(focus_id=self.active_column.current_deal_id)
+
+    def action_filter(self) -> None:
+        """Show the filter line."""
+        field = self.query_one("#filter", Input)
+        field.add_class("-shown")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.text_filter = event.value
+        self.reload(focus_id=self.active_column.current_deal_id)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        field = self.query_one("#filter", Input)
+        if not event.value:
+            field.remove_class("-shown")
+        self.set_focus(None)
+
+    def action_clear_filter(self) -> None:
+        """Clear the text filter (esc)."""
+        field = self.query_one("#filter", Input)
+        field.remove_class("-shown")
+        self.set_focus(None)
+        if self.text_filter:
+            self.text_filter = ""
+            field.value = ""
+            self.reload(focus_id=self.active_column.current_deal_id)
+
+    def on_key(self, event: object) -> None:
+        """Esc inside the filter line clears it, like esc on the board."""
+        key = getattr(event, "key", "")
+        if key == "escape" and self.query_one("#filter", Input).has_focus:
+            getattr(event, "stop")()
+            self.action_clear_filter()
+
+    def action_toggle_owner(self) -> None:
+        """Toggle the owner filter: mine → everyone."""
+        self.only_mine = not self.only_mine
+        self.notify("Showing my deals" if self.only_mine else "Showing everyone's deals",
+                    timeout=2)
+        self.reload(focus_id=self.active_column.current_deal_id)
+
+    @on(StageColumn.CardClicked)
+    def _card_clicked(self, event: StageColumn.CardClicked) -> None:
+        index = next(i for i, s in enumerate(self.stages) if s.key == event.stage_key)
+        self._set_active(index)
+        self.active_column.move_cursor(event.index)
+        if event.chain >= 2:
+            self.action_open_deal()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def perform(self, action: Callable[[], T], then: Callable[[T], None],
+                failed: Callable[[KanbanPipeError], None] | None = None) -> None:
+        """Run one store action in a worker thread; report the result on the UI thread."""
+        self._write_worker(action, then, failed)
+
+    @work(thread=True, group="write")
+    def _write_worker(self, action: Callable[[], T], then: Callable[[T], None],
+                      failed: Callable[[KanbanPipeError], None] | None) -> None:
+        try:
+            result = action()
+        except KanbanPipeError as error:
+            self.app.call_from_thread(failed or self.show_error, error)
+            return
+        self.app.call_from_thread(then, result)
+
+    def show_error(self, error: KanbanPipeError) -> None:
+        """A store refusal in plain words (never markup: it may quote user text)."""
+        self.notify(str(error), severity="error", markup=False, timeout=6)
+
+
+def _money(amount: MoneyTotal, *, unconverted: bool = True) -> str:
+    text = format_compact(amount.amount, amount.currency)
+    if unconverted and amount.unconverted_deals:
+        codes = "/".join(sorted(amount.unconverted))
+        text += f" +{amount.unconverted_deals} in {codes}"
+    return text

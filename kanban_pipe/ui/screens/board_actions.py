@@ -1,0 +1,336 @@
+"""The board's write keys: each opens its form if needed, then runs one store action."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from kanban_pipe.domain.errors import KanbanPipeError
+from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
+from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
+from kanban_pipe.store import CardOrder
+from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
+from kanban_pipe.ui.screens.confirm import ConfirmDialog, MilestoneConfirm
+from kanban_pipe.ui.screens.detail import DealDetailScreen
+from kanban_pipe.ui.screens.forms import (
+    ActivityForm,
+    DealForm,
+    LostForm,
+    NextStepForm,
+    PauseForm,
+)
+from kanban_pipe.ui.screens.help import HelpScreen
+from kanban_pipe.ui.text import safe_text
+from kanban_pipe.ui.widgets.card import LEGEND
+
+if TYPE_CHECKING:
+    from kanban_pipe.ui.screens.board import BoardScreen
+
+    _Base = BoardScreen
+else:
+    _Base = object
+
+
+class BoardActions(_Base):
+    """Key actions that change deals; mixed into BoardScreen."""
+
+    def _deal_or_hint(self) -> Deal | None:
+        deal = self.current_deal()
+        if deal is None:
+            self.notify("No deal here: n adds one", timeout=3)
+        return deal
+
+    def _stage(self, key: str) -> Stage:
+        return next(s for s in self.stages if s.key == key)
+
+    def _changed(self, deal: Deal, *, before: Deal | None = None, message: str = "") -> None:
+        """After a write: redraw the columns the deal left and entered, focus following it."""
+        keys = {deal.stage} | ({before.stage} if before else set())
+        self.reload(stage_keys=keys, changed=[deal.id], focus_id=deal.id)
+        if message:
+            self.notify(message, markup=False, timeout=3)
+
+    # -- moving -------------------------------------------------------------------------
+
+    def action_move_deal(self, step: int) -> None:
+        """Move the deal a stage forward (confirming the milestone) or back."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        try:
+            target = neighbour_stage(self.stages, deal.stage, step)
+        except KanbanPipeError as error:
+            self.show_error(error)
+            return
+        self._move(deal, target)
+
+    def action_move_to_stage(self, number: int) -> None:
+        """Move the deal straight to stage N (a forward jump confirms every milestone)."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        if number > len(self.stages):
+            self.notify(f"There is no stage {number}", severity="warning", timeout=3)
+            return
+        target = self.stages[number - 1]
+        if target.key == deal.stage:
+            self.notify(f"Already in {safe_text(target.name)}", markup=False, timeout=2)
+            return
+        self._move(deal, target)
+
+    def _move(self, deal: Deal, target: Stage) -> None:
+        passed = milestones_passed(self.stages, deal.stage, target.key)
+        milestones = [s.milestone for s in passed if s.milestone]
+
+        def go(confirmed: bool | None = True) -> None:
+            if not confirmed:
+                return
+            self.perform(
+                lambda: self.store.move_deal(deal.id, target.key, expected_version=deal.version),
+                lambda moved: self._changed(
+                    moved, before=deal,
+                    message=f"Moved '{safe_text(moved.title)}' to {safe_text(target.name)}"),
+            )
+
+        if milestones:
+            self.app.push_screen(
+                MilestoneConfirm(deal_title=deal.title,
+                                 from_stage=self._stage(deal.stage).name,
+                                 to_stage=target.name, milestones=milestones),
+                go,
+            )
+        else:
+            go()
+
+    def action_reorder(self, offset: int) -> None:
+        """Move the card up or down in the column's manual order."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        if self.order is not CardOrder.MANUAL:
+            self.order = CardOrder.MANUAL
+            self.notify("Cards now in manual order (S cycles orders)", timeout=3)
+        self.perform(lambda: self.store.reorder_deal(deal.id, offset),
+                     lambda moved: self._changed(moved))
+
+    # -- forms ----------------------------------------------------------------------------
+
+    def action_new_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
+        """Add a deal to the focused stage."""
+        stage = self.stages[self.active]
+
+        def save(result: DealDraft | None) -> None:
+            if result is None:
+                return
+            self.perform(
+                lambda: self.store.add_deal(
+                    result.title, organization=result.organization, contact=result.contact,
+                    value=result.value, currency=result.currency, stage=stage.key,
+                    owner=result.owner or None, source=result.source,
+                    expected_close=result.expected_close, next_step=result.next_step),
+                lambda deal: self._changed(deal, message=f"Added '{safe_text(deal.title)}'"),
+                lambda failure: self._refused(failure, self.action_new_deal, result),
+            )
+
+        self.app.push_screen(
+            DealForm(today=self.pipeline_app.today(), home_currency=self.store.home_currency(),
+                     default_owner=self.store.user, stage_name=stage.name, draft=draft,
+                     error=error),
+            save,
+        )
+
+    def action_edit_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
+        """Edit the focused deal's fields."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(result: DealDraft | None) -> None:
+            if result is None:
+                return
+            self.perform(
+                lambda: self.store.edit_deal(
+                    deal.id, expected_version=deal.version, title=result.title,
+                    organization=result.organization, contact=result.contact,
+                    value=result.value, currency=result.currency,
+                    owner=result.owner or deal.owner, source=result.source,
+                    expected_close=result.expected_close),
+                lambda saved: self._changed(saved, message=f"Saved '{safe_text(saved.title)}'"),
+                lambda failure: self._refused(failure, self.action_edit_deal, result),
+            )
+
+        self.app.push_screen(
+            DealForm(today=self.pipeline_app.today(), home_currency=self.store.home_currency(),
+                     default_owner=self.store.user, stage_name=self._stage(deal.stage).name,
+                     deal=deal, draft=draft, error=error),
+            save,
+        )
+
+    def _refused(self, error: KanbanPipeError, reopen: Any, draft: Any) -> None:
+        """The store said no: show why and reopen the form with what the user typed."""
+        self.show_error(error)
+        reopen(draft, str(error))
+
+    def action_next_step(self, draft: NextStep | None = None, error: str = "") -> None:
+        """Set the next step: action, owner (you by default) and due date."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(step: NextStep | None) -> None:
+            if step is None:
+                return
+            self.perform(
+                lambda: self.store.set_next_step(deal.id, step.action, due=step.due,
+                                                 owner=step.owner,
+                                                 expected_version=deal.version),
+                lambda saved: self._changed(saved, message="Next step set"),
+                lambda failure: self._refused(failure, self.action_next_step, step),
+            )
+
+        self.app.push_screen(
+            NextStepForm(today=self.pipeline_app.today(), default_owner=self.store.user,
+                         current=draft or deal.next_step, deal_title=deal.title, error=error),
+            save,
+        )
+
+    def action_done(self) -> None:
+        """Mark the next step done, then ask for the next one."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        if deal.next_step is None:
+            self.notify("No next step to mark done: s sets one", timeout=3)
+            self.action_next_step()
+            return
+
+        def then(saved: Deal) -> None:
+            self._changed(saved, message=f"Done: {safe_text(deal.next_step.action)}"
+                          if deal.next_step else "Done")
+            self.app.push_screen(
+                NextStepForm(today=self.pipeline_app.today(), default_owner=self.store.user,
+                             current=None, deal_title=saved.title),
+                lambda step: step and self.perform(
+                    lambda: self.store.set_next_step(saved.id, step.action, due=step.due,
+                                                     owner=step.owner,
+                                                     expected_version=saved.version),
+                    lambda again: self._changed(again, message="Next step set"),
+                ),
+            )
+
+        self.perform(lambda: self.store.complete_next_step(deal.id,
+                                                           expected_version=deal.version), then)
+
+    def action_log_activity(self) -> None:
+        """Log a call, email, meeting or note."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(draft: ActivityDraft | None) -> None:
+            if draft is None:
+                return
+            self.perform(lambda: self.store.log_activity(deal.id, draft.kind, draft.text),
+                         lambda saved: self._changed(saved, message=f"Logged {draft.kind.value}"))
+
+        self.app.push_screen(ActivityForm(deal_title=deal.title), save)
+
+    def action_won(self) -> None:
+        """Close the deal as won."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        if deal.status is DealStatus.WON:
+            self.notify("Already won", timeout=2)
+            return
+        self.perform(lambda: self.store.mark_won(deal.id, expected_version=deal.version),
+                     lambda saved: self._changed(
+                         saved, before=deal,
+                         message=f"Won '{safe_text(saved.title)}'! (u undoes)"))
+
+    def action_lost(self) -> None:
+        """Close the deal as lost, asking the reason."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(reason: str | None) -> None:
+            if reason:
+                self.perform(
+                    lambda: self.store.mark_lost(deal.id, reason, expected_version=deal.version),
+                    lambda saved: self._changed(
+                        saved, message=f"Lost '{safe_text(saved.title)}' (u undoes)"))
+
+        self.app.push_screen(LostForm(deal_title=deal.title), save)
+
+    def action_pause(self) -> None:
+        """Pause the deal until a date: it leaves the board until then."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(until: date | None) -> None:
+            if until:
+                self.perform(
+                    lambda: self.store.pause_deal(deal.id, until, expected_version=deal.version),
+                    lambda saved: self._changed(
+                        saved, message=f"Paused '{safe_text(saved.title)}' until {until}"))
+
+        self.app.push_screen(PauseForm(today=self.pipeline_app.today(), deal_title=deal.title),
+                             save)
+
+    def action_delete(self) -> None:
+        """Delete a duplicate or mistake, after asking."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def go(sure: bool | None) -> None:
+            if sure:
+                self.perform(
+                    lambda: self.store.delete_deal(deal.id, expected_version=deal.version),
+                    lambda gone: self._changed(
+                        gone, message=f"Deleted '{safe_text(gone.title)}' (u undoes)"))
+
+        self.app.push_screen(
+            ConfirmDialog(question=f"Delete '{deal.title}'? It disappears everywhere; its "
+                                   "history is kept and u (undo) brings it back."),
+            go,
+        )
+
+    def action_undo(self) -> None:
+        """Undo your last change (also one made from the command line)."""
+
+        def then(result: tuple[Deal, str]) -> None:
+            deal, words = result
+            self.reload(changed=[deal.id], focus_id=deal.id, forget=True)
+            self.notify(words[:1].upper() + words[1:], markup=False, timeout=4)
+
+        self.perform(self.store.undo, then)
+
+    # -- screens --------------------------------------------------------------------------
+
+    def action_open_deal(self) -> None:
+        """Open the deal's detail: every field and the history, newest first."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        self.app.push_screen(DealDetailScreen(
+            deal=deal, stage=self._stage(deal.stage), stages=self.stages,
+            activities=self.store.activities(deal.id), today=self.pipeline_app.today()))
+
+    def action_help(self) -> None:
+        """Every key and the highlight legend."""
+        self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) from the live bindings, so help never drifts from them."""
+        rows = []
+        for binding in self.BINDINGS:
+            if not hasattr(binding, "key"):
+                continue
+            keys = ", ".join(self.app.get_key_display(binding.__class__(k.strip(), ""))
+                             for k in binding.key.split(","))  # type: ignore[union-attr]
+            rows.append((keys, binding.description))  # type: ignore[union-attr]
+        rows += [("ctrl+p", "Command palette: every action by name")]
+        return rows

@@ -1,0 +1,149 @@
+"""A deal card drawn as a few lines of segments: title, money, next step, age, highlights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from kanban_pipe.domain.amounts import format_compact
+from kanban_pipe.domain.dates import relative_words
+from kanban_pipe.domain.models import Deal, DealStatus, Stage
+from kanban_pipe.domain.rules import DealFlags, NextStepState, deal_flags
+from kanban_pipe.ui.text import safe_text
+
+CARD_HEIGHT = 6  # five lines of content and a blank line between cards
+
+# The highlight legend: marker text, style name, meaning. Markers read without colour.
+LEGEND: tuple[tuple[str, str, str], ...] = (
+    ("LATE", "overdue", "next step is past its due date"),
+    ("NO STEP", "missing", "no next step set"),
+    ("STALE 23d", "stale", "no activity for longer than the stage allows (days since)"),
+    ("CLOSE 5d", "closing", "expected close within 14 days (days left)"),
+    ("UNQUAL", "unqualified", "Proposal or later without decision maker, need or timeline"),
+    ("PAUSED", "muted", "a paused deal whose resume date has come"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardStyles:
+    """Rich styles for each part of a card, taken from the column's component classes."""
+
+    base: Style
+    cursor: Style
+    title: Style
+    muted: Style
+    overdue: Style
+    missing: Style
+    stale: Style
+    closing: Style
+    unqualified: Style
+    due_today: Style
+    won: Style
+
+
+def _marker_styles(flags: DealFlags, styles: CardStyles) -> list[tuple[str, Style]]:
+    markers: list[tuple[str, Style]] = []
+    if flags.next_step_state is NextStepState.OVERDUE:
+        markers.append(("LATE", styles.overdue))
+    elif flags.next_step_state is NextStepState.MISSING:
+        markers.append(("NO STEP", styles.missing))
+    if flags.stale:
+        markers.append((f"STALE {flags.days_since_activity}d", styles.stale))
+    if flags.closing_soon:
+        markers.append(("CLOSE", styles.closing))
+    if flags.unqualified:
+        markers.append(("UNQUAL", styles.unqualified))
+    return markers
+
+
+def card_markers(deal: Deal, stage: Stage, today: date) -> list[str]:
+    """The text markers a card shows (for tests, the detail screen and plain output)."""
+    flags = deal_flags(deal, stage, today)
+    dummy = Style()
+    styles = CardStyles(*([dummy] * 11))
+    texts = [text for text, _ in _marker_styles(flags, styles)]
+    if flags.closing_soon and deal.expected_close:
+        days = (deal.expected_close - today).days
+        texts = [f"CLOSE {days}d" if t == "CLOSE" else t for t in texts]
+    return texts
+
+
+def _gutter_style(flags: DealFlags, deal: Deal, styles: CardStyles) -> Style:
+    """The left bar shows the most urgent highlight's colour."""
+    if deal.status is DealStatus.WON:
+        return styles.won
+    if flags.next_step_state is NextStepState.OVERDUE:
+        return styles.overdue
+    if flags.next_step_state is NextStepState.MISSING:
+        return styles.missing
+    if flags.stale:
+        return styles.stale
+    if flags.unqualified:
+        return styles.unqualified
+    if flags.closing_soon:
+        return styles.closing
+    return styles.muted
+
+
+def _line(parts: list[tuple[str, Style]], width: int, gutter: Segment, base: Style) -> Strip:
+    segments = [gutter, Segment(" ", base)]
+    segments.extend(Segment(text, base + style) for text, style in parts if text)
+    strip = Strip(segments)
+    if strip.cell_length > width:
+        strip = strip.crop(0, width - 1)
+        strip = Strip([*strip, Segment("…", base)])
+    return strip.adjust_cell_length(width, base)
+
+
+def render_card(
+    deal: Deal, stage: Stage, today: date, width: int, styles: CardStyles, *, focused: bool
+) -> list[Strip]:
+    """The card's CARD_HEIGHT lines at `width` cells; user text is made safe first."""
+    flags = deal_flags(deal, stage, today)
+    base = styles.base + styles.cursor if focused else styles.base
+    gutter = Segment("▌", base + _gutter_style(flags, deal, styles))
+    muted = styles.muted
+
+    money = format_compact(deal.value, deal.currency)
+    org = safe_text(deal.organization)
+    second = [(org, Style()), (" · " if org else "", muted), (money, Style()),
+              (" · ", muted), (safe_text(deal.owner), muted)]
+
+    step = deal.next_step
+    if deal.status is DealStatus.WON:
+        third = [("won", styles.won)]
+    elif step is None:
+        third = [("→ no next step", styles.missing)]
+    else:
+        due_style = {
+            NextStepState.OVERDUE: styles.overdue,
+            NextStepState.DUE_TODAY: styles.due_today,
+        }.get(flags.next_step_state, muted)
+        due = f" · {relative_words(step.due, today)}" if step.due else ""
+        owner = f" ({safe_text(step.owner)})" if step.owner != deal.owner else ""
+        third = [("→ ", muted), (safe_text(step.action), Style()), (owner, muted),
+                 (due, due_style)]
+
+    qual = deal.qualification
+    marks = "".join(
+        f"{letter}{'✓' if done else '✗'}"
+        for letter, done in (("D", qual.decision_maker), ("N", qual.need), ("T", qual.timeline))
+    )
+    fourth = [(f"{flags.days_in_stage}d in stage", muted), (" · ", muted), (marks, muted)]
+
+    fifth: list[tuple[str, Style]] = []
+    for text, style in _marker_styles(flags, styles):
+        if text == "CLOSE" and deal.expected_close:
+            text = f"CLOSE {(deal.expected_close - today).days}d"
+        fifth.extend([(text, style + Style(bold=True)), (" ", Style())])
+    if deal.status is DealStatus.PAUSED:
+        fifth.append(("PAUSED", muted))
+
+    title = [(f"#{deal.id} ", muted), (safe_text(deal.title), styles.title)]
+    lines = [_line(parts, width, gutter, base) for parts in (title, second, third, fourth, fifth)]
+    lines.append(Strip.blank(width, styles.base))
+    return lines

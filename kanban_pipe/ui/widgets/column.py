@@ -1,0 +1,218 @@
+"""A stage column as a virtual list: only the cards on screen are loaded and drawn."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from rich.segment import Segment
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from kanban_pipe.domain.models import Deal, Stage
+from kanban_pipe.ui.widgets.card import CARD_HEIGHT, CardStyles, render_card
+
+DealLoader = Callable[[Sequence[int]], Mapping[int, Deal]]
+
+_PREFETCH = 12  # cards loaded beyond the visible ones, so scrolling rarely waits
+_CACHE_CARDS = 400
+
+
+class StageColumn(ScrollView):
+    """One stage's cards, drawn with the Line API from a list of deal ids."""
+
+    COMPONENT_CLASSES = {
+        "card--base", "card--cursor", "card--title", "card--muted", "card--overdue",
+        "card--missing", "card--stale", "card--closing", "card--unqualified", "card--today",
+        "card--won", "card--hint",
+    }
+
+    DEFAULT_CSS = """
+    StageColumn {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 0;
+        overflow-x: hidden;
+    }
+    StageColumn > .card--base { color: $text; }
+    StageColumn > .card--cursor { background: $surface-lighten-2; }
+    StageColumn.-active > .card--cursor { background: $primary 35%; }
+    StageColumn > .card--title { text-style: bold; }
+    StageColumn > .card--muted { color: $text-muted; }
+    StageColumn > .card--overdue { color: $error; }
+    StageColumn > .card--missing { color: $warning; }
+    StageColumn > .card--stale { color: $secondary; }
+    StageColumn > .card--closing { color: $success; }
+    StageColumn > .card--unqualified { color: $accent; }
+    StageColumn > .card--today { color: $warning; }
+    StageColumn > .card--won { color: $success; }
+    StageColumn > .card--hint { color: $text-muted; text-style: italic; }
+    """
+
+    class CardClicked(Message):
+        """The user clicked a card (chain 2 for a double click)."""
+
+        def __init__(self, stage_key: str, index: int, chain: int) -> None:
+            super().__init__()
+            self.stage_key = stage_key
+            self.index = index
+            self.chain = chain
+
+    def __init__(
+        self, stage: Stage, loader: DealLoader, *, today: Callable[[], date],
+        empty_hint: str = "", id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.stage = stage
+        self._loader = loader
+        self._today = today
+        self.empty_hint = empty_hint
+        self.deal_ids: list[int] = []
+        self.cursor = 0
+        self._deals: OrderedDict[int, Deal] = OrderedDict()
+        self._strips: dict[int, tuple[int, bool, int, list[Strip]]] = {}
+        self._styles: CardStyles | None = None
+
+    # -- data in -------------------------------------------------------------------
+
+    def show(self, deal_ids: list[int], *, changed: Sequence[int] = (),
+             cursor_id: int | None = None) -> None:
+        """Show these deals in this order; `changed` ones are reloaded from the loader."""
+        self.deal_ids = deal_ids
+        for deal_id in changed:
+            self._deals.pop(deal_id, None)
+            self._strips.pop(deal_id, None)
+        if cursor_id is not None and cursor_id in deal_ids:
+            self.cursor = deal_ids.index(cursor_id)
+        self.cursor = max(0, min(self.cursor, len(deal_ids) - 1))
+        height = max(len(deal_ids) * CARD_HEIGHT, 1)
+        virtual_size = Size(self.size.width, height)
+        if virtual_size != self.virtual_size:
+            # Changing the virtual size costs a layout pass: only when the count changed.
+            self.virtual_size = virtual_size
+        self.refresh()
+        if cursor_id is not None:
+            self.scroll_to_cursor()
+
+    def forget(self) -> None:
+        """Drop every cached deal (after an undo or a change seen from elsewhere)."""
+        self._deals.clear()
+        self._strips.clear()
+
+    @property
+    def current_deal_id(self) -> int | None:
+        """The id of the card under the cursor, if any."""
+        return self.deal_ids[self.cursor] if self.deal_ids else None
+
+    def current_deal(self) -> Deal | None:
+        """The deal under the cursor, loading it if needed."""
+        deal_id = self.current_deal_id
+        return None if deal_id is None else self._deal_at(self.cursor)
+
+    # -- cursor ---------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on card `index`, redrawing only the two cards involved."""
+        if not self.deal_ids:
+            return
+        index = max(0, min(index, len(self.deal_ids) - 1))
+        old, self.cursor = self.cursor, index
+        self.refresh_lines(old * CARD_HEIGHT, CARD_HEIGHT)
+        self.refresh_lines(index * CARD_HEIGHT, CARD_HEIGHT)
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll just enough to keep the cursor's card visible."""
+        region = Region(0, self.cursor * CARD_HEIGHT, max(self.size.width, 1), CARD_HEIGHT)
+        self.scroll_to_region(region, animate=False, immediate=True)
+
+    def set_active(self, active: bool) -> None:
+        """Mark this column as the one the keys act on."""
+        self.set_class(active, "-active")
+        self._styles = None
+        self._strips.clear()
+        self.refresh()
+
+    # -- drawing --------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        """Theme or class changed: styles and drawn cards must be recomputed."""
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def _card_styles(self) -> CardStyles:
+        if self._styles is None:
+            get = self.get_component_rich_style
+            self._styles = CardStyles(
+                base=get("card--base"),
+                cursor=get("card--cursor", partial=True),
+                title=get("card--title", partial=True),
+                muted=get("card--muted", partial=True),
+                overdue=get("card--overdue", partial=True),
+                missing=get("card--missing", partial=True),
+                stale=get("card--stale", partial=True),
+                closing=get("card--closing", partial=True),
+                unqualified=get("card--unqualified", partial=True),
+                due_today=get("card--today", partial=True),
+                won=get("card--won", partial=True),
+            )
+        return self._styles
+
+    def _deal_at(self, index: int) -> Deal | None:
+        deal_id = self.deal_ids[index]
+        deal = self._deals.get(deal_id)
+        if deal is None:
+            first = max(0, self.scroll_offset.y // CARD_HEIGHT - _PREFETCH)
+            last = (self.scroll_offset.y + self.size.height) // CARD_HEIGHT + _PREFETCH
+            window = {i for i in self.deal_ids[first:last + 1] if i not in self._deals}
+            window.add(deal_id)
+            self._deals.update(self._loader(sorted(window)))
+            while len(self._deals) > _CACHE_CARDS:
+                evicted, _ = self._deals.popitem(last=False)
+                self._strips.pop(evicted, None)
+            deal = self._deals.get(deal_id)
+        return deal
+
+    def render_line(self, y: int) -> Strip:
+        """Draw one line of the column from the card it belongs to."""
+        width = self.scrollable_content_region.width
+        styles = self._card_styles()
+        line_y = y + self.scroll_offset.y
+        index, row = divmod(line_y, CARD_HEIGHT)
+        if not self.deal_ids:
+            hint_lines = self.empty_hint.splitlines()
+            if 1 <= y <= len(hint_lines):
+                hint = Segment(f" {hint_lines[y - 1]}", styles.base
+                               + self.get_component_rich_style("card--hint", partial=True))
+                return Strip([hint]).adjust_cell_length(width, styles.base)
+            return Strip.blank(width, styles.base)
+        if index >= len(self.deal_ids):
+            return Strip.blank(width, styles.base)
+        deal = self._deal_at(index)
+        if deal is None:  # deleted by someone else since the ids were loaded
+            return Strip.blank(width, styles.base)
+        focused = index == self.cursor
+        cached = self._strips.get(deal.id)
+        if cached and cached[:3] == (deal.version, focused, width):
+            strips = cached[3]
+        else:
+            strips = render_card(deal, self.stage, self._today(), width, styles,
+                                 focused=focused)
+            self._strips[deal.id] = (deal.version, focused, width, strips)
+        return strips[row] if row < len(strips) else Strip.blank(width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Cards are drawn to the width: redraw them at the new one."""
+        self._strips.clear()
+        self.virtual_size = Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1))
+
+    def on_click(self, event: events.Click) -> None:
+        """Tell the board which card was clicked (a double click opens it)."""
+        index = (event.y + self.scroll_offset.y) // CARD_HEIGHT
+        if 0 <= index < len(self.deal_ids):
+            self.post_message(self.CardClicked(self.stage.key, index, event.chain))
