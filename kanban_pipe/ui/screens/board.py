@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from textual import on, work
@@ -20,7 +21,7 @@ from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
 from kanban_pipe.store import BoardFilter, CardOrder, PipelineStore, StageSum
 from kanban_pipe.ui.screens.board_actions import BoardActions
-from kanban_pipe.ui.text import safe_text
+from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import StageColumn
 
 if TYPE_CHECKING:
@@ -75,6 +76,9 @@ class ColumnLoad:
 
     ids: dict[str, list[int]]
     sums: list[StageSum]
+    home_currency: str
+    rates: dict[str, Decimal]
+    generation: int = 0
 
 
 class BoardScreen(BoardActions, Screen[None]):
@@ -102,6 +106,10 @@ class BoardScreen(BoardActions, Screen[None]):
         self.text_filter = ""
         self.only_mine = False
         self.active = 0
+        # Reloads run in threads and may finish out of order: a column only takes
+        # a load newer than the one it shows.
+        self._generation = 0
+        self._shown_generation: dict[str, int] = {}
 
     @property
     def pipeline_app(self) -> PipelineApp:
@@ -127,7 +135,7 @@ class BoardScreen(BoardActions, Screen[None]):
         with HorizontalScroll(id="columns"):
             for stage in self.stages:
                 box = Vertical(classes="column-box", id=f"box-{stage.key}")
-                box.border_title = safe_text(stage.name)
+                box.border_title = plain(stage.name)  # Content: never markup
                 with box:
                     yield Static(classes="column-header", id=f"head-{stage.key}")
                     yield StageColumn(stage, self.store.deals_by_ids,
@@ -170,13 +178,17 @@ class BoardScreen(BoardActions, Screen[None]):
                 stage.key, order=self.order, board_filter=board_filter, today=today)
             for stage in stages
         }
-        return ColumnLoad(ids, self.store.board_sums(board_filter, today=today))
+        return ColumnLoad(ids, self.store.board_sums(board_filter, today=today),
+                          self.store.home_currency(), self.store.exchange_rates())
 
     def _apply(self, load: ColumnLoad, *, changed: Iterable[int] = (),
                focus_id: int | None = None) -> None:
         """Show freshly read columns; the focus follows `focus_id` if it is on the board."""
         changed = list(changed)
         for stage_key, ids in load.ids.items():
+            if load.generation < self._shown_generation.get(stage_key, 0):
+                continue
+            self._shown_generation[stage_key] = load.generation
             self.column(stage_key).show(ids, changed=changed,
                                         cursor_id=focus_id if focus_id in ids else None)
         if focus_id is not None:
@@ -184,7 +196,7 @@ class BoardScreen(BoardActions, Screen[None]):
                 if focus_id in load.ids.get(stage.key, ()):
                     self._set_active(index)
                     break
-        self._show_sums(load.sums)
+        self._show_sums(load)
 
     def reload(self, *, stage_keys: Iterable[str] | None = None, changed: Iterable[int] = (),
                focus_id: int | None = None, forget: bool = False) -> None:
@@ -194,21 +206,21 @@ class BoardScreen(BoardActions, Screen[None]):
         if forget:
             for column in self.columns():
                 column.forget()
-        self._reload_worker(stages, list(changed), focus_id)
+        self._generation += 1
+        self._reload_worker(stages, list(changed), focus_id, self._generation)
 
-    @work(thread=True, group="read", exclusive=True)
+    @work(thread=True, group="read")
     def _reload_worker(self, stages: list[Stage], changed: list[int],
-                       focus_id: int | None) -> None:
+                       focus_id: int | None, generation: int) -> None:
         try:
-            load = self._read_columns(stages)
+            load = replace(self._read_columns(stages), generation=generation)
         except KanbanPipeError as error:
             self.app.call_from_thread(self.show_error, error)
             return
         self.app.call_from_thread(self._apply, load, changed=changed, focus_id=focus_id)
 
-    def _show_sums(self, sums: list[StageSum]) -> None:
-        home = self.store.home_currency()
-        rates = self.store.exchange_rates()
+    def _show_sums(self, load: ColumnLoad) -> None:
+        sums, home, rates = load.sums, load.home_currency, load.rates
         probability = {s.key: s.probability for s in self.stages}
         grand: list[tuple[int, str, int]] = []
         weighted_all: list[tuple[int, str, int]] = []
@@ -314,13 +326,6 @@ class BoardScreen(BoardActions, Screen[None]):
             self.text_filter = ""
             field.value = ""
             self.reload(focus_id=self.active_column.current_deal_id)
-
-    def on_key(self, event: object) -> None:
-        """Esc inside the filter line clears it, like esc on the board."""
-        key = getattr(event, "key", "")
-        if key == "escape" and self.query_one("#filter", Input).has_focus:
-            getattr(event, "stop")()
-            self.action_clear_filter()
 
     def action_toggle_owner(self) -> None:
         """Toggle the owner filter: mine → everyone."""

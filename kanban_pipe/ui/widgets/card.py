@@ -12,7 +12,7 @@ from textual.strip import Strip
 from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.dates import relative_words
 from kanban_pipe.domain.models import Deal, DealStatus, Stage
-from kanban_pipe.domain.rules import DealFlags, NextStepState, deal_flags
+from kanban_pipe.domain.rules import DealFlags, NextStepState, deal_flags, local_date
 from kanban_pipe.ui.text import safe_text
 
 CARD_HEIGHT = 6  # five lines of content and a blank line between cards
@@ -45,7 +45,8 @@ class CardStyles:
     won: Style
 
 
-def _marker_styles(flags: DealFlags, styles: CardStyles) -> list[tuple[str, Style]]:
+def _marker_styles(deal: Deal, flags: DealFlags, today: date,
+                   styles: CardStyles) -> list[tuple[str, Style]]:
     markers: list[tuple[str, Style]] = []
     if flags.next_step_state is NextStepState.OVERDUE:
         markers.append(("LATE", styles.overdue))
@@ -53,23 +54,20 @@ def _marker_styles(flags: DealFlags, styles: CardStyles) -> list[tuple[str, Styl
         markers.append(("NO STEP", styles.missing))
     if flags.stale:
         markers.append((f"STALE {flags.days_since_activity}d", styles.stale))
-    if flags.closing_soon:
-        markers.append(("CLOSE", styles.closing))
+    if flags.closing_soon and deal.expected_close:
+        markers.append((f"CLOSE {(deal.expected_close - today).days}d", styles.closing))
     if flags.unqualified:
         markers.append(("UNQUAL", styles.unqualified))
+    if deal.status is DealStatus.PAUSED:
+        markers.append(("PAUSED", styles.muted))
     return markers
 
 
 def card_markers(deal: Deal, stage: Stage, today: date) -> list[str]:
     """The text markers a card shows (for tests, the detail screen and plain output)."""
+    plain_styles = CardStyles(*([Style()] * 11))
     flags = deal_flags(deal, stage, today)
-    dummy = Style()
-    styles = CardStyles(*([dummy] * 11))
-    texts = [text for text, _ in _marker_styles(flags, styles)]
-    if flags.closing_soon and deal.expected_close:
-        days = (deal.expected_close - today).days
-        texts = [f"CLOSE {days}d" if t == "CLOSE" else t for t in texts]
-    return texts
+    return [text for text, _ in _marker_styles(deal, flags, today, plain_styles)]
 
 
 def _gutter_style(flags: DealFlags, deal: Deal, styles: CardStyles) -> Style:
@@ -110,8 +108,9 @@ def render_card(
 
     money = format_compact(deal.value, deal.currency)
     org = safe_text(deal.organization)
-    second = [(org, Style()), (" · " if org else "", muted), (money, Style()),
-              (" · ", muted), (safe_text(deal.owner), muted)]
+    # Short, fixed-size facts first: a narrow column truncates the organization, not them.
+    second = [(money, Style()), (" · ", muted), (safe_text(deal.owner), muted),
+              (" · " if org else "", muted), (org, Style())]
 
     step = deal.next_step
     if deal.status is DealStatus.WON:
@@ -123,25 +122,25 @@ def render_card(
             NextStepState.OVERDUE: styles.overdue,
             NextStepState.DUE_TODAY: styles.due_today,
         }.get(flags.next_step_state, muted)
-        due = f" · {relative_words(step.due, today)}" if step.due else ""
+        # The due date leads: it is what a narrow card must never cut off.
+        due = f"{relative_words(step.due, today)}: " if step.due else "→ "
         owner = f" ({safe_text(step.owner)})" if step.owner != deal.owner else ""
-        third = [("→ ", muted), (safe_text(step.action), Style()), (owner, muted),
-                 (due, due_style)]
+        third = [(due, due_style), (safe_text(step.action), Style()), (owner, muted)]
 
     qual = deal.qualification
     marks = "".join(
         f"{letter}{'✓' if done else '✗'}"
         for letter, done in (("D", qual.decision_maker), ("N", qual.need), ("T", qual.timeline))
     )
-    fourth = [(f"{flags.days_in_stage}d in stage", muted), (" · ", muted), (marks, muted)]
+    if deal.status is DealStatus.WON and deal.closed_at:
+        age = f"won {max(0, (today - local_date(deal.closed_at)).days)}d ago"
+    else:
+        age = f"{flags.days_in_stage}d in stage"
+    fourth = [(age, muted), (" · ", muted), (marks, muted)]
 
     fifth: list[tuple[str, Style]] = []
-    for text, style in _marker_styles(flags, styles):
-        if text == "CLOSE" and deal.expected_close:
-            text = f"CLOSE {(deal.expected_close - today).days}d"
+    for text, style in _marker_styles(deal, flags, today, styles):
         fifth.extend([(text, style + Style(bold=True)), (" ", Style())])
-    if deal.status is DealStatus.PAUSED:
-        fifth.append(("PAUSED", muted))
 
     title = [(f"#{deal.id} ", muted), (safe_text(deal.title), styles.title)]
     lines = [_line(parts, width, gutter, base) for parts in (title, second, third, fourth, fifth)]

@@ -1,0 +1,229 @@
+"""Small form modals for one decision each: next step, activity, lost reason, pause date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from textual import events, on
+from textual.content import Content
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Input, RadioButton, RadioSet
+
+from kanban_pipe.domain.dates import DATE_FORMS_HELP, format_date, parse_date
+from kanban_pipe.domain.errors import InvalidInputError
+from kanban_pipe.domain.models import ActivityKind, NextStep
+from kanban_pipe.domain.validation import clean_name, clean_text
+from kanban_pipe.ui.drafts import ActivityDraft
+from kanban_pipe.ui.screens.form_base import NOTHING, FieldSpec, FormScreen, date_echo, warning
+from kanban_pipe.ui.text import plain
+
+COMMON_LOST_REASONS = ("price", "competitor", "no budget", "no decision", "timing")
+
+# The order of the picker, and the key that picks each kind.
+ACTIVITY_KINDS: tuple[tuple[str, ActivityKind], ...] = (
+    ("c", ActivityKind.CALL),
+    ("e", ActivityKind.EMAIL),
+    ("m", ActivityKind.MEETING),
+    ("n", ActivityKind.NOTE),
+)
+
+
+def _heading(prefix: str, deal_title: str) -> Content:
+    """'Prefix · <deal title>' with the title shown literally."""
+    return Content.assemble(prefix, " · ", plain(deal_title))
+
+
+class NextStepForm(FormScreen[NextStep | None]):
+    """Set a deal's next step: action, owner and (strongly suggested) due date."""
+
+    def __init__(
+        self,
+        *,
+        today: date,
+        default_owner: str,
+        current: NextStep | None = None,
+        deal_title: str,
+    ) -> None:
+        self._today = today
+        super().__init__(
+            heading=_heading("Next step", deal_title),
+            fields=[
+                FieldSpec("action", "Action *", current.action if current else "",
+                          placeholder="what happens next, e.g. send the proposal"),
+                FieldSpec("owner", "Owner *", current.owner if current else default_owner),
+                FieldSpec("due", "Due", format_date(current.due) if current else "",
+                          placeholder=DATE_FORMS_HELP),
+            ],
+        )
+
+    def check_field(self, name: str, text: str) -> Content:
+        """Action and owner are required; the due date is echoed, or its absence flagged."""
+        if name == "action":
+            clean_text(text, "action", required=True)
+        elif name == "owner":
+            clean_name(text, "owner")
+        elif name == "due":
+            if not text.strip():
+                # Allowed, because sometimes the date is not known yet, but said out loud.
+                return warning("no due date: a date makes it a commitment")
+            return date_echo(parse_date(text, self._today), self._today)
+        return NOTHING
+
+    def on_mount(self) -> None:
+        """Also show the missing-date advice on an empty due field."""
+        super().on_mount()
+        self.refresh_field("due")
+
+    def build_result(self) -> NextStep:
+        """The parsed next step."""
+        due = self.field_text("due").strip()
+        return NextStep(
+            action=clean_text(self.field_text("action"), "action", required=True),
+            owner=clean_name(self.field_text("owner"), "owner"),
+            due=parse_date(due, self._today) if due else None,
+        )
+
+
+class ActivityForm(FormScreen[ActivityDraft | None]):
+    """Log a customer touch: pick the kind (c/e/m/n or arrows), then say what happened."""
+
+    DEFAULT_CSS = """
+    ActivityForm #kind {
+        layout: horizontal;
+        width: 100%;
+        height: auto;
+        margin-bottom: 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, *, deal_title: str, kind: ActivityKind = ActivityKind.CALL) -> None:
+        self._initial_kind = kind
+        keys = " · ".join(f"{key} {kind.value}" for key, kind in ACTIVITY_KINDS)
+        super().__init__(
+            heading=_heading("Log activity", deal_title),
+            fields=[FieldSpec("text", "What happened *",
+                              placeholder="e.g. talked budget with the CFO")],
+            hint=f"{keys} · ctrl+s or enter save · esc cancel",
+        )
+
+    def compose_extra(self) -> Iterable[Widget]:
+        """The kind picker, focused first so one key picks the kind."""
+        yield RadioSet(
+            *(
+                RadioButton(f"{kind.value} ({key})", value=kind is self._initial_kind)
+                for key, kind in ACTIVITY_KINDS
+            ),
+            id="kind",
+        )
+
+
+    @property
+    def picked_kind(self) -> ActivityKind:
+        """The kind currently picked."""
+        index = self.query_one("#kind", RadioSet).pressed_index
+        return ACTIVITY_KINDS[index][1] if index >= 0 else self._initial_kind
+
+    def _pick(self, kind: ActivityKind) -> None:
+        """Press the button of `kind` in the picker."""
+        index = [picked for _key, picked in ACTIVITY_KINDS].index(kind)
+        buttons = list(self.query_one("#kind", RadioSet).query(RadioButton))
+        buttons[index].value = True
+
+    def on_key(self, event: events.Key) -> None:
+        """On the picker, c/e/m/n pick the kind; any other letter starts the text."""
+        picker = self.query_one("#kind", RadioSet)
+        if self.focused is not picker or event.character is None:
+            return
+        if not event.character.isprintable() or event.character == " ":
+            return
+        event.stop()
+        text_input = self.query_one("#text", Input)
+        for key, kind in ACTIVITY_KINDS:
+            if event.character == key:
+                self._pick(kind)
+                text_input.focus()
+                return
+        # A rep who starts typing the note right away must not lose the first letter.
+        text_input.focus()
+        text_input.insert_text_at_cursor(event.character)
+
+    @on(RadioSet.Changed)
+    def _kind_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+
+    def check_field(self, name: str, text: str) -> Content:
+        """What happened is required."""
+        clean_text(text, "what happened", required=True)
+        return NOTHING
+
+    def build_result(self) -> ActivityDraft:
+        """The kind and the text."""
+        return ActivityDraft(self.picked_kind, clean_text(self.field_text("text"), "text", required=True))
+
+
+class LostForm(FormScreen[str | None]):
+    """Mark a deal lost: the reason is required; common reasons complete as you type."""
+
+    def __init__(self, *, deal_title: str, reason: str = "") -> None:
+        super().__init__(
+            heading=_heading("Lost", deal_title),
+            fields=[
+                FieldSpec(
+                    "reason",
+                    "Reason *",
+                    reason,
+                    placeholder="why the customer said no",
+                    suggester=SuggestFromList(COMMON_LOST_REASONS, case_sensitive=False),
+                )
+            ],
+            hint=(
+                f"common: {', '.join(COMMON_LOST_REASONS)} (→ completes) "
+                "· enter save · esc cancel"
+            ),
+        )
+
+    def check_field(self, name: str, text: str) -> Content:
+        """A reason is required."""
+        clean_text(text, "reason", required=True)
+        return NOTHING
+
+    def build_result(self) -> str:
+        """The reason, trimmed."""
+        return clean_text(self.field_text("reason"), "reason", required=True)
+
+
+class PauseForm(FormScreen[date | None]):
+    """Pause a deal until a resume date after today; it leaves the board until then."""
+
+    def __init__(self, *, today: date, deal_title: str, current: date | None = None) -> None:
+        self._today = today
+        super().__init__(
+            heading=_heading("Pause", deal_title),
+            fields=[
+                FieldSpec("resume", "Resume on *", format_date(current),
+                          placeholder=DATE_FORMS_HELP),
+            ],
+        )
+
+    def check_field(self, name: str, text: str) -> Content:
+        """The resume date is required and must be after today."""
+        if not text.strip():
+            raise InvalidInputError(f"a resume date is required: {DATE_FORMS_HELP}")
+        resume = self._resume_date(text)
+        return date_echo(resume, self._today)
+
+    def _resume_date(self, text: str) -> date:
+        """The parsed resume date, refused unless it is after today."""
+        resume = parse_date(text, self._today)
+        if resume <= self._today:
+            raise InvalidInputError(
+                f"the resume date must be after today ({self._today.isoformat()})"
+            )
+        return resume
+
+    def build_result(self) -> date:
+        """The resume date."""
+        return self._resume_date(self.field_text("resume"))
