@@ -55,8 +55,9 @@ def warning(text: str) -> Content:
 
 def date_echo(day: date, today: date) -> Content:
     """'= Fri 2026-11-27 (in 2d)': the parsed date with its weekday and distance."""
-    return echo(f"= {_WEEKDAY_NAMES[day.weekday()]} {day.isoformat()} "
-                f"({relative_words(day, today)})")
+    return echo(
+        f"= {_WEEKDAY_NAMES[day.weekday()]} {day.isoformat()} ({relative_words(day, today)})"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +100,20 @@ class FormScreen(ModalScreen[FormResult]):
         padding: 0 1;
     }
     FormScreen .form-title {
+        dock: top;
         text-style: bold;
         color: $primary;
         padding-bottom: 1;
     }
     FormScreen .form-fields {
         height: auto;
-        max-height: 1fr;
+    }
+    FormScreen .form-footer {
+        dock: bottom;
+        height: auto;
     }
     FormScreen .form-row {
         height: auto;
-        margin-bottom: 1;
     }
     FormScreen .form-label {
         width: 16;
@@ -130,10 +134,7 @@ class FormScreen(ModalScreen[FormResult]):
     }
     FormScreen .form-echo {
         height: auto;
-        display: none;
-    }
-    FormScreen .form-echo.-shown {
-        display: block;
+        min-height: 1;
     }
     FormScreen .form-error {
         color: $error;
@@ -141,10 +142,11 @@ class FormScreen(ModalScreen[FormResult]):
     }
     FormScreen .form-buttons {
         height: auto;
+        margin-top: 1;
         align-horizontal: right;
     }
     FormScreen .form-buttons Button {
-        margin-left: 1;
+        margin-left: 2;
     }
     FormScreen .form-hint {
         color: $text-muted;
@@ -189,7 +191,8 @@ class FormScreen(ModalScreen[FormResult]):
         """Heading, the fields with their echo lines, the form error, buttons and hint."""
         with Vertical(classes="form-dialog"):
             yield Static(self._heading, classes="form-title")
-            with VerticalScroll(classes="form-fields"):
+            # Not focusable itself: focus starts in the first field, and tab walks fields.
+            with VerticalScroll(classes="form-fields", can_focus=False):
                 yield from self.compose_extra()
                 for spec in self._fields:
                     with Horizontal(classes="form-row"):
@@ -208,12 +211,15 @@ class FormScreen(ModalScreen[FormResult]):
                                 id=spec.name,
                             )
                             yield Static(NOTHING, id=f"{spec.name}-echo", classes="form-echo")
-            # Errors can quote what the user typed or what the store said: never markup.
-            yield Static(plain(self._error), id="form-error", classes="form-error")
-            with Horizontal(classes="form-buttons"):
-                yield Button("Save", id="form-save", variant="primary")
-                yield Button("Cancel", id="form-cancel")
-            yield Static(Content(self._hint), classes="form-hint")
+            # After the fields so focus starts in them; docked so that on a short
+            # terminal the fields scroll while the buttons stay in view.
+            with Vertical(classes="form-footer"):
+                # Errors can quote what the user typed or what the store said: never markup.
+                yield Static(plain(self._error), id="form-error", classes="form-error")
+                with Horizontal(classes="form-buttons"):
+                    yield Button("Save (ctrl+s)", id="form-save", variant="primary", compact=True)
+                    yield Button("Cancel (esc)", id="form-cancel", compact=True)
+                yield Static(Content(self._hint), classes="form-hint")
 
     def on_mount(self) -> None:
         """Echo prefilled values; a reopened draft shows its problems at once."""
@@ -236,11 +242,9 @@ class FormScreen(ModalScreen[FormResult]):
         except InvalidInputError as error:
             field_input.add_class("-bad")
             echo_line.update(Content.styled(safe_text(str(error)), "$error"))
-            echo_line.add_class("-shown")
             return False
         field_input.remove_class("-bad")
         echo_line.update(shown)
-        echo_line.set_class(bool(shown), "-shown")
         return True
 
     @on(Input.Changed)
@@ -279,9 +283,7 @@ class FormScreen(ModalScreen[FormResult]):
         if bad:
             # Nothing is cleared: the user fixes the marked field and saves again.
             count = "field" if len(bad) == 1 else f"{len(bad)} fields"
-            form_error.update(
-                Content.styled(f"Not saved: fix the marked {count} first.", "$error")
-            )
+            form_error.update(Content.styled(f"Not saved: fix the marked {count} first.", "$error"))
             self.query_one(f"#{bad[0]}", Input).focus()
             return
         self.dismiss(self.build_result())

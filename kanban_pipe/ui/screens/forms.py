@@ -73,19 +73,34 @@ class DealForm(FormScreen[DealDraft | None]):
             FieldSpec("value", "Value", value, placeholder=AMOUNT_FORMS_HELP),
             FieldSpec("currency", "Currency", currency, max_length=3, restrict=r"[A-Za-z]*"),
             FieldSpec("owner", "Owner *", source.owner if source else default_owner),
-            FieldSpec("source", "Source", source.source if source else "",
-                      placeholder="referral, website, event, ..."),
-            FieldSpec("expected_close", "Expected close",
-                      format_date(source.expected_close) if source else "",
-                      placeholder=DATE_FORMS_HELP),
+            FieldSpec(
+                "source",
+                "Source",
+                source.source if source else "",
+                placeholder="referral, website, event, ...",
+            ),
+            FieldSpec(
+                "expected_close",
+                "Expected close",
+                format_date(source.expected_close) if source else "",
+                placeholder=DATE_FORMS_HELP,
+            ),
         ]
         if deal is None:
             step = draft.next_step if draft is not None else None
             specs += [
-                FieldSpec("next_action", "Next step", step.action if step else "",
-                          placeholder="what happens next, e.g. call to book a demo"),
-                FieldSpec("next_due", "Next step due", format_date(step.due) if step else "",
-                          placeholder=DATE_FORMS_HELP),
+                FieldSpec(
+                    "next_action",
+                    "Next step",
+                    step.action if step else "",
+                    placeholder="what happens next, e.g. call to book a demo",
+                ),
+                FieldSpec(
+                    "next_due",
+                    "Next step due",
+                    format_date(step.due) if step else "",
+                    placeholder=DATE_FORMS_HELP,
+                ),
             ]
         return specs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from textual import events, on
+from textual import events
 from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -13,7 +13,7 @@ from textual.widgets import Input, RadioButton, RadioSet
 
 from kanban_pipe.domain.dates import DATE_FORMS_HELP, format_date, parse_date
 from kanban_pipe.domain.errors import InvalidInputError
-from kanban_pipe.domain.models import ActivityKind, NextStep
+from kanban_pipe.domain.models import TOUCH_KINDS, ActivityKind, NextStep
 from kanban_pipe.domain.validation import clean_name, clean_text
 from kanban_pipe.ui.drafts import ActivityDraft
 from kanban_pipe.ui.screens.form_base import NOTHING, FieldSpec, FormScreen, date_echo, warning
@@ -45,16 +45,26 @@ class NextStepForm(FormScreen[NextStep | None]):
         default_owner: str,
         current: NextStep | None = None,
         deal_title: str,
+        error: str = "",
     ) -> None:
         self._today = today
         super().__init__(
             heading=_heading("Next step", deal_title),
+            error=error,
             fields=[
-                FieldSpec("action", "Action *", current.action if current else "",
-                          placeholder="what happens next, e.g. send the proposal"),
+                FieldSpec(
+                    "action",
+                    "Action *",
+                    current.action if current else "",
+                    placeholder="what happens next, e.g. send the proposal",
+                ),
                 FieldSpec("owner", "Owner *", current.owner if current else default_owner),
-                FieldSpec("due", "Due", format_date(current.due) if current else "",
-                          placeholder=DATE_FORMS_HELP),
+                FieldSpec(
+                    "due",
+                    "Due",
+                    format_date(current.due) if current else "",
+                    placeholder=DATE_FORMS_HELP,
+                ),
             ],
         )
 
@@ -99,13 +109,25 @@ class ActivityForm(FormScreen[ActivityDraft | None]):
     }
     """
 
-    def __init__(self, *, deal_title: str, kind: ActivityKind = ActivityKind.CALL) -> None:
-        self._initial_kind = kind
+    def __init__(
+        self,
+        *,
+        deal_title: str,
+        kind: ActivityKind = ActivityKind.CALL,
+        text: str = "",
+        error: str = "",
+    ) -> None:
+        # Only customer touches are logged by hand; anything else falls back to a call.
+        self._initial_kind = kind if kind in TOUCH_KINDS else ActivityKind.CALL
         keys = " · ".join(f"{key} {kind.value}" for key, kind in ACTIVITY_KINDS)
         super().__init__(
             heading=_heading("Log activity", deal_title),
-            fields=[FieldSpec("text", "What happened *",
-                              placeholder="e.g. talked budget with the CFO")],
+            fields=[
+                FieldSpec(
+                    "text", "What happened *", text, placeholder="e.g. talked budget with the CFO"
+                )
+            ],
+            error=error,
             hint=f"{keys} · ctrl+s or enter save · esc cancel",
         )
 
@@ -118,7 +140,6 @@ class ActivityForm(FormScreen[ActivityDraft | None]):
             ),
             id="kind",
         )
-
 
     @property
     def picked_kind(self) -> ActivityKind:
@@ -150,10 +171,6 @@ class ActivityForm(FormScreen[ActivityDraft | None]):
         text_input.focus()
         text_input.insert_text_at_cursor(event.character)
 
-    @on(RadioSet.Changed)
-    def _kind_changed(self, event: RadioSet.Changed) -> None:
-        event.stop()
-
     def check_field(self, name: str, text: str) -> Content:
         """What happened is required."""
         clean_text(text, "what happened", required=True)
@@ -161,15 +178,18 @@ class ActivityForm(FormScreen[ActivityDraft | None]):
 
     def build_result(self) -> ActivityDraft:
         """The kind and the text."""
-        return ActivityDraft(self.picked_kind, clean_text(self.field_text("text"), "text", required=True))
+        return ActivityDraft(
+            self.picked_kind, clean_text(self.field_text("text"), "text", required=True)
+        )
 
 
 class LostForm(FormScreen[str | None]):
     """Mark a deal lost: the reason is required; common reasons complete as you type."""
 
-    def __init__(self, *, deal_title: str, reason: str = "") -> None:
+    def __init__(self, *, deal_title: str, reason: str = "", error: str = "") -> None:
         super().__init__(
             heading=_heading("Lost", deal_title),
+            error=error,
             fields=[
                 FieldSpec(
                     "reason",
@@ -180,8 +200,7 @@ class LostForm(FormScreen[str | None]):
                 )
             ],
             hint=(
-                f"common: {', '.join(COMMON_LOST_REASONS)} (→ completes) "
-                "· enter save · esc cancel"
+                f"common: {', '.join(COMMON_LOST_REASONS)} (→ completes) · enter save · esc cancel"
             ),
         )
 
@@ -198,13 +217,17 @@ class LostForm(FormScreen[str | None]):
 class PauseForm(FormScreen[date | None]):
     """Pause a deal until a resume date after today; it leaves the board until then."""
 
-    def __init__(self, *, today: date, deal_title: str, current: date | None = None) -> None:
+    def __init__(
+        self, *, today: date, deal_title: str, current: date | None = None, error: str = ""
+    ) -> None:
         self._today = today
         super().__init__(
             heading=_heading("Pause", deal_title),
+            error=error,
             fields=[
-                FieldSpec("resume", "Resume on *", format_date(current),
-                          placeholder=DATE_FORMS_HELP),
+                FieldSpec(
+                    "resume", "Resume on *", format_date(current), placeholder=DATE_FORMS_HELP
+                ),
             ],
         )
 

@@ -1,0 +1,1 @@
+"""Board screens: the board itself and the modals it opens."""

@@ -1,0 +1,1 @@
+"""Reusable board widgets: stage columns and deal cards."""

@@ -1,0 +1,224 @@
+"""Board keys that navigate, order and filter: screen and database asserted after each."""
+
+from __future__ import annotations
+
+from kanban_pipe.store import CardOrder
+from kanban_pipe.ui.screens.board import BoardScreen
+from tests.ui.conftest import Board, settle
+from tests.ui.screen_text import screen_text
+
+
+def board_screen(app: object) -> BoardScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, BoardScreen)
+    return screen
+
+
+async def test_board_shows_every_open_stage_with_cards_and_totals(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        for name in ("Lead", "Qualified", "Proposal", "Commitment", "Won"):
+            assert name in text
+        assert "Acme fleet renewal" in text
+        assert "12k EUR · anna · Acme AB" in text
+        assert "2d overdue: Call the CFO" in text
+        assert "2 deals · 16.5k EUR" in text  # Lead: 12k + 4.5k
+        assert "board.db · anna · everyone" in text
+        # Lost and paused deals are not on the board; the won one is, in Won.
+        assert "Harbor lost one" not in text
+        assert "Iris paused" not in text
+        assert "Granite deal" in text
+
+
+async def test_each_highlight_has_a_text_marker(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        for marker in ("LATE", "NO STEP", "STALE 30d", "CLOSE 5d", "UNQUAL"):
+            assert marker in text, marker
+
+
+async def test_hjkl_and_arrows_move_focus_between_columns_and_cards(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
+        await pilot.press("j")
+        assert screen.current_deal().id == board.ids["borealis"]  # type: ignore[union-attr]
+        await pilot.press("k")
+        assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
+        await pilot.press("l", "l")
+        assert screen.stages[screen.active].key == "proposal"
+        await pilot.press("G")
+        assert screen.current_deal().id == board.ids["ember"]  # type: ignore[union-attr]
+        await pilot.press("g")
+        assert screen.current_deal().id == board.ids["dune"]  # type: ignore[union-attr]
+        await pilot.press("left")
+        assert screen.stages[screen.active].key == "qualified"
+        await pilot.press("right", "down")
+        assert screen.current_deal().id == board.ids["ember"]  # type: ignore[union-attr]
+        await pilot.press("h", "h", "h", "h")  # stops at the first column
+        assert screen.active == 0
+
+
+async def test_move_back_asks_nothing_and_focus_follows(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")  # Qualified: Cobalt
+        await pilot.press("less_than_sign")
+        await settle(pilot)
+        screen = board_screen(app)
+        assert board.store.get_deal(board.ids["cobalt"]).stage == "lead"
+        assert screen.stages[screen.active].key == "lead"
+        assert screen.current_deal().id == board.ids["cobalt"]  # type: ignore[union-attr]
+        kinds = [a.kind.value for a in board.store.activities(board.ids["cobalt"])]
+        assert kinds[0] == "moved"
+
+
+async def test_shift_left_also_moves_back(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "shift+left")
+        await settle(pilot)
+        assert board.store.get_deal(board.ids["dune"]).stage == "qualified"
+
+
+async def test_move_forward_confirms_the_milestone_and_records_it(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        assert "Decision maker involved" in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        deal = board.store.get_deal(board.ids["acme"])
+        assert deal.stage == "qualified"
+        assert deal.qualification.decision_maker
+        moved = board.store.activities(deal.id)[0]
+        assert moved.kind.value == "moved"
+        assert "Decision maker involved" in moved.detail
+        screen = board_screen(app)
+        assert screen.stages[screen.active].key == "qualified"
+        assert screen.current_deal().id == deal.id  # type: ignore[union-attr]
+
+
+async def test_move_forward_cancelled_with_escape_changes_nothing(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+right")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert board.store.get_deal(board.ids["acme"]).stage == "lead"
+        assert isinstance(app.screen, BoardScreen)
+
+
+async def test_number_key_jumps_and_confirms_every_skipped_milestone(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        text = screen_text(app)
+        for milestone in ("Decision maker involved", "Need and goals confirmed",
+                          "Customer confirmed timeline"):
+            assert milestone in text
+        await pilot.press("enter")
+        await settle(pilot)
+        deal = board.store.get_deal(board.ids["acme"])
+        assert deal.stage == "commitment"
+        assert deal.qualification.complete
+
+
+async def test_s_cycles_the_card_order(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        await pilot.press("l", "l")  # Proposal: Dune (80k, close in 5d), Ember (9k)
+        seen = []
+        for _ in range(5):
+            await pilot.press("S")
+            await settle(pilot)
+            seen.append(screen.order)
+            assert f"order: {screen.order.value}" in screen_text(app)
+        assert seen == [CardOrder.VALUE, CardOrder.CLOSE_DATE, CardOrder.DAYS_IN_STAGE,
+                        CardOrder.MANUAL, CardOrder.URGENCY]
+        column = screen.active_column
+        assert column.deal_ids == [board.ids["dune"], board.ids["ember"]]
+
+
+async def test_shift_j_and_k_reorder_in_manual_order(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        acme, borealis = board.ids["acme"], board.ids["borealis"]
+        await pilot.press("J")
+        await settle(pilot)
+        assert screen.order is CardOrder.MANUAL
+        assert screen.active_column.deal_ids == [borealis, acme]
+        assert screen.current_deal().id == acme  # type: ignore[union-attr]
+        assert (board.store.get_deal(acme).position
+                > board.store.get_deal(borealis).position)
+        await pilot.press("K")
+        await settle(pilot)
+        assert screen.active_column.deal_ids == [acme, borealis]
+
+
+async def test_filter_by_text_then_escape_clears(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"cobalt")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Cobalt licences" in text
+        assert "Acme fleet renewal" not in text
+        assert "“cobalt”" in text
+        await pilot.press("enter")  # back to the board, filter kept
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Acme fleet renewal" in screen_text(app)
+
+
+async def test_filter_matches_owner_and_organization(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"erik", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Fjord upgrade" in text and "Acme fleet renewal" not in text
+
+
+async def test_o_toggles_mine_and_everyone(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "anna · mine" in text
+        assert "Fjord upgrade" not in text  # erik's
+        assert "Acme fleet renewal" in text
+        await pilot.press("o")
+        await settle(pilot)
+        assert "Fjord upgrade" in screen_text(app)
+
+
+async def test_q_quits(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
