@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from textual.binding import Binding
+
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
@@ -325,12 +327,49 @@ class BoardActions(_Base):
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) from the live bindings, so help never drifts from them."""
-        rows = []
+        rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
-            if not hasattr(binding, "key"):
+            if not isinstance(binding, Binding):
                 continue
-            keys = ", ".join(self.app.get_key_display(binding.__class__(k.strip(), ""))
-                             for k in binding.key.split(","))  # type: ignore[union-attr]
-            rows.append((keys, binding.description))  # type: ignore[union-attr]
-        rows += [("ctrl+p", "Command palette: every action by name")]
+            if binding.action.startswith("move_to_stage("):
+                if binding.action == "move_to_stage(1)":
+                    rows.append(("1–9", KEY_HELP["move_to_stage"]))
+                continue
+            keys = ", ".join(self.app.get_key_display(Binding(key.strip(), ""))
+                             for key in binding.key.split(","))
+            rows.append((keys, KEY_HELP.get(binding.action, binding.description)))
+        rows.append(("ctrl+p", "command palette: every action by name"))
         return rows
+
+
+# Longer words for the help screen than the footer has room for.
+KEY_HELP = {
+    "focus_column(-1)": "focus the previous column",
+    "focus_column(1)": "focus the next column",
+    "move_cursor(-1)": "previous card",
+    "move_cursor(1)": "next card",
+    "cursor_edge('first')": "first card",
+    "cursor_edge('last')": "last card",
+    "move_deal(1)": "move the deal to the next stage (confirms the exit milestone)",
+    "move_deal(-1)": "move the deal back a stage",
+    "move_to_stage": "move the deal straight to stage N (confirms skipped milestones)",
+    "cycle_order": "cycle card order: urgency / value / close date / days in stage / manual",
+    "reorder(1)": "move the card down (manual order)",
+    "reorder(-1)": "move the card up (manual order)",
+    "new_deal": "new deal in the focused stage",
+    "open_deal": "open the deal: every field and the activity history",
+    "edit_deal": "edit the deal's fields",
+    "next_step": "set the next step: action, owner, due date",
+    "done": "mark the next step done, then set the next one",
+    "log_activity": "log a call, email, meeting or note",
+    "won": "close the deal as won",
+    "lost": "close the deal as lost (asks the reason)",
+    "pause": "pause the deal until a date (it leaves the board until then)",
+    "delete": "delete a duplicate or mistake (asks first; undo restores)",
+    "undo": "undo your last change (also one made from the command line)",
+    "filter": "filter by title, organization, contact or owner",
+    "clear_filter": "clear the filter",
+    "toggle_owner": "toggle the owner filter: mine / everyone",
+    "help": "this help",
+    "app.quit": "quit (every change is already saved)",
+}
