@@ -134,6 +134,7 @@ class Deal:
     qualification: Qualification = field(default_factory=Qualification)
     position: int = 0
     version: int = 1
+    deleted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from kanban_pipe.domain.models import Deal, DealStatus, Stage
@@ -75,15 +75,22 @@ def weighted_value(deal: Deal, stage: Stage) -> int:
     return (deal.value * stage.probability + 50) // 100
 
 
+WON_SHOWN_DAYS = 30
+
+
 def is_on_board(deal: Deal, today: date) -> bool:
-    """Open deals, and paused deals whose resume date has come, show on the board."""
+    """Open deals, paused ones whose resume date has come, and deals won in the last 30 days."""
+    if deal.deleted:
+        return False
     if deal.status is DealStatus.OPEN:
         return True
-    return (
-        deal.status is DealStatus.PAUSED
-        and deal.paused_until is not None
-        and deal.paused_until <= today
-    )
+    if deal.status is DealStatus.PAUSED:
+        return deal.paused_until is not None and deal.paused_until <= today
+    if deal.status is DealStatus.WON and deal.closed_at is not None:
+        # Compared on the stored (UTC) day, exactly as the store's query does.
+        won_on = deal.closed_at.astimezone(UTC).date()
+        return won_on >= today - timedelta(days=WON_SHOWN_DAYS)
+    return False
 
 
 @dataclass(frozen=True, slots=True)

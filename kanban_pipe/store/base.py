@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
@@ -32,7 +32,7 @@ UNDOABLE_COLUMNS = frozenset(
 
 def utc_now() -> datetime:
     """The real clock, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class StoreCore:
@@ -57,10 +57,12 @@ class StoreCore:
 
     # -- plumbing -------------------------------------------------------------------
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    def _query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+               ) -> list[tuple[Any, ...]]:
+        bound = params if isinstance(params, Mapping) else tuple(params)
         with self._lock:
             try:
-                return self.db.conn.execute(sql, tuple(params)).fetchall()
+                return self.db.conn.execute(sql, bound).fetchall()
             except sqlite3.Error as error:
                 raise storage_error(error, self.path) from error
 
@@ -154,9 +156,14 @@ class StoreCore:
             deal_id, kind, detail, at=now, changes=changes,
             version=record["version"] + 1, undoes=undoes,
         )
-        return self.get_deal(deal_id) if not values.get("deleted_at") else deal_from_row(
-            conn.execute(f"SELECT {DEAL_COLUMNS} FROM deals WHERE id = ?", (deal_id,)).fetchone()
-        )
+        if include_deleted or values.get("deleted_at"):
+            # Deleting, or undoing a change on a deal someone has deleted since: get_deal
+            # would refuse it (and roll the change back), so read the row directly.
+            return deal_from_row(
+                conn.execute(f"SELECT {DEAL_COLUMNS} FROM deals WHERE id = ?",
+                             (deal_id,)).fetchone()
+            )
+        return self.get_deal(deal_id)
 
     def _append_activity(
         self, deal_id: int, kind: ActivityKind, detail: str, *, at: str,

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
+from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
+from kanban_pipe.domain.rules import WON_SHOWN_DAYS
 from kanban_pipe.store.base import StoreCore
-from kanban_pipe.store.deals import ON_BOARD_SQL
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
     DEAL_COLUMNS,
@@ -21,38 +21,21 @@ from kanban_pipe.store.rows import (
     stage_from_row,
 )
 
-WON_SHOWN_DAYS = 30
+NO_FILTER = BoardFilter()
 
-
-class CardOrder(StrEnum):
-    """How cards in a column are ordered; `S` on the board cycles through them."""
-
-    URGENCY = "urgency"
-    VALUE = "value"
-    CLOSE_DATE = "close date"
-    DAYS_IN_STAGE = "days in stage"
-    MANUAL = "manual"
-
-
+# SQL twins of kanban_pipe.domain.ordering.sort_key, for the first page of a column
+# (a test checks that both orders agree). :today is bound by name.
 _ORDER_SQL = {
-    # Overdue, no next step, due today, upcoming; then soonest due first.
     CardOrder.URGENCY: (
-        "CASE WHEN next_action IS NULL THEN 1 WHEN next_due < :today THEN 0"
-        " WHEN next_due = :today THEN 2 ELSE 3 END, coalesce(next_due, '9999'), id"
+        "CASE WHEN next_action IS NULL THEN 1 WHEN next_due IS NULL THEN 3"
+        " WHEN next_due < :today THEN 0 WHEN next_due = :today THEN 2 ELSE 3 END,"
+        " coalesce(next_due, '9999'), id"
     ),
     CardOrder.VALUE: "value DESC, id",
-    CardOrder.CLOSE_DATE: "expected_close IS NULL, expected_close, id",
+    CardOrder.CLOSE_DATE: "expected_close IS NULL, coalesce(expected_close, ''), id",
     CardOrder.DAYS_IN_STAGE: "stage_entered_at, id",
     CardOrder.MANUAL: "position, id",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class BoardFilter:
-    """What the board shows: free text (title, organization, contact, owner) and an owner."""
-
-    text: str = ""
-    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,37 +100,69 @@ class PipelineQueries(StoreCore):
         return [deal_from_row(row) for row in rows]
 
     # -- the board: ids per column, rows for what is visible, sums per column ------
+    #
+    # A deal is on the board when it is open, paused with its resume date come, or won
+    # in the last WON_SHOWN_DAYS days. Each part is its own indexed query, joined by
+    # UNION ALL: an OR across them would make SQLite scan every deal.
 
-    def _board_where(self, stage: str | None, board_filter: BoardFilter,
-                     today: date) -> tuple[str, list[Any]]:
+    def _on_board(self, columns: str, stage: str | None, board_filter: BoardFilter,
+                  today: date) -> tuple[str, dict[str, Any]]:
         cutoff = (today - timedelta(days=WON_SHOWN_DAYS)).isoformat()
-        where = [f"deleted_at IS NULL AND {ON_BOARD_SQL}"]
-        params: list[Any] = [today.isoformat(), cutoff]
+        extra = ""
+        params: dict[str, Any] = {"today": today.isoformat(), "cutoff": cutoff}
         if stage is not None:
-            where.append("stage = ?")
-            params.append(stage)
+            extra += " AND stage = :stage"
+            params["stage"] = stage
         if board_filter.owner:
-            where.append("owner = ?")
-            params.append(board_filter.owner)
+            extra += " AND owner = :owner"
+            params["owner"] = board_filter.owner
         if board_filter.text.strip():
-            pattern = "%" + _escape_like(board_filter.text.strip()) + "%"
-            where.append(
-                "(title LIKE ? ESCAPE '\\' OR organization LIKE ? ESCAPE '\\'"
-                " OR contact LIKE ? ESCAPE '\\' OR owner LIKE ? ESCAPE '\\')"
-            )
-            params.extend([pattern] * 4)
-        return " AND ".join(where), params
+            params["pattern"] = "%" + _escape_like(board_filter.text.strip()) + "%"
+            extra += "".join(
+                f"{' AND (' if i == 0 else ' OR '}{column} LIKE :pattern ESCAPE '\\'"
+                for i, column in enumerate(("title", "organization", "contact", "owner"))
+            ) + ")"
+        parts = (
+            "status = 'open'",
+            "status = 'paused' AND paused_until <= :today",
+            "status = 'won' AND closed_at >= :cutoff",
+        )
+        sql = " UNION ALL ".join(
+            f"SELECT {columns} FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
+            for part in parts
+        )
+        return sql, params
+
+    def column_page(self, stage: str, *, order: CardOrder = CardOrder.URGENCY,
+                    board_filter: BoardFilter = NO_FILTER, today: date,
+                    limit: int) -> list[int]:
+        """The first `limit` card ids of a column, ordered by SQL (for the first frame)."""
+        inner, params = self._on_board(
+            "id, next_action, next_due, value, expected_close, stage_entered_at, position",
+            stage, board_filter, today)
+        rows = self._query(
+            f"SELECT id FROM ({inner}) ORDER BY {_ORDER_SQL[order]} LIMIT :limit",
+            {**params, "limit": limit},
+        )
+        return [row[0] for row in rows]
+
+    def column_keys(self, stage: str, *, order: CardOrder = CardOrder.URGENCY,
+                    board_filter: BoardFilter = NO_FILTER, today: date) -> list[SortKey]:
+        """Every card of a column as sorted keys (the deal id is each key's last item)."""
+        sql, params = self._on_board(
+            "id, next_action IS NOT NULL, next_due, value, expected_close, stage_entered_at,"
+            " position", stage, board_filter, today)
+        day = today.isoformat()
+        keys = [sort_key(CardFacts(*row), order, day) for row in self._query(sql, params)]
+        keys.sort()
+        return keys
 
     def column_deal_ids(self, stage: str, *, order: CardOrder = CardOrder.URGENCY,
-                        board_filter: BoardFilter = BoardFilter(),
+                        board_filter: BoardFilter = NO_FILTER,
                         today: date) -> list[int]:
-        """The ids of one column's cards in display order (cheap: ids only, indexed)."""
-        where, params = self._board_where(stage, board_filter, today)
-        sql = f"SELECT id FROM deals WHERE {where} ORDER BY {_ORDER_SQL[order]}"
-        # The urgency order names :today; bind it by position after the WHERE parameters.
-        sql = sql.replace(":today", "?")
-        extra = [today.isoformat()] * _ORDER_SQL[order].count(":today")
-        return [row[0] for row in self._query(sql, [*params, *extra])]
+        """Every card id of a column, in display order."""
+        keys = self.column_keys(stage, order=order, board_filter=board_filter, today=today)
+        return [key[-1] for key in keys]
 
     def deals_by_ids(self, ids: Iterable[int]) -> dict[int, Deal]:
         """Deals for the cards on screen, by id."""
@@ -162,13 +177,13 @@ class PipelineQueries(StoreCore):
             found.update((row[0], deal_from_row(row)) for row in rows)
         return found
 
-    def board_sums(self, board_filter: BoardFilter = BoardFilter(), *,
+    def board_sums(self, board_filter: BoardFilter = NO_FILTER, *,
                    today: date) -> list[StageSum]:
-        """Count and value per column and currency for the visible deals (one grouped query)."""
-        where, params = self._board_where(None, board_filter, today)
+        """Count and value per column and currency for the visible deals (indexed)."""
+        inner, params = self._on_board("stage, currency, value", None, board_filter, today)
         rows = self._query(
-            f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM deals"
-            f" WHERE {where} GROUP BY stage, currency",
+            f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM ({inner})"
+            " GROUP BY stage, currency",
             params,
         )
         return [StageSum(*row) for row in rows]

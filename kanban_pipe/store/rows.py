@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kanban_pipe.domain.models import (
@@ -20,7 +20,7 @@ DEAL_COLUMNS = (
     "id, title, organization, contact, value, currency, stage, status, owner, source,"
     " expected_close, next_action, next_owner, next_due, paused_until, lost_reason,"
     " decision_maker, need_confirmed, timeline_confirmed, position, version, created_at,"
-    " updated_at, stage_entered_at, last_activity_at, closed_at"
+    " updated_at, stage_entered_at, last_activity_at, closed_at, deleted_at IS NOT NULL"
 )
 
 # Qualification facts and the deals columns that hold them.
@@ -33,13 +33,13 @@ FACT_COLUMNS = {
 
 def stamp(moment: datetime) -> str:
     """A timestamp as stored: ISO 8601 in UTC to the second, sortable as text."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def read_stamp(text: str) -> datetime:
     """A stored timestamp back as an aware datetime."""
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def day_text(day: date | None) -> str | None:
@@ -58,7 +58,7 @@ def deal_from_row(row: tuple[Any, ...]) -> Deal:
         deal_id, title, organization, contact, value, currency, stage, status, owner, source,
         expected_close, next_action, next_owner, next_due, paused_until, lost_reason,
         decision_maker, need, timeline, position, version, created_at, updated_at,
-        stage_entered_at, last_activity_at, closed_at,
+        stage_entered_at, last_activity_at, closed_at, deleted,
     ) = row
     next_step = (
         NextStep(next_action, next_owner or owner, read_day(next_due)) if next_action else None
@@ -86,6 +86,7 @@ def deal_from_row(row: tuple[Any, ...]) -> Deal:
         stage_entered_at=read_stamp(stage_entered_at),
         last_activity_at=read_stamp(last_activity_at),
         closed_at=read_stamp(closed_at) if closed_at else None,
+        deleted=bool(deleted),
     )
 
 

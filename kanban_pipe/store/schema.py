@@ -61,9 +61,13 @@ CREATE TABLE deals (
     source_ref TEXT
 ) STRICT;
 
+-- The board reads columns (stage + status, in urgency order) and per-column sums
+-- (status, stage, currency, value: answered from the index alone).
 CREATE INDEX deals_stage_position ON deals (stage, position);
-CREATE INDEX deals_stage_status_due ON deals (stage, status, next_due);
-CREATE INDEX deals_status ON deals (status, stage);
+CREATE INDEX deals_column ON deals (stage, status, next_due, next_action)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_status ON deals (status, stage, currency, value)
+    WHERE deleted_at IS NULL;
 CREATE INDEX deals_owner ON deals (owner);
 
 CREATE TABLE activities (

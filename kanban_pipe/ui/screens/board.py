@@ -19,7 +19,9 @@ from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
-from kanban_pipe.store import BoardFilter, CardOrder, PipelineStore, StageSum
+from kanban_pipe.domain.ordering import BoardFilter, CardOrder, SortKey
+from kanban_pipe.store import PipelineStore, StageSum
+from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import StageColumn
@@ -70,12 +72,16 @@ BOARD_BINDINGS = [
 ]
 
 
+FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
+
+
 @dataclass(frozen=True, slots=True)
 class ColumnLoad:
-    """What a worker read for some columns: ids per stage and the board's sums."""
+    """What a worker read: full columns as sorted keys, or first pages as ids; the sums."""
 
-    ids: dict[str, list[int]]
-    sums: list[StageSum]
+    keys: dict[str, list[SortKey]]
+    pages: dict[str, list[int]]
+    sums: list[StageSum] | None
     home_currency: str
     rates: dict[str, Decimal]
     generation: int = 0
@@ -110,6 +116,8 @@ class BoardScreen(BoardActions, Screen[None]):
         # a load newer than the one it shows.
         self._generation = 0
         self._shown_generation: dict[str, int] = {}
+        self._sums_generation = 0
+        self.model = BoardModel([])
 
     @property
     def pipeline_app(self) -> PipelineApp:
@@ -131,6 +139,7 @@ class BoardScreen(BoardActions, Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, one box per stage, the filter line and the footer."""
         self.stages = self.store.stages()
+        self.model = BoardModel([stage.key for stage in self.stages])
         yield Static(id="board-header")
         with HorizontalScroll(id="columns"):
             for stage in self.stages:
@@ -146,9 +155,18 @@ class BoardScreen(BoardActions, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Load every column before the first frame."""
-        self._apply(self._read_columns(self.stages))
+        """Show each column's first cards at once; read the full columns in a worker."""
+        today = self.pipeline_app.today()
+        pages = {
+            stage.key: self.store.column_page(stage.key, order=self.order,
+                                              board_filter=self.board_filter, today=today,
+                                              limit=FIRST_PAGE)
+            for stage in self.stages
+        }
+        self._apply(ColumnLoad({}, pages, self.store.board_sums(self.board_filter, today=today),
+                               self.store.home_currency(), self.store.exchange_rates()))
         self._set_active(0)
+        self.reload()
 
     def columns(self) -> list[StageColumn]:
         """The stage columns, left to right."""
@@ -169,34 +187,46 @@ class BoardScreen(BoardActions, Screen[None]):
 
     # -- loading ------------------------------------------------------------------------
 
-    def _read_columns(self, stages: Iterable[Stage]) -> ColumnLoad:
-        """Ids of the given columns and the board sums (safe to run in a worker thread)."""
+    def _read(self, stages: Iterable[Stage], *, sums: bool = True) -> ColumnLoad:
+        """Full columns and the board sums (runs in a worker thread)."""
         today = self.pipeline_app.today()
         board_filter = self.board_filter
-        ids = {
-            stage.key: self.store.column_deal_ids(
-                stage.key, order=self.order, board_filter=board_filter, today=today)
+        keys = {
+            stage.key: self.store.column_keys(stage.key, order=self.order,
+                                              board_filter=board_filter, today=today)
             for stage in stages
         }
-        return ColumnLoad(ids, self.store.board_sums(board_filter, today=today),
+        return ColumnLoad(keys, {}, self.store.board_sums(board_filter, today=today)
+                          if sums else None,
                           self.store.home_currency(), self.store.exchange_rates())
 
     def _apply(self, load: ColumnLoad, *, changed: Iterable[int] = (),
                focus_id: int | None = None) -> None:
-        """Show freshly read columns; the focus follows `focus_id` if it is on the board."""
+        """Show what a load read; the focus follows `focus_id` if it is on the board."""
         changed = list(changed)
-        for stage_key, ids in load.ids.items():
-            if load.generation < self._shown_generation.get(stage_key, 0):
-                continue
-            self._shown_generation[stage_key] = load.generation
+        shown: dict[str, list[int]] = {}
+        for stage_key, keys in load.keys.items():
+            if load.generation >= self._shown_generation.get(stage_key, 0):
+                self._shown_generation[stage_key] = load.generation
+                self.model.set_column(stage_key, keys)
+                shown[stage_key] = self.model.ids(stage_key)
+        shown.update(load.pages)
+        self._show_columns(shown, changed=changed, focus_id=focus_id)
+        if load.sums is not None and load.generation >= self._sums_generation:
+            self._sums_generation = load.generation
+            self._show_sums(load)
+
+    def _show_columns(self, shown: dict[str, list[int]], *, changed: Iterable[int] = (),
+                      focus_id: int | None = None) -> None:
+        changed = list(changed)
+        for stage_key, ids in shown.items():
             self.column(stage_key).show(ids, changed=changed,
                                         cursor_id=focus_id if focus_id in ids else None)
         if focus_id is not None:
             for index, stage in enumerate(self.stages):
-                if focus_id in load.ids.get(stage.key, ()):
+                if focus_id in shown.get(stage.key, ()):
                     self._set_active(index)
                     break
-        self._show_sums(load)
 
     def reload(self, *, stage_keys: Iterable[str] | None = None, changed: Iterable[int] = (),
                focus_id: int | None = None, forget: bool = False) -> None:
@@ -207,20 +237,35 @@ class BoardScreen(BoardActions, Screen[None]):
             for column in self.columns():
                 column.forget()
         self._generation += 1
-        self._reload_worker(stages, list(changed), focus_id, self._generation)
+        self._reload_worker(stages, list(changed), focus_id, self._generation, True)
+
+    def place(self, deal: Deal, *, before: Deal | None = None) -> None:
+        """Show a deal the user just changed: re-placed in memory, sums re-read in a worker."""
+        touched = self.model.place(deal, order=self.order, board_filter=self.board_filter,
+                                   today=self.pipeline_app.today())
+        if touched is None:
+            stage_keys = {deal.stage} | ({before.stage} if before else set())
+            self.reload(stage_keys=stage_keys, changed=[deal.id], focus_id=deal.id)
+            return
+        self._generation += 1
+        for stage_key in touched:
+            self._shown_generation[stage_key] = self._generation
+        self._show_columns({key: self.model.ids(key) for key in touched},
+                           changed=[deal.id], focus_id=deal.id)
+        self._reload_worker([], [], None, self._generation, True)
 
     @work(thread=True, group="read")
     def _reload_worker(self, stages: list[Stage], changed: list[int],
-                       focus_id: int | None, generation: int) -> None:
+                       focus_id: int | None, generation: int, sums: bool) -> None:
         try:
-            load = replace(self._read_columns(stages), generation=generation)
+            load = replace(self._read(stages, sums=sums), generation=generation)
         except KanbanPipeError as error:
             self.app.call_from_thread(self.show_error, error)
             return
         self.app.call_from_thread(self._apply, load, changed=changed, focus_id=focus_id)
 
     def _show_sums(self, load: ColumnLoad) -> None:
-        sums, home, rates = load.sums, load.home_currency, load.rates
+        sums, home, rates = load.sums or [], load.home_currency, load.rates
         probability = {s.key: s.probability for s in self.stages}
         grand: list[tuple[int, str, int]] = []
         weighted_all: list[tuple[int, str, int]] = []

@@ -47,8 +47,7 @@ class BoardActions(_Base):
 
     def _changed(self, deal: Deal, *, before: Deal | None = None, message: str = "") -> None:
         """After a write: redraw the columns the deal left and entered, focus following it."""
-        keys = {deal.stage} | ({before.stage} if before else set())
-        self.reload(stage_keys=keys, changed=[deal.id], focus_id=deal.id)
+        self.place(deal, before=before)
         if message:
             self.notify(message, markup=False, timeout=3)
 
@@ -112,8 +111,10 @@ class BoardActions(_Base):
         if self.order is not CardOrder.MANUAL:
             self.order = CardOrder.MANUAL
             self.notify("Cards now in manual order (S cycles orders)", timeout=3)
+        # A swap moves the neighbour too: re-read the column (reordering is rare).
         self.perform(lambda: self.store.reorder_deal(deal.id, offset),
-                     lambda moved: self._changed(moved))
+                     lambda moved: self.reload(stage_keys={moved.stage}, changed=[moved.id],
+                                               focus_id=moved.id))
 
     # -- forms ----------------------------------------------------------------------------
 
