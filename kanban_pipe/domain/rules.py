@@ -142,3 +142,46 @@ def urgency_rank(deal: Deal, today: date) -> tuple[int, date]:
     }[state]
     due = deal.next_step.due if deal.next_step and deal.next_step.due else date.max
     return order, due
+
+
+class Highlight(StrEnum):
+    """A highlight a deal can raise; its value names the style the board colours it with."""
+
+    OVERDUE = "overdue"
+    MISSING = "missing"
+    STALE = "stale"
+    CLOSING = "closing"
+    UNQUALIFIED = "unqualified"
+    PAUSED = "paused"
+
+
+# The highlight legend: marker as shown, highlight, meaning. Markers read without colour.
+LEGEND: tuple[tuple[str, Highlight, str], ...] = (
+    ("LATE", Highlight.OVERDUE, "next step is past its due date"),
+    ("NO STEP", Highlight.MISSING, "no next step set"),
+    ("STALE 23d", Highlight.STALE,
+     "no activity for longer than the stage allows (days since the last)"),
+    ("CLOSE 5d", Highlight.CLOSING, "expected close within 14 days (days left)"),
+    ("UNQUAL", Highlight.UNQUALIFIED,
+     "Proposal or later without decision maker, need or timeline confirmed"),
+    ("PAUSED", Highlight.PAUSED, "a paused deal whose resume date has come"),
+)
+
+
+def deal_markers(deal: Deal, stage: Stage, today: date) -> list[tuple[str, Highlight]]:
+    """The text markers of a deal's highlights, most urgent first (board, CLI, detail)."""
+    flags = deal_flags(deal, stage, today)
+    markers: list[tuple[str, Highlight]] = []
+    if flags.next_step_state is NextStepState.OVERDUE:
+        markers.append(("LATE", Highlight.OVERDUE))
+    elif flags.next_step_state is NextStepState.MISSING:
+        markers.append(("NO STEP", Highlight.MISSING))
+    if flags.stale:
+        markers.append((f"STALE {flags.days_since_activity}d", Highlight.STALE))
+    if flags.closing_soon and deal.expected_close:
+        markers.append((f"CLOSE {(deal.expected_close - today).days}d", Highlight.CLOSING))
+    if flags.unqualified:
+        markers.append(("UNQUAL", Highlight.UNQUALIFIED))
+    if deal.status is DealStatus.PAUSED:
+        markers.append(("PAUSED", Highlight.PAUSED))
+    return markers

@@ -281,10 +281,12 @@ class BoardScreen(BoardActions, Screen[None]):
                 weighted_all.extend(((r.value * probability[stage.key] + 50) // 100,
                                      r.currency, r.deals) for r in rows)
             head = self.query_one(f"#head-{stage.key}", Static)
+            # Deals in a currency without a rate are counted apart, never added.
+            apart = f" +{value.unconverted_deals} no rate" if value.unconverted_deals else ""
             head.update(Content.assemble(
                 (f"{count} deal{'s' if count != 1 else ''}", "bold"),
-                f" · {_money(value)}\n",
-                ("weighted ", "dim"), _money(weighted, unconverted=False),
+                f" · {_money(value, unconverted=False)}\n",
+                ("w ", "dim"), _money(weighted, unconverted=False), (apart, "$warning"),
             ))
         open_total = total(grand, home, rates)
         weighted_total = total(weighted_all, home, rates)

@@ -24,6 +24,7 @@ HIGHLIGHT_STYLES: dict[str, str] = {
     "closing": "$success",
     "unqualified": "$accent",
     "muted": "$text-muted",
+    "paused": "$text-muted",
 }
 
 

@@ -12,21 +12,20 @@ from textual.strip import Strip
 from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.dates import relative_words
 from kanban_pipe.domain.models import Deal, DealStatus, Stage
-from kanban_pipe.domain.rules import DealFlags, NextStepState, deal_flags, local_date
+from kanban_pipe.domain.rules import (
+    LEGEND,
+    DealFlags,
+    Highlight,
+    NextStepState,
+    deal_flags,
+    deal_markers,
+    local_date,
+)
+
+__all__ = ["CARD_HEIGHT", "LEGEND", "CardStyles", "card_markers", "render_card"]
 from kanban_pipe.ui.text import safe_text
 
 CARD_HEIGHT = 6  # five lines of content and a blank line between cards
-
-# The highlight legend: marker text, style name, meaning. Markers read without colour.
-LEGEND: tuple[tuple[str, str, str], ...] = (
-    ("LATE", "overdue", "next step is past its due date"),
-    ("NO STEP", "missing", "no next step set"),
-    ("STALE 23d", "stale", "no activity for longer than the stage allows (days since)"),
-    ("CLOSE 5d", "closing", "expected close within 14 days (days left)"),
-    ("UNQUAL", "unqualified", "Proposal or later without decision maker, need or timeline"),
-    ("PAUSED", "muted", "a paused deal whose resume date has come"),
-)
-
 
 @dataclass(frozen=True, slots=True)
 class CardStyles:
@@ -45,29 +44,20 @@ class CardStyles:
     won: Style
 
 
-def _marker_styles(deal: Deal, flags: DealFlags, today: date,
-                   styles: CardStyles) -> list[tuple[str, Style]]:
-    markers: list[tuple[str, Style]] = []
-    if flags.next_step_state is NextStepState.OVERDUE:
-        markers.append(("LATE", styles.overdue))
-    elif flags.next_step_state is NextStepState.MISSING:
-        markers.append(("NO STEP", styles.missing))
-    if flags.stale:
-        markers.append((f"STALE {flags.days_since_activity}d", styles.stale))
-    if flags.closing_soon and deal.expected_close:
-        markers.append((f"CLOSE {(deal.expected_close - today).days}d", styles.closing))
-    if flags.unqualified:
-        markers.append(("UNQUAL", styles.unqualified))
-    if deal.status is DealStatus.PAUSED:
-        markers.append(("PAUSED", styles.muted))
-    return markers
-
-
 def card_markers(deal: Deal, stage: Stage, today: date) -> list[str]:
     """The text markers a card shows (for tests, the detail screen and plain output)."""
-    plain_styles = CardStyles(*([Style()] * 11))
-    flags = deal_flags(deal, stage, today)
-    return [text for text, _ in _marker_styles(deal, flags, today, plain_styles)]
+    return [text for text, _ in deal_markers(deal, stage, today)]
+
+
+def _highlight_style(highlight: Highlight, styles: CardStyles) -> Style:
+    return {
+        Highlight.OVERDUE: styles.overdue,
+        Highlight.MISSING: styles.missing,
+        Highlight.STALE: styles.stale,
+        Highlight.CLOSING: styles.closing,
+        Highlight.UNQUALIFIED: styles.unqualified,
+        Highlight.PAUSED: styles.muted,
+    }[highlight]
 
 
 def _gutter_style(flags: DealFlags, deal: Deal, styles: CardStyles) -> Style:
@@ -139,8 +129,9 @@ def render_card(
     fourth = [(age, muted), (" · ", muted), (marks, muted)]
 
     fifth: list[tuple[str, Style]] = []
-    for text, style in _marker_styles(deal, flags, today, styles):
-        fifth.extend([(text, style + Style(bold=True)), (" ", Style())])
+    for text, highlight in deal_markers(deal, stage, today):
+        fifth.extend([(text, _highlight_style(highlight, styles) + Style(bold=True)),
+                      (" ", Style())])
 
     title = [(f"#{deal.id} ", muted), (safe_text(deal.title), styles.title)]
     lines = [_line(parts, width, gutter, base) for parts in (title, second, third, fourth, fifth)]

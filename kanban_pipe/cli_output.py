@@ -1,0 +1,250 @@
+"""Human output of the command line: aligned tables, deal details, one-line confirmations."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from kanban_pipe.domain.amounts import format_amount, format_compact
+from kanban_pipe.domain.dates import days_ago_words, relative_words
+from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
+from kanban_pipe.domain.money import MoneyTotal, total
+from kanban_pipe.domain.rules import (
+    deal_flags,
+    deal_markers,
+    local_date,
+    weighted_value,
+)
+
+NONE = "-"
+
+# Bidirectional overrides and isolates can make text display as something else
+# ("Trojan Source"); line and paragraph separators break a table row apart.
+_UNSAFE_FORMAT = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {
+    0x2028, 0x2029,
+}
+
+
+def safe(text: str | None) -> str:
+    """User text fit for a terminal: C0/C1 control and direction-changing characters as '?'."""
+    if not text:
+        return ""
+    if text.isprintable():
+        return text
+    # isprintable() is also False for ordinary spaces like NBSP; only replace what is harmful.
+    return "".join(
+        "?" if unicodedata.category(char) == "Cc" or ord(char) in _UNSAFE_FORMAT else char
+        for char in text
+    )
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes (wide CJK characters count twice)."""
+    return sum(_char_width(char) for char in text)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to at most `width` columns, ending in '…' when cut."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        if used + _char_width(char) > width - 1:
+            break
+        kept.append(char)
+        used += _char_width(char)
+    return "".join(kept) + "…"
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]],
+                 right: frozenset[int] = frozenset()) -> str:
+    """Columns aligned by display width, two spaces apart; `right` holds right-aligned columns."""
+    table = [list(headers), *([safe(cell) for cell in row] for row in rows)]
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(headers))]
+    lines = []
+    for row in table:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - display_width(cell))
+            cells.append(pad + cell if i in right else cell + pad)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def ref(deal: Deal) -> str:
+    """How a deal is named in messages: #12 'Acme fleet'."""
+    return f"#{deal.id} '{safe(deal.title)}'"
+
+
+def flag_markers(deal: Deal, stage: Stage, today: date) -> list[str]:
+    """Short text markers for the deal's highlights (they read without colour)."""
+    if deal.status is DealStatus.PAUSED:
+        until = deal.paused_until.isoformat() if deal.paused_until else "?"
+        return [f"PAUSED until {until}"]
+    if deal.status is not DealStatus.OPEN:
+        return [deal.status.value.upper()]
+    return [text for text, _ in deal_markers(deal, stage, today)]
+
+
+def due_words(day: date | None, today: date) -> str:
+    """A due date as '2026-03-06 (in 3d)', or 'no date'."""
+    return f"{day.isoformat()} ({relative_words(day, today)})" if day else "no date"
+
+
+def next_step_short(deal: Deal, today: date) -> str:
+    """The next step for a table cell: 'Call Bob (in 3d)'."""
+    step = deal.next_step
+    if step is None:
+        return NONE
+    when = relative_words(step.due, today) if step.due else "no date"
+    return f"{fit(safe(step.action), 28)} ({when})"
+
+
+DEAL_HEADERS = ("ID", "STAGE", "TITLE", "ORG", "VALUE", "OWNER", "NEXT STEP", "DAYS", "FLAGS")
+_DEAL_RIGHT = frozenset({0, 4, 7})
+
+
+def deal_row(deal: Deal, stage: Stage, today: date) -> list[str]:
+    """One deal as a row of DEAL_HEADERS."""
+    return [
+        f"#{deal.id}",
+        fit(safe(stage.name), 14),
+        fit(safe(deal.title), 30),
+        fit(safe(deal.organization), 20) or NONE,
+        format_compact(deal.value, deal.currency),
+        fit(safe(deal.owner), 12),
+        next_step_short(deal, today),
+        str(deal_flags(deal, stage, today).days_in_stage),
+        " ".join(flag_markers(deal, stage, today)),
+    ]
+
+
+def deals_table(deals: Sequence[Deal], stages: Mapping[str, Stage], today: date) -> str:
+    """The deals as an aligned table."""
+    return render_table(DEAL_HEADERS, (deal_row(d, stages[d.stage], today) for d in deals),
+                        _DEAL_RIGHT)
+
+
+def money_text(money: MoneyTotal) -> str:
+    """A total in the home currency plus what could not be converted, never silently mixed."""
+    text = format_compact(money.amount, money.currency)
+    if money.unconverted:
+        apart = ", ".join(format_compact(v, c) for c, v in sorted(money.unconverted.items()))
+        text += f" + {apart} without an exchange rate"
+    return text
+
+
+def deals_total(deals: Sequence[Deal], home: str, rates: Mapping[str, Decimal]) -> MoneyTotal:
+    """The deals' value summed into the home currency."""
+    return total(((d.value, d.currency, 1) for d in deals), home, rates)
+
+
+def count_words(count: int) -> str:
+    """'1 deal', '3 deals'."""
+    return f"{count} deal" + ("" if count == 1 else "s")
+
+
+def _moment_words(moment: datetime, today: date) -> str:
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} ({days_ago_words((today - local_date(moment)).days)})"
+
+
+def show_deal(deal: Deal, stage: Stage, history: Sequence[Activity], today: date) -> str:
+    """A deal's fields and its activity history, newest first."""
+    flags = deal_flags(deal, stage, today)
+    step = deal.next_step
+    facts = deal.qualification
+    fields = [
+        ("organization", safe(deal.organization) or NONE),
+        ("contact", safe(deal.contact) or NONE),
+        ("value", format_amount(deal.value, deal.currency)),
+        ("stage", f"{safe(stage.name)} ({flags.days_in_stage}d in stage)"),
+        ("status", deal.status.value),
+        ("owner", safe(deal.owner)),
+        ("source", safe(deal.source) or NONE),
+        ("expected close", due_words(deal.expected_close, today) if deal.expected_close
+         else NONE),
+        ("next step", f"{safe(step.action)} - {safe(step.owner)}, due {due_words(step.due, today)}"
+         if step else NONE),
+        ("qualification", ", ".join(
+            f"{name} {'yes' if held else 'no'}" for name, held in
+            (("decision maker", facts.decision_maker), ("need", facts.need),
+             ("timeline", facts.timeline)))),
+        ("flags", " ".join(flag_markers(deal, stage, today)) or NONE),
+        ("last activity", _moment_words(deal.last_activity_at, today)),
+        ("created", _moment_words(deal.created_at, today)),
+        ("version", str(deal.version)),
+    ]
+    if deal.paused_until:
+        fields.insert(5, ("paused until", due_words(deal.paused_until, today)))
+    if deal.lost_reason:
+        fields.insert(5, ("lost reason", safe(deal.lost_reason)))
+    lines = [f"#{deal.id}  {safe(deal.title)}"]
+    lines += [f"  {name:<15}{value}" for name, value in fields]
+    lines += ["", f"history ({len(history)}, newest first):"]
+    rows = [
+        [f"{a.at.astimezone():%Y-%m-%d %H:%M}", a.actor, a.kind.value.replace("_", " "),
+         a.detail]
+        for a in history
+    ]
+    lines += ["  " + line for line in render_table(("WHEN", "WHO", "WHAT", "DETAIL"),
+                                                   rows).splitlines()]
+    return "\n".join(lines)
+
+
+def stages_table(stages: Sequence[Stage]) -> str:
+    """The pipeline's stages with their probabilities, stale-after days and milestones."""
+    rows = []
+    for stage in stages:
+        notes = []
+        if stage.qualifies:
+            notes.append(f"confirms {stage.qualifies.value.replace('_', ' ')}")
+        if stage.requires_qualification:
+            notes.append("needs qualification")
+        if stage.is_won:
+            notes.append("won stage")
+        rows.append([str(stage.position), stage.key, stage.name, f"{stage.probability}%",
+                     f"{stage.stale_after_days}d" if stage.stale_after_days else NONE,
+                     stage.milestone or NONE, "; ".join(notes)])
+    return render_table(("#", "KEY", "NAME", "PROB", "STALE AFTER", "MILESTONE", "NOTES"),
+                        rows, frozenset({0, 3, 4}))
+
+
+def currency_text(home: str, rates: Mapping[str, Decimal]) -> str:
+    """The home currency and the exchange rates the user has set."""
+    lines = [f"home currency: {home}"]
+    if not rates:
+        lines.append("no exchange rates: deals in other currencies are totalled apart "
+                     "(set one with `kanban-pipe currency set USD 0.92`)")
+    else:
+        lines.append(f"exchange rates ({home} per unit):")
+        lines += [f"  {code}  {rate}" for code, rate in sorted(rates.items())]
+    return "\n".join(lines)
+
+
+def pipeline_summary(stages: Sequence[Stage], deals: Sequence[Deal], home: str,
+                     rates: Mapping[str, Decimal], today: date) -> str:
+    """Open deals per stage with count, total and weighted value (the board, as text)."""
+    blocks = []
+    for stage in stages:
+        held = [d for d in deals if d.stage == stage.key and d.status is DealStatus.OPEN]
+        if stage.is_won:
+            continue
+        value = deals_total(held, home, rates)
+        weighted = total(((weighted_value(d, stage), d.currency, 1) for d in held), home, rates)
+        head = (f"== {safe(stage.name)}: {count_words(len(held))}, {money_text(value)}, "
+                f"weighted {money_text(weighted)}")
+        blocks.append(head + ("\n" + deals_table(held, {stage.key: stage}, today)
+                              if held else ""))
+    closed = {status: sum(d.status is status for d in deals)
+              for status in (DealStatus.WON, DealStatus.LOST, DealStatus.PAUSED)}
+    blocks.append(", ".join(f"{status.value}: {count}" for status, count in closed.items()))
+    return "\n\n".join(blocks)
