@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -116,7 +116,9 @@ class DealFlags:
 
 
 def deal_flags(deal: Deal, stage: Stage, today: date) -> DealFlags:
-    """All highlights of a deal at once."""
+    """All highlights of a deal at once (a paused deal back on the board counts as open)."""
+    if deal.status is DealStatus.PAUSED and is_on_board(deal, today):
+        deal = replace(deal, status=DealStatus.OPEN)
     open_deal = deal.status is DealStatus.OPEN
     return DealFlags(
         stale=is_stale(deal, stage, today),

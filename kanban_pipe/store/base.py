@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from kanban_pipe.domain.errors import ConflictError, NotFoundError, ReadOnlyError
+from kanban_pipe.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ReadOnlyError,
+)
 from kanban_pipe.domain.models import ActivityKind, Deal
 from kanban_pipe.store.connection import run_write, storage_error
 from kanban_pipe.store.rows import DEAL_COLUMNS, deal_from_row, stamp
@@ -72,7 +77,12 @@ class StoreCore:
                 f"{self.path} is open read-only: changes cannot be saved (check its permissions)"
             )
         with self._lock:
-            return run_write(self.db.conn, self.path, work)
+            try:
+                return run_write(self.db.conn, self.path, work)
+            except UnicodeEncodeError:
+                # Lone surrogates (from a broken paste or file) cannot be stored as UTF-8.
+                raise InvalidInputError("the text contains characters that are not valid "
+                                        "Unicode; nothing was saved") from None
 
     def _now(self) -> str:
         return stamp(self.clock())

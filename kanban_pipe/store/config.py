@@ -11,6 +11,8 @@ from kanban_pipe.domain.stages import find_stage, stage_key_from_name, validate_
 from kanban_pipe.domain.validation import clean_currency, clean_text
 from kanban_pipe.store.queries import PipelineQueries
 
+MAX_RATE = 1_000_000_000
+
 
 class PipelineConfig(PipelineQueries):
     """Stage and currency settings; not deal actions, so they write no activity."""
@@ -48,8 +50,11 @@ class PipelineConfig(PipelineQueries):
 
     def rename_stage(self, ref: str, name: str) -> Stage:
         """Give a stage a new display name (its key stays, so scripts keep working)."""
-        stage = find_stage(self.stages(), ref)
+        stages = self.stages()
+        stage = find_stage(stages, ref)
         label = clean_text(name, "stage name", required=True, max_length=40)
+        if any(s.key != stage.key and s.name.lower() == label.lower() for s in stages):
+            raise InvalidStageError(f"a stage {label!r} already exists")
         return self._update_stage(stage.key, {"name": label})
 
     def move_stage(self, ref: str, position: int) -> Stage:
@@ -72,7 +77,7 @@ class PipelineConfig(PipelineQueries):
 
     def set_stage(
         self, ref: str, *, probability: int | None = None, stale_after_days: int | None = None,
-        milestone: str | None = None, qualifies: QualificationFact | None | str = "",
+        milestone: str | None = None, qualifies: QualificationFact | str | None = "",
         requires_qualification: bool | None = None,
     ) -> Stage:
         """Change a stage's probability, stale-after days, milestone or qualification rules."""
@@ -91,7 +96,10 @@ class PipelineConfig(PipelineQueries):
         if requires_qualification is not None:
             updates["requires_qualification"] = int(requires_qualification)
         if not updates:
-            raise InvalidInputError("nothing to set: give --probability, --stale-after or --milestone")
+            raise InvalidInputError(
+                "nothing to set: give --probability, --stale-after, --milestone, --qualifies"
+                " or --requires-qualification"
+            )
         return self._update_stage(stage.key, updates)
 
     def remove_stage(self, ref: str) -> None:
@@ -149,6 +157,9 @@ class PipelineConfig(PipelineQueries):
             value = Decimal("NaN")
         if not value.is_finite() or value <= 0:
             raise InvalidInputError(f"rate {rate!r} must be a positive number like 0.092")
+        if value > MAX_RATE:
+            # Far beyond any real rate; larger ones overflow the Decimal maths of totals.
+            raise InvalidInputError(f"rate {rate!r} is too large (at most {MAX_RATE:,})")
         self._write(lambda: self.db.conn.execute(
             "INSERT OR REPLACE INTO exchange_rates (currency, rate) VALUES (?, ?)",
             (currency, str(value)),

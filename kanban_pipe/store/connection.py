@@ -84,9 +84,13 @@ def _check_header(path: str) -> None:
 
 def _check_identity(conn: sqlite3.Connection, path: str) -> bool:
     """Refuse foreign, newer or damaged files; return True when the file is brand new."""
-    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+    # One statement, so one snapshot: read separately, another process could finish
+    # creating the file in between (id still 0, tables already there) and we'd refuse it.
+    application_id, user_version, tables = conn.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id),"
+        " (SELECT user_version FROM pragma_user_version),"
+        " (SELECT count(*) FROM sqlite_schema)"
+    ).fetchone()
     if application_id != APPLICATION_ID and (application_id != 0 or tables or user_version):
         raise NotAPipelineError(
             f"{path} is an SQLite database of another program, not a kanban-pipe pipeline; "
@@ -98,10 +102,14 @@ def _check_identity(conn: sqlite3.Connection, path: str) -> bool:
             f"knows {SCHEMA_VERSION}); upgrade kanban-pipe to open it"
         )
     if tables:
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        result = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if result != "ok":
+            # The report can span many lines ("*** in database main ***\nPage 3: ...");
+            # the error is one line, so keep its first real finding.
+            findings = [line for line in result.splitlines() if not line.startswith("***")]
+            finding = " ".join((findings[0] if findings else result).split())[:200]
             raise DamagedDatabaseError(
-                f"{path} is damaged ({result}); restore it from a backup"
+                f"{path} is damaged ({finding}); restore it from a backup"
             )
     return tables == 0
 
@@ -119,8 +127,11 @@ def open_connection(path: str) -> tuple[sqlite3.Connection, bool]:
         _check_identity(conn, path)
         read_only = False
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            run_write(conn, path, lambda: migrate(conn))
+            _enable_wal(conn)
+            # Only take the write lock when a migration is due: an up-to-date file opens
+            # without waiting on other writers (migrate re-checks the version under the lock).
+            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                run_write(conn, path, lambda: migrate(conn))
         except ReadOnlyError:
             # A read-only file can still be read, provided it needs no migration.
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -133,6 +144,22 @@ def open_connection(path: str) -> tuple[sqlite3.Connection, bool]:
     except KanbanPipeError:
         conn.close()
         raise
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying with jitter while other processes create the same file.
+
+    The switch needs an exclusive lock and SQLite answers SQLITE_BUSY at once, without
+    the busy timeout, while another connection is creating the file.
+    """
+    for attempt in range(BUSY_RETRIES * 4 + 1):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or attempt == BUSY_RETRIES * 4:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
 
 def run_write(conn: sqlite3.Connection, path: str, work: Callable[[], T]) -> T:
@@ -157,11 +184,13 @@ def run_write(conn: sqlite3.Connection, path: str, work: Callable[[], T]) -> T:
         except BaseException as error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
-                if attempt < BUSY_RETRIES:
-                    time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
-                    continue
-            if isinstance(error, sqlite3.Error) and not isinstance(error, sqlite3.IntegrityError):
+            busy = isinstance(error, sqlite3.OperationalError) and _is_busy(error)
+            if busy and attempt < BUSY_RETRIES:
+                time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+                continue
+            # Every sqlite3 error, IntegrityError included (e.g. a stage another terminal
+            # just removed), leaves as a domain error: callers never see a raw traceback.
+            if isinstance(error, sqlite3.Error):
                 raise storage_error(error, path) from error
             raise
     raise DatabaseBusyError(f"{Path(path).name} stayed busy; nothing was changed, try again")

@@ -121,9 +121,11 @@ class DealActions(StoreCore):
 
         def work() -> Deal:
             before = self._deal_record(deal_id)
+            self._check_version(before, expected_version)
             changed = [n for n, v in updates.items() if before[n] != v]
-            detail = "changed " + ", ".join(n.replace("_", " ") for n in changed) if changed \
-                else "no change"
+            if not changed:  # saving an untouched form is not a change worth a log entry
+                return self.get_deal(deal_id)
+            detail = "changed " + ", ".join(n.replace("_", " ") for n in changed)
             return self._change(deal_id, ActivityKind.EDITED, updates, detail=detail,
                                 expected_version=expected_version)
 
@@ -200,7 +202,9 @@ class DealActions(StoreCore):
         except ValueError:
             touch = None
         if touch not in TOUCH_KINDS:
-            raise InvalidInputError(f"activity kind {kind!r} is not one of call, email, meeting, note")
+            raise InvalidInputError(
+                f"activity kind {kind!r} is not one of call, email, meeting, note"
+            )
         detail = clean_text(text, "text", required=True)
         return self._write(lambda: self._change(deal_id, touch, {}, detail=detail,
                                                 movement=True))

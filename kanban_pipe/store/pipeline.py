@@ -38,18 +38,28 @@ class PipelineStore(DealActions, PipelineConfig):
             activity_id, deal_id, kind, detail, changes_json = row
             changes: dict[str, list[Any]] = json.loads(changes_json)
             record = self._deal_record(deal_id, include_deleted=True)
-            clashes = [c for c, (_old, new) in changes.items() if record[c] != new]
+            # Card order and "last activity" also change through other people's unrelated
+            # work (a reorder, a logged call): they are no clash, and are left as they are
+            # now unless nothing touched them since.
+            incidental = {"position", "last_activity_at"}
+            clashes = [
+                c for c, (_old, new) in changes.items()
+                if c not in incidental and record[c] != new
+            ]
             if clashes:
                 other = conn.execute(
                     "SELECT actor, kind FROM activities WHERE deal_id = ? AND id > ?"
-                    " ORDER BY id DESC LIMIT 1", (deal_id, activity_id),
+                    " AND actor != ? ORDER BY id DESC LIMIT 1", (deal_id, activity_id, self.user),
                 ).fetchone()
                 who = f"{other[0]} ({other[1].replace('_', ' ')})" if other else "someone"
                 raise ConflictError(
                     f"can't undo your {kind.replace('_', ' ')} of '{record['title']}': "
                     f"{who} changed it since; nothing was undone"
                 )
-            updates = {c: old for c, (old, _new) in changes.items() if c in UNDOABLE_COLUMNS}
+            updates = {
+                c: old for c, (old, new) in changes.items()
+                if c in UNDOABLE_COLUMNS and (c not in incidental or record[c] == new)
+            }
             if updates.get("deleted_at"):
                 updates["deleted_at"] = self._now()  # undoing a creation deletes it now
             what = f"{kind.replace('_', ' ')}" + (f": {detail}" if detail else "")
