@@ -87,9 +87,20 @@ class StoreCore:
     def _now(self) -> str:
         return stamp(self.clock())
 
-    def data_version(self) -> int:
-        """A number that changes when another connection commits (cheap to poll)."""
-        return int(self._query("PRAGMA data_version")[0][0])
+    def data_version(self, *, wait: bool = True) -> int | None:
+        """A number that changes when another connection commits (cheap to poll).
+
+        With `wait=False` it returns None instead of waiting while this process is
+        saving, so a UI timer never blocks behind a busy write.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
+            return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as error:
+            raise storage_error(error, self.path) from error
+        finally:
+            self._lock.release()
 
     # -- deals ----------------------------------------------------------------------
 

@@ -74,6 +74,21 @@ class PipelineQueries(StoreCore):
         )
         return [activity_from_row(row) for row in rows]
 
+    def latest_activity_id(self) -> int:
+        """The id of the newest activity (0 for an empty log)."""
+        return int(self._query("SELECT coalesce(max(id), 0) FROM activities")[0][0])
+
+    def others_activities_since(self, after_id: int, *,
+                                limit: int = 50) -> list[tuple[Activity, str, str]]:
+        """Other users' log entries after `after_id`, oldest first, with deal title and owner."""
+        rows = self._query(
+            f"SELECT {_prefixed_activity('a')}, d.title, d.owner FROM activities a"
+            " JOIN deals d ON d.id = a.deal_id WHERE a.id > ? AND a.actor != ?"
+            " ORDER BY a.id LIMIT ?",
+            [after_id, self.user, limit],
+        )
+        return [(activity_from_row(row[:6]), row[6], row[7]) for row in rows]
+
     def list_deals(
         self,
         *,
@@ -191,6 +206,10 @@ class PipelineQueries(StoreCore):
 
 def _prefixed(alias: str) -> str:
     return ", ".join(f"{alias}.{column.strip()}" for column in DEAL_COLUMNS.split(","))
+
+
+def _prefixed_activity(alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in ACTIVITY_COLUMNS.split(","))
 
 
 def _escape_like(text: str) -> str:

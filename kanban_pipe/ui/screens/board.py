@@ -72,6 +72,7 @@ BOARD_BINDINGS = [
 ]
 
 
+LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
 
 
@@ -167,6 +168,31 @@ class BoardScreen(BoardActions, Screen[None]):
                                self.store.home_currency(), self.store.exchange_rates()))
         self._set_active(0)
         self.reload()
+        self._data_version = self.store.data_version()
+        self._seen_activity = self.store.latest_activity_id()
+        self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
+
+    def _poll_changes(self) -> None:
+        """Show what other terminals saved, keeping the focused deal, scroll and filter."""
+        version = self.store.data_version(wait=False)
+        if version is None or version == self._data_version:
+            return  # nothing committed elsewhere: no refresh work at all
+        self._data_version = version
+        focused = self.active_column.current_deal_id
+        self.reload(focus_id=focused, forget=True)
+        self._tell_others_changes(focused)
+
+    def _tell_others_changes(self, focused: int | None) -> None:
+        changes = self.store.others_activities_since(self._seen_activity)
+        if changes:
+            self._seen_activity = changes[-1][0].id
+        for activity, title, owner in changes:
+            if activity.deal_id != focused and owner != self.store.user:
+                continue
+            what = activity.kind.value.replace("_", " ")
+            detail = f" ({activity.detail})" if activity.detail else ""
+            self.notify(f"{activity.actor} {what} '{safe_text(title)}'{safe_text(detail)}",
+                        markup=False, timeout=5)
 
     def columns(self) -> list[StageColumn]:
         """The stage columns, left to right."""
