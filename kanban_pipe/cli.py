@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from kanban_pipe import __version__, paths
+from kanban_pipe import __version__, cli_reports, cli_transfer, paths
 from kanban_pipe import cli_output as out
 from kanban_pipe.cli_commands import (
     FACTS,
@@ -178,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     home = sub(currency_commands, "home", cmd_currency, "choose the home currency")
     home.add_argument("code", metavar="CODE")
 
+    # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
+    # their commands in modules of their own.
+    cli_reports.register(commands, sub)
+    cli_transfer.register(commands, sub)
+
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
@@ -223,6 +228,10 @@ def _run(args: argparse.Namespace) -> int:
     _check_text(args)
     if args.handler is cmd_demo:
         text = cmd_demo(args, _user(args))
+    elif getattr(args, "file_handler", None) is not None:
+        # Commands that must look at the file before (or instead of) opening it as a
+        # pipeline, e.g. `check` on a damaged file, get its path and the user.
+        text = args.file_handler(args, _db_path(args), _user(args))
     else:
         store = open_store(_db_path(args), user=_user(args))
         try:
