@@ -181,7 +181,9 @@ def deal_markers(deal: Deal, stage: Stage, today: date) -> list[tuple[str, Highl
     if flags.stale:
         markers.append((f"STALE {flags.days_since_activity}d", Highlight.STALE))
     if flags.closing_soon and deal.expected_close:
-        markers.append((f"CLOSE {(deal.expected_close - today).days}d", Highlight.CLOSING))
+        days = (deal.expected_close - today).days
+        words = "today" if days == 0 else f"{days}d" if days > 0 else f"{-days}d ago"
+        markers.append((f"CLOSE {words}", Highlight.CLOSING))
     if flags.unqualified:
         markers.append(("UNQUAL", Highlight.UNQUALIFIED))
     if deal.status is DealStatus.PAUSED:

@@ -67,11 +67,13 @@ BOARD_BINDINGS = [
     Binding("slash", "filter", "Filter", id="board.filter"),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
+    Binding("r", "review", "Review", id="board.review"),
     Binding("question_mark", "help", "Help", id="board.help"),
     Binding("q", "app.quit", "Quit", id="board.quit"),
 ]
 
 
+MIN_COLUMN_WIDTH = 28
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
 
@@ -340,6 +342,17 @@ class BoardScreen(BoardActions, Screen[None]):
         self.query_one("#board-header", Static).update(Content.assemble(*parts))
 
     # -- navigation ---------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        """Columns share the width; below MIN_COLUMN_WIDTH each they scroll sideways."""
+        boxes = list(self.query(".column-box"))
+        if not boxes:
+            return
+        width = max(MIN_COLUMN_WIDTH, self.size.width // len(boxes))
+        spare = max(0, self.size.width - width * len(boxes))
+        for index, box in enumerate(boxes):
+            # The last column takes the cells the division leaves over.
+            box.styles.width = width + (spare if index == len(boxes) - 1 else 0)
 
     def _set_active(self, index: int) -> None:
         columns = self.columns()

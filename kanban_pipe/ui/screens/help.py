@@ -20,9 +20,9 @@ _CLASS_NAME = re.compile(r"[A-Za-z_-][A-Za-z0-9_-]*")
 HIGHLIGHT_STYLES: dict[str, str] = {
     "overdue": "$error",
     "missing": "$warning",
-    "stale": "$secondary",
+    "stale": "$primary-lighten-3",
     "closing": "$success",
-    "unqualified": "$accent",
+    "unqualified": "$error-lighten-3",
     "muted": "$text-muted",
     "paused": "$text-muted",
 }

@@ -45,9 +45,9 @@ class StageColumn(ScrollView):
     StageColumn > .card--muted { color: $text-muted; }
     StageColumn > .card--overdue { color: $error; }
     StageColumn > .card--missing { color: $warning; }
-    StageColumn > .card--stale { color: $secondary; }
+    StageColumn > .card--stale { color: $primary-lighten-3; }
     StageColumn > .card--closing { color: $success; }
-    StageColumn > .card--unqualified { color: $accent; }
+    StageColumn > .card--unqualified { color: $error-lighten-3; }
     StageColumn > .card--today { color: $warning; }
     StageColumn > .card--won { color: $success; }
     StageColumn > .card--hint { color: $text-muted; text-style: italic; }
