@@ -222,3 +222,21 @@ async def test_q_quits(board: Board) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_a_click_focuses_a_card_and_a_double_click_opens_it(board: Board) -> None:
+    from kanban_pipe.ui.screens.detail import DealDetailScreen
+
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        # Proposal holds Dune (card 0, lines 0-5) and Ember (card 1, lines 6-11).
+        await pilot.click("#col-proposal", offset=(4, 7))
+        await settle(pilot)
+        assert screen.stages[screen.active].key == "proposal"
+        assert screen.current_deal().id == board.ids["ember"]  # type: ignore[union-attr]
+        await pilot.double_click("#col-proposal", offset=(4, 1))
+        await settle(pilot)
+        assert isinstance(app.screen, DealDetailScreen)
+        assert "Dune expansion" in screen_text(app)
