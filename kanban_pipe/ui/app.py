@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -13,6 +14,8 @@ from textual.screen import Screen
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
+from kanban_pipe.ui.screens.review import ReviewScreen
+from kanban_pipe.ui.text import safe_text
 
 
 class PipelineApp(App[None]):
@@ -22,19 +25,33 @@ class PipelineApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, store: PipelineStore, *, today: Callable[[], date] | None = None,
-                 db_label: str | None = None) -> None:
+                 db_label: str | None = None, start_in_review: bool = False,
+                 review_owner: str | None = None) -> None:
         super().__init__()
         self.store = store
         self._today = today
         self.db_label = db_label or Path(store.path).name
+        self.start_in_review = start_in_review
+        self.review_owner = review_owner
 
     def today(self) -> date:
         """The user's calendar day (fixed in tests, the store's clock otherwise)."""
         return self._today() if self._today else local_date(self.store.clock())
 
+    async def on_event(self, event: events.Event) -> None:
+        """Pasted text is cleaned of control characters before any input sees it."""
+        if isinstance(event, events.Paste) and not event.text.isprintable():
+            cleaned = "\n".join(safe_text(line) for line in event.text.split("\n"))
+            event = events.Paste(cleaned)
+        await super().on_event(event)
+
     def on_mount(self) -> None:
-        """Open on the board."""
-        self.push_screen(BoardScreen())
+        """Open on the board, or straight into review mode (`kanban-pipe review`)."""
+        if self.start_in_review:
+            # Opened for the review alone: when it ends, so does the app.
+            self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
+        else:
+            self.push_screen(BoardScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette offers every board action by name."""
@@ -57,9 +74,11 @@ class PipelineApp(App[None]):
 
 
 def create_app(store: PipelineStore, *, today: Callable[[], date] | None = None,
-               db_label: str | None = None) -> PipelineApp:
+               db_label: str | None = None, start_in_review: bool = False,
+               review_owner: str | None = None) -> PipelineApp:
     """The one factory for the board app (CLI, tests and benchmarks use it)."""
-    return PipelineApp(store, today=today, db_label=db_label)
+    return PipelineApp(store, today=today, db_label=db_label, start_in_review=start_in_review,
+                       review_owner=review_owner)
 
 
 def run_board(store: PipelineStore, *, db_label: str | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -81,6 +82,16 @@ def seed(store: PipelineStore, clock: Clock) -> dict[str, int]:
     store.pause_deal(ids["iris"], TODAY + timedelta(days=10))
     clock.now = NOW
     return ids
+
+
+@pytest.fixture(autouse=True)
+def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Day boundaries and shown times as on a machine in UTC, wherever the tests run."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

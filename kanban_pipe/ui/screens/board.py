@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -25,6 +26,7 @@ from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import StageColumn
+from kanban_pipe.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from kanban_pipe.ui.app import PipelineApp
@@ -68,6 +70,7 @@ BOARD_BINDINGS = [
     Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
     Binding("r", "review", "Review", id="board.review"),
+    Binding("f", "forecast", "Forecast", show=False, id="board.forecast"),
     Binding("question_mark", "help", "Help", id="board.help"),
     Binding("q", "app.quit", "Quit", id="board.quit"),
 ]
@@ -104,7 +107,7 @@ class BoardScreen(BoardActions, Screen[None]):
     }
     .column-box.-active { border: round $primary; border-title-style: bold; }
     .column-header { height: 2; color: $text-muted; padding: 0 1; }
-    #filter { dock: bottom; display: none; }
+    #filter { display: none; }
     #filter.-shown { display: block; }
     """
 
@@ -153,7 +156,7 @@ class BoardScreen(BoardActions, Screen[None]):
                     yield StageColumn(stage, self.store.deals_by_ids,
                                       today=self.pipeline_app.today, id=f"col-{stage.key}",
                                       empty_hint=EMPTY_HINT)
-        yield Input(placeholder="filter by title, organization, contact or owner",
+        yield SafeInput(placeholder="filter by title, organization, contact or owner",
                     id="filter")
         yield Footer()
 
@@ -193,8 +196,7 @@ class BoardScreen(BoardActions, Screen[None]):
                 continue
             what = activity.kind.value.replace("_", " ")
             detail = f" ({activity.detail})" if activity.detail else ""
-            self.notify(f"{activity.actor} {what} '{safe_text(title)}'{safe_text(detail)}",
-                        markup=False, timeout=5)
+            self.tell(f"{activity.actor} {what} '{title}'{detail}", timeout=5)
 
     def columns(self) -> list[StageColumn]:
         """The stage columns, left to right."""
@@ -261,6 +263,13 @@ class BoardScreen(BoardActions, Screen[None]):
         """Re-read some columns (all by default) in a worker, then show them."""
         wanted = set(stage_keys) if stage_keys is not None else None
         stages = [s for s in self.stages if wanted is None or s.key in wanted]
+        hint = EMPTY_HINT
+        if self.text_filter.strip() or self.only_mine:
+            what = f"“{safe_text(self.text_filter.strip())}”" if self.text_filter.strip() \
+                else "yours"
+            hint = f"No deals match\n{what}.\n(esc or o changes\nthe filter)"
+        for column in self.columns():
+            column.empty_hint = hint
         if forget:
             for column in self.columns():
                 column.forget()
@@ -314,7 +323,8 @@ class BoardScreen(BoardActions, Screen[None]):
             head.update(Content.assemble(
                 (f"{count} deal{'s' if count != 1 else ''}", "bold"),
                 f" · {_money(value, unconverted=False)}\n",
-                ("w ", "dim"), _money(weighted, unconverted=False), (apart, "$warning"),
+                ("weighted ", "dim"), _money(weighted, unconverted=False),
+                (apart, "$text-warning"),
             ))
         open_total = total(grand, home, rates)
         weighted_total = total(weighted_all, home, rates)
@@ -446,8 +456,16 @@ class BoardScreen(BoardActions, Screen[None]):
         self.app.call_from_thread(then, result)
 
     def show_error(self, error: KanbanPipeError) -> None:
-        """A store refusal in plain words (never markup: it may quote user text)."""
-        self.notify(str(error), severity="error", markup=False, timeout=6)
+        """A store refusal in plain words."""
+        self.tell(str(error), severity="error", timeout=6)
+
+    def tell(self, message: str, *, severity: SeverityLevel = "information",
+             timeout: float = 3) -> None:
+        """A notification that may quote user text: never markup, never control characters."""
+        text = safe_text(message)
+        if len(text) > 160:  # a toast is a glance, not a report
+            text = text[:159] + "…"
+        self.notify(text, severity=severity, markup=False, timeout=timeout)
 
 
 def _money(amount: MoneyTotal, *, unconverted: bool = True) -> str:

@@ -22,6 +22,7 @@ from kanban_pipe.ui.screens.forms import (
     PauseForm,
 )
 from kanban_pipe.ui.screens.help import HelpScreen
+from kanban_pipe.ui.screens.stats import StatsScreen
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
 
@@ -49,7 +50,7 @@ class BoardActions(_Base):
         """After a write: redraw the columns the deal left and entered, focus following it."""
         self.place(deal, before=before)
         if message:
-            self.notify(message, markup=False, timeout=3)
+            self.tell(message)
 
     # -- moving -------------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ class BoardActions(_Base):
             return
         target = self.stages[number - 1]
         if target.key == deal.stage:
-            self.notify(f"Already in {safe_text(target.name)}", markup=False, timeout=2)
+            self.tell(f"Already in {target.name}", timeout=2)
             return
         self._move(deal, target)
 
@@ -307,7 +308,9 @@ class BoardActions(_Base):
         def then(result: tuple[Deal, str]) -> None:
             deal, words = result
             self.reload(changed=[deal.id], focus_id=deal.id, forget=True)
-            self.notify(words[:1].upper() + words[1:], markup=False, timeout=4)
+            # The store's words carry the whole undone detail; a toast names just what.
+            what = words.split(" on '")[0].split(":")[0]
+            self.tell(f"{what[:1].upper()}{what[1:]} on '{deal.title}'", timeout=4)
 
         self.perform(self.store.undo, then)
 
@@ -321,6 +324,20 @@ class BoardActions(_Base):
         self.app.push_screen(DealDetailScreen(
             deal=deal, stage=self._stage(deal.stage), stages=self.stages,
             activities=self.store.activities(deal.id), today=self.pipeline_app.today()))
+
+    def action_review(self) -> None:
+        """Review mode: the stand-up queue (mine when the board shows only mine)."""
+        # Imported here: the review screen reuses these actions, so a module-level import
+        # would be circular.
+        from kanban_pipe.ui.screens.review import ReviewScreen
+
+        owner = self.store.user if self.only_mine else None
+        # Deals changed during the review: the board re-reads everything when it closes.
+        self.app.push_screen(ReviewScreen(owner=owner), lambda _summary: self.reload(forget=True))
+
+    def action_forecast(self) -> None:
+        """Forecast and statistics of the whole pipeline."""
+        self.app.push_screen(StatsScreen())
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""
@@ -371,6 +388,8 @@ KEY_HELP = {
     "filter": "filter by title, organization, contact or owner",
     "clear_filter": "clear the filter",
     "toggle_owner": "toggle the owner filter: mine / everyone",
+    "review": "review mode: walk the stand-up queue deal by deal",
+    "forecast": "forecast and statistics: pipeline, win rate, conversion, trend",
     "help": "this help",
     "app.quit": "quit (every change is already saved)",
 }

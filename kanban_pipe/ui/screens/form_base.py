@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Static
 from kanban_pipe.domain.dates import relative_words
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.ui.text import plain, safe_text
+from kanban_pipe.ui.widgets.safe_input import SafeInput
 
 FormResult = TypeVar("FormResult")
 
@@ -198,7 +199,7 @@ class FormScreen(ModalScreen[FormResult]):
                     with Horizontal(classes="form-row"):
                         yield Label(spec.label, classes="form-label")
                         with Vertical(classes="form-cell"):
-                            yield Input(
+                            yield SafeInput(
                                 spec.value,
                                 placeholder=spec.placeholder,
                                 highlighter=CONTROL_PICTURES,

@@ -78,7 +78,7 @@ def _gutter_style(flags: DealFlags, deal: Deal, styles: CardStyles) -> Style:
 
 
 def _line(parts: list[tuple[str, Style]], width: int, gutter: Segment, base: Style) -> Strip:
-    segments = [gutter, Segment(" ", base)]
+    segments = [gutter]
     segments.extend(Segment(text, base + style) for text, style in parts if text)
     strip = Strip(segments)
     if strip.cell_length > width:
@@ -93,7 +93,9 @@ def render_card(
     """The card's CARD_HEIGHT lines at `width` cells; user text is made safe first."""
     flags = deal_flags(deal, stage, today)
     base = styles.base + styles.cursor if focused else styles.base
-    gutter = Segment("▌", base + _gutter_style(flags, deal, styles))
+    # The bar and the space after it are one segment, so no text run starts with a blank
+    # (SVG exports collapse a leading blank and shift the line).
+    gutter = Segment("▌ ", base + _gutter_style(flags, deal, styles))
     muted = styles.muted
 
     money = format_compact(deal.value, deal.currency)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -43,13 +44,13 @@ class StageColumn(ScrollView):
     StageColumn.-active > .card--cursor { background: $primary 35%; }
     StageColumn > .card--title { text-style: bold; }
     StageColumn > .card--muted { color: $text-muted; }
-    StageColumn > .card--overdue { color: $error; }
-    StageColumn > .card--missing { color: $warning; }
+    StageColumn > .card--overdue { color: $text-error; }
+    StageColumn > .card--missing { color: $text-warning; }
     StageColumn > .card--stale { color: $primary-lighten-3; }
-    StageColumn > .card--closing { color: $success; }
+    StageColumn > .card--closing { color: $text-success; }
     StageColumn > .card--unqualified { color: $error-lighten-3; }
-    StageColumn > .card--today { color: $warning; }
-    StageColumn > .card--won { color: $success; }
+    StageColumn > .card--today { color: $text-warning; }
+    StageColumn > .card--won { color: $text-success; }
     StageColumn > .card--hint { color: $text-muted; text-style: italic; }
     """
 
@@ -148,18 +149,25 @@ class StageColumn(ScrollView):
     def _card_styles(self) -> CardStyles:
         if self._styles is None:
             get = self.get_component_rich_style
+
+            # Full styles blend translucent theme colours with the background (a partial
+            # style would drop the alpha); keep only the part each role needs.
+            def colour(name: str) -> Style:
+                full = get(name)
+                return Style(color=full.color, bold=full.bold, italic=full.italic)
+
             self._styles = CardStyles(
                 base=get("card--base"),
-                cursor=get("card--cursor", partial=True),
-                title=get("card--title", partial=True),
-                muted=get("card--muted", partial=True),
-                overdue=get("card--overdue", partial=True),
-                missing=get("card--missing", partial=True),
-                stale=get("card--stale", partial=True),
-                closing=get("card--closing", partial=True),
-                unqualified=get("card--unqualified", partial=True),
-                due_today=get("card--today", partial=True),
-                won=get("card--won", partial=True),
+                cursor=Style(bgcolor=get("card--cursor").bgcolor),
+                title=colour("card--title") + Style(bold=True),
+                muted=colour("card--muted"),
+                overdue=colour("card--overdue"),
+                missing=colour("card--missing"),
+                stale=colour("card--stale"),
+                closing=colour("card--closing"),
+                unqualified=colour("card--unqualified"),
+                due_today=colour("card--today"),
+                won=colour("card--won"),
             )
         return self._styles
 
@@ -187,8 +195,9 @@ class StageColumn(ScrollView):
         if not self.deal_ids:
             hint_lines = self.empty_hint.splitlines()
             if 1 <= y <= len(hint_lines):
-                hint = Segment(f" {hint_lines[y - 1]}", styles.base
-                               + self.get_component_rich_style("card--hint", partial=True))
+                hint_colour = self.get_component_rich_style("card--hint").color
+                hint = Segment(f" {hint_lines[y - 1]}", styles.base + Style(color=hint_colour,
+                                                                             italic=True))
                 return Strip([hint]).adjust_cell_length(width, styles.base)
             return Strip.blank(width, styles.base)
         if index >= len(self.deal_ids):

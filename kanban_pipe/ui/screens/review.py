@@ -1,0 +1,311 @@
+"""Review mode: the stand-up walks the queue one deal at a time and fixes each with board keys.
+
+The write keys are the board's own (BoardActions, the same modals and store calls); this
+screen supplies the deal they act on and takes each saved deal back into the walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from kanban_pipe.domain.errors import KanbanPipeError
+from kanban_pipe.domain.models import Deal, QualificationFact, Stage
+from kanban_pipe.domain.review import ChangesSince, ReviewItem
+from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
+from kanban_pipe.store import PipelineStore
+from kanban_pipe.store.review import changes_since_last_review, record_review, review_queue
+from kanban_pipe.ui.screens import review_view as view
+from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
+from kanban_pipe.ui.screens.qualify import QualifyForm
+from kanban_pipe.ui.text import safe_text
+
+if TYPE_CHECKING:
+    from kanban_pipe.ui.app import PipelineApp
+
+T = TypeVar("T")
+Phase = Literal["loading", "intro", "deal", "saving", "summary"]
+
+REVIEW_BINDINGS: list[BindingType] = [
+    Binding("space,n,j", "next_deal", "Next", id="review.next"),
+    Binding("b,k", "previous_deal", "Back", id="review.back"),
+    Binding("s", "next_step", "Next step", id="review.next_step"),
+    Binding("shift+right,greater_than_sign", "move_deal(1)", "Move ›", id="review.forward"),
+    Binding("shift+left,less_than_sign", "move_deal(-1)", "‹ Stage", show=False,
+            id="review.back_stage"),
+    Binding("p", "pause", "Pause", id="review.pause"),
+    Binding("w", "won", "Won", id="review.won"),
+    Binding("x", "lost", "Lost", id="review.lost"),
+    Binding("a", "log_activity", "Log", id="review.log"),
+    Binding("e", "edit_deal", "Edit/owner", id="review.edit"),
+    Binding("Q", "qualify", "Qualify", id="review.qualify"),
+    Binding("d", "done", "Done", show=False, id="review.done"),
+    Binding("enter", "enter", "Open", show=False, id="review.open"),
+    Binding("question_mark", "help", "Help", show=False, id="review.help"),
+    Binding("escape,q", "end_review", "End", id="review.end"),
+]
+
+# Keys that act on the deal on screen, so only while one is shown.
+_DEAL_ACTIONS = {"previous_deal", "next_step", "move_deal", "pause", "won", "lost",
+                 "log_activity", "edit_deal", "qualify", "done"}
+_REVIEW_HELP = {
+    "next_deal": "next deal (skips this one; it stays in the queue)",
+    "previous_deal": "back to the previous deal still in the queue",
+    "edit_deal": "edit the deal's fields, the owner among them",
+    "qualify": "confirm or clear decision maker, need and timeline",
+    "enter": "start the review; then open the deal's detail",
+    "end_review": "end the review: the summary of what was decided, recorded",
+}
+_HISTORY_SHOWN = 5
+
+
+class ReviewScreen(BoardActions, Screen[None]):
+    """The stand-up queue; when it closes, `result` holds the summary (None if never loaded)."""
+
+    BINDINGS = REVIEW_BINDINGS
+    CSS_PATH = "review.tcss"
+
+    def __init__(self, *, owner: str | None = None) -> None:
+        super().__init__()
+        self.owner = owner
+        self.phase: Phase = "loading"
+        self.stages: list[Stage] = []
+        self.walk = ReviewWalk([], {}, date.min)
+        self.changes: ChangesSince | None = None
+        self.result: ReviewSummary | None = None
+        self._started_at: datetime | None = None
+
+    @property
+    def pipeline_app(self) -> PipelineApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> PipelineStore:
+        """The pipeline store."""
+        return self.pipeline_app.store
+
+    @property
+    def scope(self) -> str:
+        """Whose deals: one rep's or everyone's."""
+        return safe_text(self.owner) if self.owner else "everyone"
+
+    def compose(self) -> ComposeResult:
+        """Progress line, the page of the current phase, the keys."""
+        yield Static(id="review-header")
+        with ContentSwitcher(initial="review-loading", id="review-pages"):
+            yield Static(Content("Reading the pipeline…"), id="review-loading")
+            with VerticalScroll(id="review-intro"):
+                yield Static(id="intro-body")
+            with Vertical(id="review-deal"):
+                yield Static(id="deal-reason")
+                yield Static(id="deal-card")
+                with Horizontal(id="deal-lower"):
+                    yield Static(id="deal-missing")
+                    yield Static(id="deal-activities")
+                yield Static(id="deal-end")
+            with VerticalScroll(id="review-summary"):
+                yield Static(id="summary-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the queue and the changes in a worker (100,000 deals take a moment)."""
+        self._started_at = self.store.clock()
+        self._header()
+        self._load(self.pipeline_app.today())
+
+    @work(thread=True, group="review-load", exclusive=True)
+    def _load(self, today: date) -> None:
+        try:
+            stages = self.store.stages()
+            items = review_queue(self.store, today=today, owner=self.owner)
+            changes = changes_since_last_review(self.store, owner=self.owner)
+        except KanbanPipeError as error:
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self._loaded, stages, items, changes, today)
+
+    def _loaded(self, stages: list[Stage], items: list[ReviewItem], changes: ChangesSince,
+                today: date) -> None:
+        self.stages = stages
+        self.walk = ReviewWalk(items, {stage.key: stage for stage in stages}, today)
+        self.changes = changes
+        self.query_one("#intro-body", Static).update(view.intro(changes, items))
+        self._set_phase("intro")
+
+    # -- showing ----------------------------------------------------------------------
+
+    def _set_phase(self, phase: Phase) -> None:
+        self.phase = phase
+        page = {"loading": "review-loading", "intro": "review-intro", "deal": "review-deal",
+                "saving": "review-loading", "summary": "review-summary"}[phase]
+        self.query_one("#review-pages", ContentSwitcher).current = page
+        self.refresh_bindings()
+        self._header()
+
+    def _header(self) -> None:
+        parts: list[str | tuple[str, str]] = [("Review", "bold"), f" · {self.scope} · "]
+        if self.phase == "intro":
+            parts.append(f"{self.walk.total} deals to walk")
+        elif self.phase == "deal":
+            where = self.walk.queue_position()
+            if where is not None:
+                title, place, size = where
+                parts += [(title, "bold"), f" {place} of {size} · "]
+            parts.append((f"{self.walk.left} of {self.walk.total} left", "bold reverse"))
+        elif self.phase in ("saving", "summary"):
+            parts.append("finished")
+        self.query_one("#review-header", Static).update(Content.assemble(*parts))
+
+    def _show_deal(self) -> None:
+        """Draw the current deal (or the end of the queue) and the progress line."""
+        self._header()
+        item = self.walk.current
+        self.query_one("#deal-end", Static).display = item is None
+        for name in ("deal-reason", "deal-card", "deal-lower"):
+            self.query_one(f"#{name}").display = item is not None
+        if item is None:
+            self.query_one("#deal-end", Static).update(view.end_of_queue(self.walk.total))
+            return
+        stage = self._stage(item.deal.stage)
+        today = self.pipeline_app.today()
+        self.query_one("#deal-reason", Static).update(view.reason_banner(item))
+        self.query_one("#deal-reason", Static).set_classes(f"queue-{item.queue.value}")
+        self.query_one("#deal-card", Static).update(
+            view.deal_card(item, stage, self.stages, today))
+        self.query_one("#deal-missing", Static).update(view.missing(item, stage, today))
+        # One indexed read of five rows, as the board's detail does on the UI thread.
+        history = self.store.activities(item.deal.id, limit=_HISTORY_SHOWN)
+        self.query_one("#deal-activities", Static).update(view.activities(history))
+
+    # -- what BoardActions needs ------------------------------------------------------
+
+    def current_deal(self) -> Deal | None:
+        """The deal on screen."""
+        item = self.walk.current if self.phase == "deal" else None
+        return item.deal if item else None
+
+    def _deal_or_hint(self) -> Deal | None:
+        deal = self.current_deal()
+        if deal is None and self.phase == "deal":
+            self.notify("End of the queue: b goes back, esc ends the review", timeout=3)
+        return deal
+
+    def _changed(self, deal: Deal, *, before: Deal | None = None, message: str = "") -> None:
+        """A board key saved the deal: note what was decided and re-check its reason."""
+        self.walk.update(deal)
+        if message:
+            self.notify(message, markup=False, timeout=3)
+        if self.phase == "deal":
+            self._show_deal()
+
+    def perform(self, action: Callable[[], T], then: Callable[[T], None],
+                failed: Callable[[KanbanPipeError], None] | None = None) -> None:
+        """Run one store action in a worker thread; report the result on the UI thread."""
+        self._write_worker(action, then, failed)
+
+    @work(thread=True, group="write")
+    def _write_worker(self, action: Callable[[], T], then: Callable[[T], None],
+                      failed: Callable[[KanbanPipeError], None] | None) -> None:
+        try:
+            result = action()
+        except KanbanPipeError as error:
+            self.app.call_from_thread(failed or self.show_error, error)
+            return
+        self.app.call_from_thread(then, result)
+
+    def show_error(self, error: KanbanPipeError) -> None:
+        """A store refusal in plain words (never markup: it may quote user text)."""
+        self.notify(str(error), severity="error", markup=False, timeout=6)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Deal keys only while a deal is shown; the footer follows the phase."""
+        if action in _DEAL_ACTIONS:
+            return self.phase == "deal"
+        if action == "next_deal":
+            return self.phase in ("intro", "deal")
+        return self.phase != "saving" if action == "end_review" else True
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) from this screen's bindings, for the help modal."""
+        rows: list[tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            keys = ", ".join(self.app.get_key_display(Binding(key.strip(), ""))
+                             for key in binding.key.split(","))
+            words = _REVIEW_HELP.get(binding.action) or KEY_HELP.get(binding.action)
+            rows.append((keys, words or binding.description))
+        return rows
+
+    # -- review keys ------------------------------------------------------------------
+
+    def action_next_deal(self) -> None:
+        """Start the walk, or go on to the next deal (skipping this one)."""
+        if self.phase == "intro":
+            self._set_phase("deal")
+        elif self.phase == "deal":
+            self.walk.next()
+        self._show_deal()
+
+    def action_previous_deal(self) -> None:
+        """Back to the previous deal still in the queue."""
+        if not self.walk.previous():
+            self.notify("This is the first deal in the queue", timeout=2)
+        self._show_deal()
+
+    def action_enter(self) -> None:
+        """Start from the opening page; open the deal's detail; close the summary."""
+        if self.phase == "intro":
+            self.action_next_deal()
+        elif self.phase == "deal":
+            self.action_open_deal()
+        elif self.phase == "summary":
+            self.dismiss(None)
+
+    def action_qualify(self) -> None:
+        """Confirm or clear qualification facts with three toggles."""
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(facts: dict[QualificationFact, bool] | None) -> None:
+            if facts:
+                self.perform(
+                    lambda: self.store.qualify_deal(deal.id, facts,
+                                                    expected_version=deal.version),
+                    lambda saved: self._changed(saved, message="Qualification saved"))
+
+        self.app.push_screen(QualifyForm(deal_title=deal.title, current=deal.qualification),
+                             save)
+
+    def action_end_review(self) -> None:
+        """End: record what was decided and show it; from the summary, leave."""
+        if self.phase == "summary":
+            self.dismiss(None)
+            return
+        if self.phase == "loading":
+            self.dismiss(None)
+            return
+        summary = self.walk.summary(self.owner)
+        self.result = summary
+        self._set_phase("saving")
+        started = self._started_at or self.store.clock()
+        self.perform(lambda: record_review(self.store, started_at=started, summary=summary),
+                     lambda record: self._summary(f"Recorded as review #{record.id}"),
+                     lambda error: self._summary(f"Not recorded: {error}"))
+
+    def _summary(self, recorded: str) -> None:
+        if self.result is not None:
+            self.query_one("#summary-body", Static).update(
+                view.summary(self.result, recorded=safe_text(recorded)))
+        self._set_phase("summary")

@@ -1,0 +1,264 @@
+"""Review mode: walk the stand-up queue, fix deals with board keys, database asserted each step.
+
+The seeded queue (tests/ui/conftest.py), in walk order: Dune (closing soon), Cobalt
+(stale), Acme (next step overdue), Borealis (no next step), Ember (unqualified).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from textual.widgets import Input
+
+from kanban_pipe.domain.models import DealStatus, QualificationFact
+from kanban_pipe.domain.review_walk import Decision, ReviewSummary
+from kanban_pipe.store import open_store
+from kanban_pipe.store.review import record_review, reviews
+from kanban_pipe.ui.app import PipelineApp
+from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.screens.confirm import MilestoneConfirm
+from kanban_pipe.ui.screens.detail import DealDetailScreen
+from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
+from kanban_pipe.ui.screens.help import HelpScreen
+from kanban_pipe.ui.screens.qualify import QualifyForm
+from kanban_pipe.ui.screens.review import ReviewScreen
+from tests.ui.conftest import TODAY, Board, settle
+from tests.ui.screen_text import screen_text
+
+
+async def fill(pilot: object, **fields: str) -> None:
+    """Type into the open form's fields by id."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for name, value in fields.items():
+        app.screen.query_one(f"#{name}", Input).value = value
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def press(pilot: object, *keys: str) -> str:
+    """Wait for the store workers, press keys, wait again, return the screen text."""
+    await settle(pilot)  # the queue is read in a worker: keys before it are ignored
+    await pilot.press(*keys)  # type: ignore[attr-defined]
+    await settle(pilot)
+    return screen_text(pilot.app)  # type: ignore[attr-defined]
+
+
+def notices(app: PipelineApp) -> list[str]:
+    """The notifications raised so far, oldest first."""
+    return [notification.message for notification in app._notifications]
+
+
+def shown(app: PipelineApp) -> str | None:
+    """The title of the deal review mode shows."""
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen), screen
+    deal = screen.current_deal()
+    return deal.title if deal else None
+
+
+async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    store, ids = board.store, board.ids
+    async with app.run_test(size=(140, 40)) as pilot:
+        text = await press(pilot)
+        assert "5 deals to walk" in text and "Closing soon        1" in text
+
+        text = await press(pilot, "space")  # start
+        assert "5 of 5 left" in text and "CLOSING SOON" in text and shown(app) == "Dune expansion"
+        assert "expected close in 5d (2026-11-30)" in text and "Review contract" in text
+
+        text = await press(pilot, "space")  # skip Dune
+        assert "4 of 5 left" in text and shown(app) == "Cobalt licences" and "STALE" in text
+
+        await press(pilot, "a", "m")  # log a meeting: Cobalt has moved, so it leaves
+        await pilot.press(*"Met the CTO")
+        text = await press(pilot, "ctrl+s")
+        latest = store.activities(ids["cobalt"])[0]
+        assert (latest.kind.value, latest.detail) == ("meeting", "Met the CTO")
+        assert "3 of 5 left" in text and shown(app) == "Acme fleet renewal"
+        assert "NEXT STEP OVERDUE" in text and "next step 2d overdue: Call the CFO" in text
+
+        await press(pilot, "s")
+        assert isinstance(app.screen, NextStepForm)
+        await fill(pilot, action="Send the offer", due="+3d")
+        text = await press(pilot, "ctrl+s")
+        step = store.get_deal(ids["acme"]).next_step
+        assert step is not None and (step.action, step.due) == ("Send the offer",
+                                                               TODAY + timedelta(days=3))
+        assert "2 of 5 left" in text and shown(app) == "Borealis pilot"
+
+        await press(pilot, "greater_than_sign")
+        assert isinstance(app.screen, MilestoneConfirm)
+        text = await press(pilot, "y")
+        assert store.get_deal(ids["borealis"]).stage == "qualified"
+        # Still without a next step: it stays, now shown in its new stage.
+        assert shown(app) == "Borealis pilot" and "Qualified (2 of 5)" in text
+        assert "2 of 5 left" in text
+
+        await press(pilot, "p")
+        await fill(pilot, resume="+2w")
+        text = await press(pilot, "ctrl+s")
+        paused = store.get_deal(ids["borealis"])
+        assert (paused.status, paused.paused_until) == (DealStatus.PAUSED,
+                                                        TODAY + timedelta(days=14))
+        assert "1 of 5 left" in text and shown(app) == "Ember support"
+
+        text = await press(pilot, "b")  # back past the fixed deals to the skipped Dune
+        assert shown(app) == "Dune expansion" and "2 of 5 left" in text
+        text = await press(pilot, "w")
+        assert store.get_deal(ids["dune"]).status is DealStatus.WON
+        assert shown(app) == "Ember support" and "1 of 5 left" in text
+
+        await press(pilot, "x")
+        await pilot.press(*"no budget")
+        text = await press(pilot, "ctrl+s")
+        assert store.get_deal(ids["ember"]).lost_reason == "no budget"
+        assert "0 of 5 left" in text and "End of the queue" in text and shown(app) is None
+
+        text = await press(pilot, "escape")
+        for line in ("Next steps set            1", "Deals moved               1",
+                     "Paused                    1", "Closed (won 1, lost 1)    2",
+                     "Skipped                   0", "Activity logged           1",
+                     "Recorded as review #1"):
+            assert line in text
+        [review] = reviews(store)
+        assert (review.actor, review.owner) == ("anna", None)
+        assert review.summary["decided"]["next_steps_set"] == 1
+        assert review.summary["closed"] == 2 and review.summary["fixed"] == 5
+        assert review.last_activity_id == max(a.id for d in ids.values()
+                                              for a in store.activities(d))
+        await press(pilot, "escape")
+        assert not app.is_running  # opened by `kanban-pipe review`: it quits
+
+
+async def test_skip_back_and_the_progress_line(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await press(pilot, "enter")
+        await press(pilot, "b")
+        assert shown(app) == "Dune expansion"
+        assert notices(app)[-1] == "This is the first deal in the queue"
+        text = await press(pilot, "n", "j", "space")
+        assert shown(app) == "Borealis pilot" and "2 of 5 left" in text
+        assert "No next step 1 of 1" in text
+        text = await press(pilot, "k")
+        assert shown(app) == "Acme fleet renewal" and "3 of 5 left" in text
+        await press(pilot, "enter")  # the deal's detail, as on the board
+        assert isinstance(app.screen, DealDetailScreen) and "Call the CFO" in screen_text(app)
+        await press(pilot, "escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "next deal (skips this one; it stays in the queue)" in screen_text(app)
+        await press(pilot, "escape")
+        text = await press(pilot, "q")
+        assert "3 fixed" not in text and "0 fixed · 3 left" in text
+        assert "Skipped                   2" in text
+        assert reviews(board.store)[0].summary["skipped"] == [board.ids["dune"],
+                                                              board.ids["cobalt"]]
+
+
+async def test_qualify_and_change_owner(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    store, ids = board.store, board.ids
+    async with app.run_test(size=(140, 40)) as pilot:
+        await press(pilot, "space")
+        await press(pilot, "e")  # the owner is a field of the edit form
+        assert isinstance(app.screen, DealForm)
+        await fill(pilot, owner="erik")
+        text = await press(pilot, "ctrl+s")
+        assert store.get_deal(ids["dune"]).owner == "erik"
+        assert shown(app) == "Dune expansion" and "erik" in text  # still closing soon
+
+        text = await press(pilot, *["space"] * 4)
+        assert shown(app) == "Ember support" and "UNQUALIFIED" in text
+        assert "without decision maker, need, timeline confirmed" in text
+        await press(pilot, "Q")
+        assert isinstance(app.screen, QualifyForm)
+        await press(pilot, "d", "n", "t")
+        text = await press(pilot, "enter")
+        facts = store.get_deal(ids["ember"]).qualification
+        assert facts.decision_maker and facts.need and facts.timeline
+        assert "End of the queue" in text
+        assert store.activities(ids["ember"])[0].kind.value == "qualified"
+        text = await press(pilot, "escape")
+        assert "Owner changed             1" in text
+        assert "Qualification updated     1" in text
+
+
+async def test_r_on_the_board_opens_the_review_and_the_board_reloads_after(
+        board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await press(pilot, "o")  # only my deals: the review follows the board's filter
+        text = await press(pilot, "r")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.owner == "anna"
+        assert "Review · anna" in text
+        await press(pilot, "space", "w")
+        assert board.store.get_deal(board.ids["dune"]).status is DealStatus.WON
+        await press(pilot, "escape")
+        assert reviews(board.store)[0].owner == "anna"
+        await press(pilot, "escape")
+        screen = app.screen
+        assert isinstance(screen, BoardScreen) and app.is_running
+        assert board.ids["dune"] in screen.column("won").deal_ids
+        assert board.ids["dune"] not in screen.column("proposal").deal_ids
+
+
+async def test_opens_with_the_changes_since_the_last_review(board: Board) -> None:
+    record_review(board.store, started_at=board.clock.now,
+                  summary=ReviewSummary(None, 0, 0, 0, (), ()))
+    erik = open_store(str(board.path), user="erik", clock=board.clock)
+    erik.mark_lost(board.ids["fjord"], "competitor")
+    erik.set_next_step(board.ids["borealis"], "Book a demo", due=TODAY + timedelta(days=1))
+    erik.close()
+    app = board.app(start_in_review=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        text = await press(pilot)
+        assert "Since the review of 2026-11-25 10:00 by anna" in text
+        assert "1 lost (erik 1)" in text and "1 next steps set (erik 1)" in text
+        assert "added" not in text  # the seed's deals were added before that review
+        assert "erik lost #6 'Fjord upgrade': competitor" in text
+        assert "4 deals to walk" in text  # Borealis has a next step now
+
+
+async def test_one_reps_review_and_an_empty_queue(board: Board) -> None:
+    app = board.app(start_in_review=True, review_owner="erik")
+    async with app.run_test(size=(140, 40)) as pilot:
+        text = await press(pilot)
+        assert "Review · erik · 0 deals to walk" in text
+        assert "Nothing needs a decision" in text
+        text = await press(pilot, "space")
+        assert "End of the queue" in text
+        await press(pilot, "escape")
+        assert json.loads(json.dumps(reviews(board.store)[0].summary))["owner"] == "erik"
+
+
+async def test_user_text_is_shown_literally(board: Board) -> None:
+    hostile = "[bold]x[/] [@click=app.quit]y[/]"
+    board.store.edit_deal(board.ids["dune"], title=hostile, organization="[red]Org[/]")
+    app = board.app(start_in_review=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await press(pilot)
+        text = await press(pilot, "space")
+        assert hostile in text and "[red]Org[/]" in text
+        text = await press(pilot, "escape")
+        assert app.is_running and "Review finished" in text
+
+
+async def test_a_conflicting_change_is_refused_and_shown(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await press(pilot, "space")
+        erik = open_store(str(board.path), user="erik", clock=board.clock)
+        erik.edit_deal(board.ids["dune"], title="Dune (erik)")
+        erik.close()
+        await press(pilot, "w")
+        assert board.store.get_deal(board.ids["dune"]).status is DealStatus.OPEN
+        assert "changed since you opened it" in notices(app)[-1]
+        await press(pilot, "escape")
+        assert reviews(board.store)[0].summary["decided"][Decision.WON.value] == 0
+
+
+def test_qualification_facts_cover_every_fact() -> None:
+    from kanban_pipe.ui.screens.qualify import FACT_KEYS
+
+    assert [fact for _key, fact, _words in FACT_KEYS] == list(QualificationFact)

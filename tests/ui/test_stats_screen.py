@@ -1,0 +1,105 @@
+"""The statistics screen: `f` on the board, figures on screen, keys to close and reload.
+
+The seeded board (tests/ui/conftest.py), open deals: Lead Acme 12,000 and Borealis 4,500;
+Qualified Cobalt 25,000; Proposal Dune 80,000 and Ember 9,000; Commitment Fjord 30,000.
+Granite (50,000) was won and Harbor lost, both the day they were made; Iris is paused.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import Static
+
+from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.screens.stats import StatsScreen
+from tests.ui.conftest import Board, settle
+from tests.ui.screen_text import screen_lines, screen_text
+
+
+def line_with(app: App[None], start: str) -> str:
+    """The screen line holding `start` (stripped), or '' when none does."""
+    return next((line.strip() for line in screen_lines(app) if start in line), "")
+
+
+async def test_f_opens_the_statistics_with_figures_worked_by_hand(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, StatsScreen)
+        text = screen_text(app)
+        # Lead 16,500, weighted 10% = 1,650; Qualified 25,000 x 25% = 6,250; Proposal
+        # 89,000 x 50% = 44,500; Commitment 30,000 x 80% = 24,000: 76,400 weighted.
+        lead = line_with(app, "Lead   ")
+        assert lead.startswith("Lead            2   16.5k EUR   10%   1.7k EUR")
+        assert "Total open      6  160.5k EUR        76.4k EUR" in text
+        assert "Weighted forecast: 76.4k EUR" in text
+        # Closed in the last 90 days: Granite won, Harbor lost.
+        assert "Won 1 · lost 1 · win rate 50%" in text
+        # Everyone reached Lead; all but Acme and Borealis went on, none was lost there.
+        assert "Lead → Qualified       100%  ██████████    7/7      2" in text
+        # Of the 7 that reached Qualified, Harbor was lost there; Cobalt and Iris stay.
+        assert "Qualified → Proposal    80%  ████████      4/5      2" in text
+        # Dune closes in 5 days: 80,000, weighted 40,000, in this month's bar.
+        assert "Nov 2026  ██████████░░░░░░░░░░   40k EUR  80k EUR      1" in text
+        # Ember lacks qualification; Borealis has no next step; Acme's is 2 days overdue.
+        assert "• 1 deal is in Proposal or later without a decision maker" in text
+        assert "• 1 deal has no next step" in text
+        assert "• 1 next step is overdue" in text
+
+
+async def test_escape_and_q_close_it(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for key in ("escape", "q"):
+            await pilot.press("f")
+            await settle(pilot)
+            assert isinstance(app.screen, StatsScreen)
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, BoardScreen)  # q closed the screen, not the app
+        assert app.is_running
+
+
+async def test_r_reloads_what_another_terminal_saved(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert "Total open      6  160.5k EUR" in screen_text(app)
+        board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
+        await pilot.press("r")
+        await settle(pilot)
+        # 10,000 more in Commitment, 8,000 of it weighted.
+        assert "Total open      7  170.5k EUR        84.4k EUR" in screen_text(app)
+
+
+async def test_user_text_is_shown_as_text(board: Board) -> None:
+    board.store.rename_stage("lead", "[bold]Lead[/]")
+    board.store.add_deal("Markup source", stage="qualified", source="[@click=app.quit]web")
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert "[bold]Lead[/]      2   16.5k EUR" in screen_text(app)
+        sources = app.screen.query_one(".stats-lines.-sources", Static)
+        assert "[@click=app.quit]web" in str(sources.render())
+        assert app.is_running
+
+
+async def test_a_narrow_terminal_stacks_the_columns(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen) and screen.has_class("-narrow")
+        assert screen.stats is not None and screen.stats.pipeline.deals == 6
+        await pilot.press("end")
+        await settle(pilot)
+        assert "Lead sources" in screen_text(app)
