@@ -332,7 +332,7 @@ async def test_command_palette_offers_actions_and_shows_no_deal_text(
         await settle(pilot)
         assert isinstance(app.screen, CommandPalette)
         commands = shown_in(app, app.screen.query_one(CommandList))
-        for action in ("Card down (J)", "Done (d)", "Edit (e)", "Lost (x)"):
+        for action in ("Card down (J)", "Done (d)", "Edit (e)", "Log (a)"):
             assert action in commands, action
         assert "␛" not in commands and "[" not in commands  # deals are not commands
         assert leaks(app) == []
