@@ -7,19 +7,21 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kanban_pipe.domain.errors import (
     ConflictError,
     InvalidInputError,
+    KanbanPipeError,
     NotFoundError,
     ReadOnlyError,
 )
 from kanban_pipe.domain.models import ActivityKind, Deal
-from kanban_pipe.store.connection import run_write, storage_error
+from kanban_pipe.store.connection import check_integrity, run_write, storage_error
 from kanban_pipe.store.rows import DEAL_COLUMNS, deal_from_row, stamp
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -44,21 +46,50 @@ class StoreCore:
     """Connection, lock and transaction plumbing shared by the store's verbs."""
 
     def __init__(
-        self, db: Database, path: str, *, user: str, read_only: bool = False,
-        clock: Clock = utc_now,
+        self, conn: sqlite3.Connection, path: str, *, user: str, read_only: bool = False,
+        clock: Clock = utc_now, verified: bool = True,
     ) -> None:
-        self.db = db
+        self.conn = conn
         self.path = path
         self.user = user
         self.read_only = read_only
         self.clock = clock
         # One lock: Textual thread workers and the UI thread share this connection.
         self._lock = threading.RLock()
+        self._db: Database | None = None
+        # Writes wait until the file has passed its integrity check (see verify_integrity).
+        self._verified = threading.Event()
+        self._integrity_error: KanbanPipeError | None = None
+        if verified:
+            self._verified.set()
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the same connection, made when first needed.
+
+        Built lazily and without plugins: importing and preparing sqlite-utils costs
+        ~70 ms, which the board's start-up does not need to pay.
+        """
+        if self._db is None:
+            from sqlite_utils import Database  # deliberately lazy: see the docstring
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def verify_integrity(self) -> None:
+        """Run the integrity check deferred at open (on its own connection); raise if damaged."""
+        try:
+            check_integrity(self.path)
+        except KanbanPipeError as error:
+            self._integrity_error = error
+            raise
+        finally:
+            self._verified.set()
 
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
-            self.db.conn.close()
+            self.conn.close()
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -67,18 +98,21 @@ class StoreCore:
         bound = params if isinstance(params, Mapping) else tuple(params)
         with self._lock:
             try:
-                return self.db.conn.execute(sql, bound).fetchall()
+                return self.conn.execute(sql, bound).fetchall()
             except sqlite3.Error as error:
                 raise storage_error(error, self.path) from error
 
     def _write(self, work: Callable[[], T]) -> T:
+        self._verified.wait()
+        if self._integrity_error is not None:
+            raise self._integrity_error
         if self.read_only:
             raise ReadOnlyError(
                 f"{self.path} is open read-only: changes cannot be saved (check its permissions)"
             )
         with self._lock:
             try:
-                return run_write(self.db.conn, self.path, work)
+                return run_write(self.conn, self.path, work)
             except UnicodeEncodeError:
                 # Lone surrogates (from a broken paste or file) cannot be stored as UTF-8.
                 raise InvalidInputError("the text contains characters that are not valid "
@@ -96,7 +130,7 @@ class StoreCore:
         if not self._lock.acquire(blocking=wait):
             return None
         try:
-            return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as error:
             raise storage_error(error, self.path) from error
         finally:
@@ -106,7 +140,7 @@ class StoreCore:
 
     def _deal_record(self, deal_id: int, *, include_deleted: bool = False) -> dict[str, Any]:
         with self._lock:
-            cursor = self.db.conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,))
+            cursor = self.conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,))
             row = cursor.fetchone()
             names = [d[0] for d in cursor.description]
         if row is None:
@@ -167,7 +201,7 @@ class StoreCore:
             if record[column] != value
         }
         assignments = "".join(f"{column} = :{column}, " for column in values)
-        conn = self.db.conn
+        conn = self.conn
         conn.execute(
             f"UPDATE deals SET {assignments}version = version + 1, updated_at = :now"
             " WHERE id = :id",
@@ -190,7 +224,7 @@ class StoreCore:
         self, deal_id: int, kind: ActivityKind, detail: str, *, at: str,
         changes: Mapping[str, Any] | None, version: int, undoes: int | None = None,
     ) -> int:
-        cursor = self.db.conn.execute(
+        cursor = self.conn.execute(
             "INSERT INTO activities (deal_id, at, actor, kind, detail, changes, version, undoes)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (deal_id, at, self.user, kind.value, detail,
@@ -199,7 +233,7 @@ class StoreCore:
         return int(cursor.lastrowid or 0)
 
     def _next_position(self, stage: str) -> int:
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT coalesce(max(position), 0) + 1 FROM deals WHERE stage = ?", (stage,)
         ).fetchone()
         return int(row[0])

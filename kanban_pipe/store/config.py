@@ -33,7 +33,7 @@ class PipelineConfig(PipelineQueries):
         wanted = max(1, min(wanted, len(stages) + 1))
 
         def work() -> Stage:
-            conn = self.db.conn
+            conn = self.conn
             # Shift in two steps so positions never collide mid-update.
             conn.execute("UPDATE stages SET position = -position - 1 WHERE position >= ?",
                          (wanted,))
@@ -67,7 +67,7 @@ class PipelineConfig(PipelineQueries):
         order.insert(position - 1, stage.key)
 
         def work() -> Stage:
-            conn = self.db.conn
+            conn = self.conn
             conn.execute("UPDATE stages SET position = -position")
             conn.executemany("UPDATE stages SET position = ? WHERE key = ?",
                              [(i + 1, key) for i, key in enumerate(order)])
@@ -109,7 +109,7 @@ class PipelineConfig(PipelineQueries):
             raise InvalidStageError("the won stage cannot be removed")
 
         def work() -> None:
-            conn = self.db.conn
+            conn = self.conn
             held = conn.execute("SELECT count(*) FROM deals WHERE stage = ?",
                                 (stage.key,)).fetchone()[0]
             if held:
@@ -125,7 +125,7 @@ class PipelineConfig(PipelineQueries):
     def _update_stage(self, key: str, updates: dict[str, Any]) -> Stage:
         def work() -> Stage:
             assignments = ", ".join(f"{column} = :{column}" for column in updates)
-            self.db.conn.execute(f"UPDATE stages SET {assignments} WHERE key = :key",
+            self.conn.execute(f"UPDATE stages SET {assignments} WHERE key = :key",
                                  {**updates, "key": key})
             return find_stage(self.stages(), key)
 
@@ -136,7 +136,7 @@ class PipelineConfig(PipelineQueries):
         currency = clean_currency(code)
 
         def work() -> None:
-            conn = self.db.conn
+            conn = self.conn
             if conn.execute("SELECT count(*) FROM deals").fetchone()[0]:
                 raise InvalidInputError(
                     "the home currency is chosen when the pipeline is created; it has deals now"
@@ -160,7 +160,7 @@ class PipelineConfig(PipelineQueries):
         if value > MAX_RATE:
             # Far beyond any real rate; larger ones overflow the Decimal maths of totals.
             raise InvalidInputError(f"rate {rate!r} is too large (at most {MAX_RATE:,})")
-        self._write(lambda: self.db.conn.execute(
+        self._write(lambda: self.conn.execute(
             "INSERT OR REPLACE INTO exchange_rates (currency, rate) VALUES (?, ?)",
             (currency, str(value)),
         ))

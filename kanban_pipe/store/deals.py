@@ -70,7 +70,7 @@ class DealActions(StoreCore):
         def work() -> Deal:
             now = self._now()
             won = target.is_won
-            cursor = self.db.conn.execute(
+            cursor = self.conn.execute(
                 "INSERT INTO deals (title, organization, contact, value, currency, stage, status,"
                 " owner, source, expected_close, next_action, next_owner, next_due, position,"
                 " created_at, updated_at, stage_entered_at, last_activity_at, closed_at)"
@@ -300,7 +300,7 @@ class DealActions(StoreCore):
         def work() -> Deal:
             record = self._deal_record(deal_id)
             op, order = ("<", "DESC") if offset < 0 else (">", "ASC")
-            neighbour = self.db.conn.execute(
+            neighbour = self.conn.execute(
                 "SELECT id, position FROM deals WHERE stage = ? AND deleted_at IS NULL"
                 f" AND {ON_BOARD_SQL} AND (position, id) {op} (?, ?)"
                 f" ORDER BY position {order}, id {order} LIMIT 1",
@@ -312,7 +312,7 @@ class DealActions(StoreCore):
             position = record["position"]
             if other_position == position:  # equal positions: make room first
                 other_position = position + offset
-            conn = self.db.conn
+            conn = self.conn
             conn.execute("UPDATE deals SET position = ? WHERE id = ?", (other_position, deal_id))
             conn.execute("UPDATE deals SET position = ? WHERE id = ?", (position, other_id))
             return self.get_deal(deal_id)

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
-
-from sqlite_utils import Database
 
 from kanban_pipe.domain.errors import ConflictError, NothingToUndoError
 from kanban_pipe.domain.models import ActivityKind, Deal
 from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
 from kanban_pipe.store.config import PipelineConfig
-from kanban_pipe.store.connection import open_connection
+from kanban_pipe.store.connection import connect, open_connection, storage_error
 from kanban_pipe.store.deals import DealActions
 
 
 class PipelineStore(DealActions, PipelineConfig):
     """A pipeline in one SQLite file: deal verbs, queries and configuration."""
+
+    def reader(self) -> PipelineStore:
+        """A second, read-only connection to the same file, with a lock of its own.
+
+        WAL lets it read while this one writes: background reads (whole columns,
+        sums) then never hold up what the UI thread reads or writes.
+        """
+        try:
+            conn = connect(self.path)
+        except sqlite3.Error as error:
+            raise storage_error(error, self.path) from error
+        return PipelineStore(conn, self.path, user=self.user, read_only=True,
+                             clock=self.clock)
 
     def undo(self) -> tuple[Deal, str]:
         """Undo this user's last change with a compensating change and an `undo` entry.
@@ -25,7 +37,7 @@ class PipelineStore(DealActions, PipelineConfig):
         """
 
         def work() -> tuple[Deal, str]:
-            conn = self.db.conn
+            conn = self.conn
             row = conn.execute(
                 "SELECT a.id, a.deal_id, a.kind, a.detail, a.changes FROM activities a"
                 " WHERE a.actor = ? AND a.kind != 'undo' AND a.changes IS NOT NULL"
@@ -70,7 +82,14 @@ class PipelineStore(DealActions, PipelineConfig):
         return self._write(work)
 
 
-def open_store(path: str, *, user: str, clock: Clock = utc_now) -> PipelineStore:
-    """Open (creating and migrating if needed) the pipeline at `path` for `user`."""
-    conn, read_only = open_connection(str(path))
-    return PipelineStore(Database(conn), str(path), user=user, read_only=read_only, clock=clock)
+def open_store(path: str, *, user: str, clock: Clock = utc_now,
+               defer_check: bool = False) -> PipelineStore:
+    """Open (creating and migrating if needed) the pipeline at `path` for `user`.
+
+    With `defer_check` the page-by-page integrity check of an up-to-date file is left to
+    `store.verify_integrity()` (the board runs it after its first frame); writes wait
+    for it and are refused if it fails.
+    """
+    conn, read_only = open_connection(str(path), full_check=not defer_check)
+    return PipelineStore(conn, str(path), user=user, read_only=read_only, clock=clock,
+                         verified=not defer_check)
