@@ -29,7 +29,7 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
     stages, home, now = store.stages(), store.home_currency(), store.clock()
 
     def work() -> int:
-        conn = store.db.conn
+        conn = store.conn
         # Read inside the write lock, so no one else can take these ids or positions.
         deal_base = conn.execute("SELECT coalesce(max(id), 0) FROM deals").fetchone()[0]
         positions = dict(conn.execute("SELECT stage, max(position) FROM deals GROUP BY stage"))
@@ -41,6 +41,10 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
         with closing(batches), _indexes_rebuilt_after(conn, ("deals", "activities")):
             for sql, params in _statements(batches, deal_base, conn):
                 conn.execute(sql, params)
+        # Demo history is nobody's last change: undo stops before it, even for a user
+        # whose name is one of the demo owners.
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) SELECT 'undo_floor',"
+                     " CAST(coalesce(max(id), 0) AS TEXT) FROM activities")
         return int(conn.execute("SELECT count(*) FROM deals WHERE id > ?",
                                 (deal_base,)).fetchone()[0])
 

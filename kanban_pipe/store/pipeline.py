@@ -42,6 +42,8 @@ class PipelineStore(DealActions, PipelineConfig):
                 "SELECT a.id, a.deal_id, a.kind, a.detail, a.changes FROM activities a"
                 " WHERE a.actor = ? AND a.kind != 'undo' AND a.changes IS NOT NULL"
                 " AND NOT EXISTS (SELECT 1 FROM activities u WHERE u.undoes = a.id)"
+                " AND a.id > coalesce((SELECT CAST(value AS INTEGER) FROM settings"
+                " WHERE key = 'undo_floor'), 0)"
                 " ORDER BY a.id DESC LIMIT 1",
                 (self.user,),
             ).fetchone()

@@ -265,3 +265,19 @@ def _comparable(path: Path, deal_id: int) -> tuple[Any, ...]:
     for column in ("id", "position"):
         deal.pop(column)
     return deal, log
+
+
+def test_undo_never_reaches_into_demo_history(tmp_path) -> None:
+    """A user named like a demo owner gets 'nothing to undo' right after the demo load."""
+    from kanban_pipe.domain.errors import NothingToUndoError
+
+    store = open_store(str(tmp_path / "floor.db"), user="anna",
+                       clock=lambda: datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    bulk.load_demo(store, deals=60, seed=3)
+    assert store.conn.execute(
+        "SELECT count(*) FROM activities WHERE actor = 'anna'").fetchone()[0] > 0
+    with pytest.raises(NothingToUndoError):
+        store.undo()
+    deal = store.add_deal("Mine after the demo")
+    undone, _ = store.undo()
+    assert undone.id == deal.id and undone.deleted
