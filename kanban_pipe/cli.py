@@ -233,7 +233,10 @@ def _run(args: argparse.Namespace) -> int:
         # pipeline, e.g. `check` on a damaged file, get its path and the user.
         text = args.file_handler(args, _db_path(args), _user(args))
     else:
-        store = open_store(_db_path(args), user=_user(args))
+        # The board checks the file page by page after its first frame (writes wait
+        # for it); every other command checks it before doing anything.
+        store = open_store(_db_path(args), user=_user(args),
+                           defer_check=args.handler is cmd_board)
         try:
             text = args.handler(store, args)
         finally:

@@ -295,17 +295,10 @@ def cmd_currency(store: PipelineStore, args: argparse.Namespace) -> str:
 
 # -- the board, the demo ------------------------------------------------------------------
 
-def _summary(store: PipelineStore) -> str:
-    return out.pipeline_summary(store.stages(), store.list_deals(statuses=None),
-                                store.home_currency(), store.exchange_rates(), store.today())
-
-
 def _open_board(store: PipelineStore) -> str | None:
-    """Run the board; until the board exists, return the pipeline as text instead."""
-    try:
-        from kanban_pipe.ui.app import run_board  # imports Textual: only here
-    except ImportError:
-        return _summary(store)
+    """Run the board until the user quits."""
+    from kanban_pipe.ui.app import run_board  # imports Textual: only here
+
     run_board(store)
     return None
 

@@ -15,7 +15,6 @@ from kanban_pipe.domain.rules import (
     deal_flags,
     deal_markers,
     local_date,
-    weighted_value,
 )
 
 NONE = "-"
@@ -228,23 +227,3 @@ def currency_text(home: str, rates: Mapping[str, Decimal]) -> str:
         lines.append(f"exchange rates ({home} per unit):")
         lines += [f"  {code}  {rate}" for code, rate in sorted(rates.items())]
     return "\n".join(lines)
-
-
-def pipeline_summary(stages: Sequence[Stage], deals: Sequence[Deal], home: str,
-                     rates: Mapping[str, Decimal], today: date) -> str:
-    """Open deals per stage with count, total and weighted value (the board, as text)."""
-    blocks = []
-    for stage in stages:
-        held = [d for d in deals if d.stage == stage.key and d.status is DealStatus.OPEN]
-        if stage.is_won:
-            continue
-        value = deals_total(held, home, rates)
-        weighted = total(((weighted_value(d, stage), d.currency, 1) for d in held), home, rates)
-        head = (f"== {safe(stage.name)}: {count_words(len(held))}, {money_text(value)}, "
-                f"weighted {money_text(weighted)}")
-        blocks.append(head + ("\n" + deals_table(held, {stage.key: stage}, today)
-                              if held else ""))
-    closed = {status: sum(d.status is status for d in deals)
-              for status in (DealStatus.WON, DealStatus.LOST, DealStatus.PAUSED)}
-    blocks.append(", ".join(f"{status.value}: {count}" for status, count in closed.items()))
-    return "\n\n".join(blocks)

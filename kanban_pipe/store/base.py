@@ -76,6 +76,11 @@ class StoreCore:
             self._db = Database(self.conn, execute_plugins=False)
         return self._db
 
+    @property
+    def integrity_pending(self) -> bool:
+        """True while the integrity check deferred at open has not run yet."""
+        return not self._verified.is_set()
+
     def verify_integrity(self) -> None:
         """Run the integrity check deferred at open (on its own connection); raise if damaged."""
         try:

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
@@ -33,6 +34,8 @@ class PipelineApp(App[None]):
         self.db_label = db_label or Path(store.path).name
         self.start_in_review = start_in_review
         self.review_owner = review_owner
+        # Set when the deferred integrity check fails: the CLI reports it after exit.
+        self.fatal_error: KanbanPipeError | None = None
 
     def today(self) -> date:
         """The user's calendar day (fixed in tests, the store's clock otherwise)."""
@@ -52,6 +55,21 @@ class PipelineApp(App[None]):
             self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
         else:
             self.push_screen(BoardScreen())
+        if self.store.integrity_pending:
+            # After the first frame: the check reads the whole file (~1-2 s at 100k deals).
+            self.call_after_refresh(self._verify_integrity)
+
+    @work(thread=True, exclusive=True, group="integrity")
+    def _verify_integrity(self) -> None:
+        try:
+            self.store.verify_integrity()
+        except KanbanPipeError as error:
+            self.call_from_thread(self._refuse_damaged, error)
+
+    def _refuse_damaged(self, error: KanbanPipeError) -> None:
+        """A damaged file: nothing was written; leave with the reason."""
+        self.fatal_error = error
+        self.exit(return_code=1)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette offers every board action by name."""
@@ -82,5 +100,11 @@ def create_app(store: PipelineStore, *, today: Callable[[], date] | None = None,
 
 
 def run_board(store: PipelineStore, *, db_label: str | None = None) -> None:
-    """Open the board on a store and return when the user quits."""
-    create_app(store, db_label=db_label).run()
+    """Open the board on a store and return when the user quits.
+
+    Raises the store's error when the file failed its (deferred) integrity check.
+    """
+    app = create_app(store, db_label=db_label)
+    app.run()
+    if app.fatal_error is not None:
+        raise app.fatal_error

@@ -58,19 +58,6 @@ def test_no_command_opens_the_board_on_the_chosen_file(run, db, board_calls) -> 
     assert board_calls == [(db, "anna", 1)]
 
 
-def test_no_command_without_a_board_prints_the_pipeline(run, no_board) -> None:
-    run("add", "Acme", "--value", "10k", "--stage", "proposal")
-    run("add", "Beta", "--value", "2k")
-    result = run()
-    assert result.code == 0
-    blocks = result.out.split("\n\n")
-    assert blocks[0].splitlines()[0] == "== Lead: 1 deal, 2k EUR, weighted 200 EUR"
-    assert blocks[1] == "== Qualified: 0 deals, 0 EUR, weighted 0 EUR"
-    assert blocks[2].splitlines()[0] == "== Proposal: 1 deal, 10k EUR, weighted 5k EUR"
-    assert "Acme" in blocks[2]
-    assert blocks[-1] == "won: 0, lost: 0, paused: 0\n"
-
-
 def test_default_database_lives_in_the_user_data_dir(isolated_env, board_calls,
                                                      capsys) -> None:
     assert main(["--user", "anna", "add", "First"]) == 0
@@ -95,18 +82,12 @@ def test_demo_replaces_its_own_file_each_time(isolated_env, fake_demo, no_board,
         store.close()
 
 
-def test_demo_opens_the_board_or_prints_the_pipeline(isolated_env, fake_demo, board_calls,
+def test_demo_opens_the_board(isolated_env, fake_demo, board_calls,
                                                      monkeypatch, capsys) -> None:
     demo = str(isolated_env / "kanban-pipe" / "demo.db")
     assert main(["--user", "anna", "demo", "--deals", "5"]) == 0
     assert board_calls == [(demo, "anna", 5)]
     assert capsys.readouterr().out == ""
-
-    monkeypatch.setitem(sys.modules, BOARD_MODULE, None)
-    assert main(["demo", "--deals", "5"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith(f"demo pipeline: 5 deals in {demo} (seed 1)\n\n== Lead: 2 deals")
-    assert "Demo 1-4" in out
 
 
 def test_demo_with_db_fills_a_new_file_and_refuses_one_with_deals(tmp_path, run, fake_demo,

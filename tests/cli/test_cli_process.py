@@ -112,8 +112,8 @@ def test_read_only_store_reports_one_line(run, db, monkeypatch) -> None:
     # exactly as open_store does for a file it cannot write.
     run("add", "Acme")
 
-    def read_only_store(path, *, user):
-        store = open_store(path, user=user)
+    def read_only_store(path, *, user, **options):
+        store = open_store(path, user=user, **options)
         store.read_only = True
         return store
 
