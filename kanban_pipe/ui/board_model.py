@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from kanban_pipe.domain.models import Deal
@@ -10,53 +12,86 @@ from kanban_pipe.domain.ordering import BoardFilter, CardOrder, SortKey, facts_o
 from kanban_pipe.domain.rules import is_on_board
 
 
-class BoardModel:
-    """Sorted keys per column (the deal id is each key's last item) and where each deal is.
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where a re-placed deal ended up: the columns touched and its index, if shown."""
 
-    A changed deal is re-placed with two binary searches instead of re-reading its
-    columns: that keeps a move fast with tens of thousands of cards per column.
+    touched: frozenset[str]
+    stage: str | None
+    index: int | None
+
+
+class BoardModel:
+    """Sorted keys and ids per column, where each deal is, and each column's sums.
+
+    A changed deal is re-placed with two binary searches and its value moved between
+    the column sums, instead of re-reading columns: that keeps a move fast with tens
+    of thousands of cards per column.
     """
 
-    def __init__(self, stage_keys: list[str]) -> None:
+    def __init__(self, stage_keys: Iterable[str]) -> None:
         self.keys: dict[str, list[SortKey]] = {stage: [] for stage in stage_keys}
+        self._ids: dict[str, list[int]] = {stage: [] for stage in self.keys}
         self._where: dict[int, tuple[str, SortKey]] = {}
         self.complete: set[str] = set()
+        # (stage, currency) -> [deals, value]: what the column headers add up.
+        self.sums: dict[tuple[str, str], list[int]] = {}
 
     def set_column(self, stage: str, keys: list[SortKey]) -> None:
         """Replace a column's cards with freshly read, sorted keys."""
-        for key in self.keys.get(stage, ()):
-            if self._where.get(key[-1], (None,))[0] == stage:
-                del self._where[key[-1]]
+        for deal_id in self._ids.get(stage, ()):
+            if self._where.get(deal_id, (None,))[0] == stage:
+                del self._where[deal_id]
         self.keys[stage] = keys
+        self._ids[stage] = [key[-1] for key in keys]
         self._where.update((key[-1], (stage, key)) for key in keys)
         self.complete.add(stage)
 
+    def set_sums(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
+        """Replace every column's sums with (stage, currency, deals, value) rows."""
+        self.sums = {(stage, currency): [deals, value] for stage, currency, deals, value in rows}
+
     def ids(self, stage: str) -> list[int]:
-        """A column's deal ids in display order."""
-        return [key[-1] for key in self.keys.get(stage, ())]
+        """A column's deal ids in display order (the model's own list: do not change it)."""
+        return self._ids.get(stage, [])
 
     def stage_of(self, deal_id: int) -> str | None:
         """The column a deal is shown in, if any."""
         where = self._where.get(deal_id)
         return where[0] if where else None
 
-    def place(self, deal: Deal, *, order: CardOrder, board_filter: BoardFilter,
-              today: date) -> set[str] | None:
-        """Re-place a changed deal; the columns touched, or None if a column must be re-read."""
+    def place(self, deal: Deal, *, before: Deal | None, order: CardOrder,
+              board_filter: BoardFilter, today: date) -> Placed | None:
+        """Re-place a changed deal; None when a column it touches must be re-read first.
+
+        `before` is the deal as it was shown (for its old value in the sums); without
+        it the value and currency are taken as unchanged.
+        """
         if not {deal.stage, self.stage_of(deal.id) or deal.stage} <= self.complete:
             return None
         touched: set[str] = set()
         old = self._where.pop(deal.id, None)
         if old is not None:
             stage, old_key = old
-            column = self.keys[stage]
-            index = bisect_left(column, old_key)
-            if index < len(column) and column[index] == old_key:
-                del column[index]
+            index = bisect_left(self.keys[stage], old_key)
+            if index < len(self.keys[stage]) and self.keys[stage][index] == old_key:
+                del self.keys[stage][index]
+                del self._ids[stage][index]
+            was = before or deal
+            self._add_sum(stage, was.currency, -1, -was.value)
             touched.add(stage)
         if deal.stage in self.keys and is_on_board(deal, today) and board_filter.matches(deal):
             key = sort_key(facts_of(deal), order, today.isoformat())
-            insort(self.keys[deal.stage], key)
+            index = bisect_left(self.keys[deal.stage], key)
+            self.keys[deal.stage].insert(index, key)
+            self._ids[deal.stage].insert(index, deal.id)
             self._where[deal.id] = (deal.stage, key)
+            self._add_sum(deal.stage, deal.currency, 1, deal.value)
             touched.add(deal.stage)
-        return touched
+            return Placed(frozenset(touched), deal.stage, index)
+        return Placed(frozenset(touched), None, None)
+
+    def _add_sum(self, stage: str, currency: str, deals: int, value: int) -> None:
+        entry = self.sums.setdefault((stage, currency), [0, 0])
+        entry[0] += deals
+        entry[1] += value

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
@@ -11,19 +10,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical
-from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
-from kanban_pipe.domain.money import MoneyTotal, total
-from kanban_pipe.domain.ordering import BoardFilter, CardOrder, SortKey
-from kanban_pipe.store import PipelineStore, StageSum
+from kanban_pipe.domain.ordering import BoardFilter, CardOrder
+from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
+from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
 from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import StageColumn
 from kanban_pipe.ui.widgets.safe_input import SafeInput
@@ -34,7 +31,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 ORDERS = list(CardOrder)
-EMPTY_HINT = "No deals here.\nn adds one here;\n`kanban-pipe demo`\nopens demo data."
 
 # Board keys: the contract of PRODUCT.md. Ids let users remap them.
 BOARD_BINDINGS = [
@@ -78,22 +74,9 @@ BOARD_BINDINGS = [
 
 MIN_COLUMN_WIDTH = 28
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
-FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnLoad:
-    """What a worker read: full columns as sorted keys, or first pages as ids; the sums."""
-
-    keys: dict[str, list[SortKey]]
-    pages: dict[str, list[int]]
-    sums: list[StageSum] | None
-    home_currency: str
-    rates: dict[str, Decimal]
-    generation: int = 0
-
-
-class BoardScreen(BoardActions, Screen[None]):
+class BoardScreen(BoardActions, BoardLoading, Screen[None]):
     """The pipeline board."""
 
     BINDINGS = BOARD_BINDINGS
@@ -124,6 +107,8 @@ class BoardScreen(BoardActions, Screen[None]):
         self._shown_generation: dict[str, int] = {}
         self._sums_generation = 0
         self.model = BoardModel([])
+        self._home = "EUR"
+        self._rates: dict[str, Decimal] = {}
 
     @property
     def pipeline_app(self) -> PipelineApp:
@@ -161,21 +146,17 @@ class BoardScreen(BoardActions, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Show each column's first cards at once; read the full columns in a worker."""
-        today = self.pipeline_app.today()
-        pages = {
-            stage.key: self.store.column_page(stage.key, order=self.order,
-                                              board_filter=self.board_filter, today=today,
-                                              limit=FIRST_PAGE)
-            for stage in self.stages
-        }
-        self._apply(ColumnLoad({}, pages, self.store.board_sums(self.board_filter, today=today),
-                               self.store.home_currency(), self.store.exchange_rates()))
+        """Show each column's first cards at once; read the full columns after that frame."""
+        self._first_frame()
         self._set_active(0)
-        self.reload()
+        self.call_after_refresh(self.reload)
         self._data_version = self.store.data_version()
         self._seen_activity = self.store.latest_activity_id()
         self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
+
+    def on_unmount(self) -> None:
+        """Close the background reader's connection."""
+        self._close_reader()
 
     def _poll_changes(self) -> None:
         """Show what other terminals saved, keeping the focused deal, scroll and filter."""
@@ -214,142 +195,6 @@ class BoardScreen(BoardActions, Screen[None]):
     def current_deal(self) -> Deal | None:
         """The deal under the cursor, if any."""
         return self.active_column.current_deal()
-
-    # -- loading ------------------------------------------------------------------------
-
-    def _read(self, stages: Iterable[Stage], *, sums: bool = True) -> ColumnLoad:
-        """Full columns and the board sums (runs in a worker thread)."""
-        today = self.pipeline_app.today()
-        board_filter = self.board_filter
-        keys = {
-            stage.key: self.store.column_keys(stage.key, order=self.order,
-                                              board_filter=board_filter, today=today)
-            for stage in stages
-        }
-        return ColumnLoad(keys, {}, self.store.board_sums(board_filter, today=today)
-                          if sums else None,
-                          self.store.home_currency(), self.store.exchange_rates())
-
-    def _apply(self, load: ColumnLoad, *, changed: Iterable[int] = (),
-               focus_id: int | None = None) -> None:
-        """Show what a load read; the focus follows `focus_id` if it is on the board."""
-        changed = list(changed)
-        shown: dict[str, list[int]] = {}
-        for stage_key, keys in load.keys.items():
-            if load.generation >= self._shown_generation.get(stage_key, 0):
-                self._shown_generation[stage_key] = load.generation
-                self.model.set_column(stage_key, keys)
-                shown[stage_key] = self.model.ids(stage_key)
-        shown.update(load.pages)
-        self._show_columns(shown, changed=changed, focus_id=focus_id)
-        if load.sums is not None and load.generation >= self._sums_generation:
-            self._sums_generation = load.generation
-            self._show_sums(load)
-
-    def _show_columns(self, shown: dict[str, list[int]], *, changed: Iterable[int] = (),
-                      focus_id: int | None = None) -> None:
-        changed = list(changed)
-        for stage_key, ids in shown.items():
-            self.column(stage_key).show(ids, changed=changed,
-                                        cursor_id=focus_id if focus_id in ids else None)
-        if focus_id is not None:
-            for index, stage in enumerate(self.stages):
-                if focus_id in shown.get(stage.key, ()):
-                    self._set_active(index)
-                    break
-
-    def reload(self, *, stage_keys: Iterable[str] | None = None, changed: Iterable[int] = (),
-               focus_id: int | None = None, forget: bool = False) -> None:
-        """Re-read some columns (all by default) in a worker, then show them."""
-        wanted = set(stage_keys) if stage_keys is not None else None
-        stages = [s for s in self.stages if wanted is None or s.key in wanted]
-        hint = EMPTY_HINT
-        if self.text_filter.strip() or self.only_mine:
-            what = f"“{safe_text(self.text_filter.strip())}”" if self.text_filter.strip() \
-                else "yours"
-            hint = f"No deals match\n{what}.\n(esc or o changes\nthe filter)"
-        for column in self.columns():
-            column.empty_hint = hint
-        if forget:
-            for column in self.columns():
-                column.forget()
-        self._generation += 1
-        self._reload_worker(stages, list(changed), focus_id, self._generation, True)
-
-    def place(self, deal: Deal, *, before: Deal | None = None) -> None:
-        """Show a deal the user just changed: re-placed in memory, sums re-read in a worker."""
-        touched = self.model.place(deal, order=self.order, board_filter=self.board_filter,
-                                   today=self.pipeline_app.today())
-        if touched is None:
-            stage_keys = {deal.stage} | ({before.stage} if before else set())
-            self.reload(stage_keys=stage_keys, changed=[deal.id], focus_id=deal.id)
-            return
-        self._generation += 1
-        for stage_key in touched:
-            self._shown_generation[stage_key] = self._generation
-        self._show_columns({key: self.model.ids(key) for key in touched},
-                           changed=[deal.id], focus_id=deal.id)
-        self._reload_worker([], [], None, self._generation, True)
-
-    @work(thread=True, group="read")
-    def _reload_worker(self, stages: list[Stage], changed: list[int],
-                       focus_id: int | None, generation: int, sums: bool) -> None:
-        try:
-            load = replace(self._read(stages, sums=sums), generation=generation)
-        except KanbanPipeError as error:
-            self.app.call_from_thread(self.show_error, error)
-            return
-        self.app.call_from_thread(self._apply, load, changed=changed, focus_id=focus_id)
-
-    def _show_sums(self, load: ColumnLoad) -> None:
-        sums, home, rates = load.sums or [], load.home_currency, load.rates
-        probability = {s.key: s.probability for s in self.stages}
-        grand: list[tuple[int, str, int]] = []
-        weighted_all: list[tuple[int, str, int]] = []
-        for stage in self.stages:
-            rows = [s for s in sums if s.stage == stage.key]
-            count = sum(r.deals for r in rows)
-            value = total(((r.value, r.currency, r.deals) for r in rows), home, rates)
-            weighted = total(
-                (((r.value * probability[stage.key] + 50) // 100, r.currency, r.deals)
-                 for r in rows), home, rates)
-            if not stage.is_won:
-                grand.extend((r.value, r.currency, r.deals) for r in rows)
-                weighted_all.extend(((r.value * probability[stage.key] + 50) // 100,
-                                     r.currency, r.deals) for r in rows)
-            head = self.query_one(f"#head-{stage.key}", Static)
-            # Deals in a currency without a rate are counted apart, never added.
-            apart = f" +{value.unconverted_deals} no rate" if value.unconverted_deals else ""
-            head.update(Content.assemble(
-                (f"{count} deal{'s' if count != 1 else ''}", "bold"),
-                f" · {_money(value, unconverted=False)}\n",
-                ("weighted ", "dim"), _money(weighted, unconverted=False),
-                (apart, "$text-warning"),
-            ))
-        open_total = total(grand, home, rates)
-        weighted_total = total(weighted_all, home, rates)
-        self._show_header(open_total, weighted_total,
-                          sum(r.deals for r in sums if not self._is_won(r.stage)))
-
-    def _is_won(self, stage_key: str) -> bool:
-        return any(s.key == stage_key and s.is_won for s in self.stages)
-
-    def _show_header(self, open_total: MoneyTotal, weighted: MoneyTotal, deals: int) -> None:
-        owner = "mine" if self.only_mine else "everyone"
-        parts: list[str | tuple[str, str]] = [
-            ("kanban-pipe", "bold"),
-            f" · {safe_text(self.pipeline_app.db_label)} · {safe_text(self.store.user)} · ",
-            (owner, "bold"),
-        ]
-        if self.text_filter:
-            parts += [" · filter ", (f"“{safe_text(self.text_filter)}”", "bold")]
-        parts += [
-            f" · order: {self.order.value} · {deals} open · {_money(open_total)}",
-            f" (weighted {_money(weighted, unconverted=False)})",
-        ]
-        if self.store.read_only:
-            parts += [" · ", ("READ-ONLY", "bold reverse")]
-        self.query_one("#board-header", Static).update(Content.assemble(*parts))
 
     # -- navigation ---------------------------------------------------------------------
 
@@ -466,11 +311,3 @@ class BoardScreen(BoardActions, Screen[None]):
         if len(text) > 160:  # a toast is a glance, not a report
             text = text[:159] + "…"
         self.notify(text, severity=severity, markup=False, timeout=timeout)
-
-
-def _money(amount: MoneyTotal, *, unconverted: bool = True) -> str:
-    text = format_compact(amount.amount, amount.currency)
-    if unconverted and amount.unconverted_deals:
-        codes = "/".join(sorted(amount.unconverted))
-        text += f" +{amount.unconverted_deals} in {codes}"
-    return text

@@ -81,22 +81,24 @@ class StageColumn(ScrollView):
     # -- data in -------------------------------------------------------------------
 
     def show(self, deal_ids: list[int], *, changed: Sequence[int] = (),
-             cursor_id: int | None = None) -> None:
+             cursor_index: int | None = None) -> None:
         """Show these deals in this order; `changed` ones are reloaded from the loader."""
         self.deal_ids = deal_ids
         for deal_id in changed:
             self._deals.pop(deal_id, None)
             self._strips.pop(deal_id, None)
-        if cursor_id is not None and cursor_id in deal_ids:
-            self.cursor = deal_ids.index(cursor_id)
+        if cursor_index is not None:
+            self.cursor = cursor_index
         self.cursor = max(0, min(self.cursor, len(deal_ids) - 1))
         height = max(len(deal_ids) * CARD_HEIGHT, 1)
         virtual_size = Size(self.size.width, height)
         if virtual_size != self.virtual_size:
-            # Changing the virtual size costs a layout pass: only when the count changed.
-            self.virtual_size = virtual_size
+            # Assigning virtual_size would run a layout pass of the whole screen and a
+            # second frame; only this widget's scrollbars depend on it.
+            self.set_reactive(StageColumn.virtual_size, virtual_size)
+            self._scroll_update(virtual_size)
         self.refresh()
-        if cursor_id is not None:
+        if cursor_index is not None:
             self.scroll_to_cursor()
 
     def forget(self) -> None:
