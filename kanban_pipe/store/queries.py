@@ -23,6 +23,30 @@ from kanban_pipe.store.rows import (
 
 NO_FILTER = BoardFilter()
 
+# What a card's place in a column depends on (kanban_pipe.domain.ordering.CardFacts).
+_FACTS = ("id, next_action IS NOT NULL, next_due, value, expected_close, stage_entered_at,"
+          " position")
+
+# A deal is on the board when it is open, paused with its resume date come, or won in
+# the last WON_SHOWN_DAYS days. Each part is its own indexed query, joined by UNION ALL:
+# an OR across them would make SQLite scan every deal.
+_BOARD_PARTS = (
+    "status = 'open'",
+    "status = 'paused' AND paused_until <= :today",
+    "status = 'won' AND closed_at >= :cutoff",
+)
+
+# The open deals of a column in urgency order, slice by slice (see _urgency_page).
+_URGENCY_SLICES = (
+    "next_action IS NOT NULL AND next_due < :today ORDER BY next_due, id",
+    # Both halves walk the index: "next_action IS NULL" alone would read every row.
+    "next_due IS NULL AND next_action IS NULL ORDER BY id",
+    "next_due IS NOT NULL AND next_action IS NULL ORDER BY id",
+    "next_action IS NOT NULL AND next_due = :today ORDER BY id",
+    "next_action IS NOT NULL AND next_due > :today ORDER BY next_due, id",
+    "next_action IS NOT NULL AND next_due IS NULL ORDER BY id",
+)
+
 # SQL twins of kanban_pipe.domain.ordering.sort_key, for the first page of a column
 # (a test checks that both orders agree). :today is bound by name.
 _ORDER_SQL = {
@@ -115,13 +139,10 @@ class PipelineQueries(StoreCore):
         return [deal_from_row(row) for row in rows]
 
     # -- the board: ids per column, rows for what is visible, sums per column ------
-    #
-    # A deal is on the board when it is open, paused with its resume date come, or won
-    # in the last WON_SHOWN_DAYS days. Each part is its own indexed query, joined by
-    # UNION ALL: an OR across them would make SQLite scan every deal.
 
-    def _on_board(self, columns: str, stage: str | None, board_filter: BoardFilter,
-                  today: date) -> tuple[str, dict[str, Any]]:
+    def _filter_sql(self, stage: str | None, board_filter: BoardFilter,
+                    today: date) -> tuple[str, dict[str, Any]]:
+        """Conditions (to AND on) and parameters for a column and the board's filter."""
         cutoff = (today - timedelta(days=WON_SHOWN_DAYS)).isoformat()
         extra = ""
         params: dict[str, Any] = {"today": today.isoformat(), "cutoff": cutoff}
@@ -137,21 +158,50 @@ class PipelineQueries(StoreCore):
                 f"{' AND (' if i == 0 else ' OR '}{column} LIKE :pattern ESCAPE '\\'"
                 for i, column in enumerate(("title", "organization", "contact", "owner"))
             ) + ")"
-        parts = (
-            "status = 'open'",
-            "status = 'paused' AND paused_until <= :today",
-            "status = 'won' AND closed_at >= :cutoff",
-        )
+        return extra, params
+
+    def _on_board(self, columns: str, stage: str | None, board_filter: BoardFilter,
+                  today: date) -> tuple[str, dict[str, Any]]:
+        extra, params = self._filter_sql(stage, board_filter, today)
         sql = " UNION ALL ".join(
             f"SELECT {columns} FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
-            for part in parts
+            for part in _BOARD_PARTS
         )
         return sql, params
+
+    def _urgency_page(self, stage: str, board_filter: BoardFilter, today: date,
+                      limit: int) -> list[int]:
+        """The first cards in urgency order, read as five index-ordered slices.
+
+        One ORDER BY over the urgency expression sorts the whole column (~50 ms for
+        25,000 cards); each slice instead walks the (stage, status, next_due) index and
+        stops after `limit` rows, and the few rows read are merged by the domain key.
+        """
+        extra, params = self._filter_sql(stage, board_filter, today)
+        params["limit"] = limit
+        open_deals = (f"SELECT {_FACTS} FROM deals WHERE status = 'open'"
+                      f" AND deleted_at IS NULL{extra}")
+        rows = []
+        for part in _URGENCY_SLICES:
+            rows += self._query(f"{open_deals} AND {part} LIMIT :limit", params)
+        # Paused deals back on the board and recent wins are few: one sorted query.
+        others = " UNION ALL ".join(
+            f"SELECT {_FACTS}, next_action FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
+            for part in _BOARD_PARTS[1:]
+        )
+        rows += [row[:-1] for row in self._query(
+            f"SELECT * FROM ({others}) ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
+            params)]
+        day = today.isoformat()
+        keys = sorted(sort_key(CardFacts(*row), CardOrder.URGENCY, day) for row in rows)
+        return [key[-1] for key in keys[:limit]]
 
     def column_page(self, stage: str, *, order: CardOrder = CardOrder.URGENCY,
                     board_filter: BoardFilter = NO_FILTER, today: date,
                     limit: int) -> list[int]:
         """The first `limit` card ids of a column, ordered by SQL (for the first frame)."""
+        if order is CardOrder.URGENCY:
+            return self._urgency_page(stage, board_filter, today, limit)
         inner, params = self._on_board(
             "id, next_action, next_due, value, expected_close, stage_entered_at, position",
             stage, board_filter, today)
@@ -164,9 +214,7 @@ class PipelineQueries(StoreCore):
     def column_keys(self, stage: str, *, order: CardOrder = CardOrder.URGENCY,
                     board_filter: BoardFilter = NO_FILTER, today: date) -> list[SortKey]:
         """Every card of a column as sorted keys (the deal id is each key's last item)."""
-        sql, params = self._on_board(
-            "id, next_action IS NOT NULL, next_due, value, expected_close, stage_entered_at,"
-            " position", stage, board_filter, today)
+        sql, params = self._on_board(_FACTS, stage, board_filter, today)
         day = today.isoformat()
         keys = [sort_key(CardFacts(*row), order, day) for row in self._query(sql, params)]
         keys.sort()
@@ -194,14 +242,24 @@ class PipelineQueries(StoreCore):
 
     def board_sums(self, board_filter: BoardFilter = NO_FILTER, *,
                    today: date) -> list[StageSum]:
-        """Count and value per column and currency for the visible deals (indexed)."""
-        inner, params = self._on_board("stage, currency, value", None, board_filter, today)
-        rows = self._query(
-            f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM ({inner})"
-            " GROUP BY stage, currency",
-            params,
-        )
-        return [StageSum(*row) for row in rows]
+        """Count and value per column and currency for the visible deals.
+
+        One grouped query per part of the board, each answered from a covering index;
+        grouping their UNION instead costs four times as much.
+        """
+        extra, params = self._filter_sql(None, board_filter, today)
+        totals: dict[tuple[str, str], list[int]] = {}
+        for part in _BOARD_PARTS:
+            for stage, currency, deals, value in self._query(
+                f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM deals"
+                f" WHERE {part} AND deleted_at IS NULL{extra} GROUP BY stage, currency",
+                params,
+            ):
+                entry = totals.setdefault((stage, currency), [0, 0])
+                entry[0] += deals
+                entry[1] += value
+        return [StageSum(stage, currency, deals, value)
+                for (stage, currency), (deals, value) in sorted(totals.items())]
 
 
 def _prefixed(alias: str) -> str:
