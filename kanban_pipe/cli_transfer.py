@@ -2,9 +2,176 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
+
+from kanban_pipe import cli_output as out
+from kanban_pipe.domain.models import DealStatus
+from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
+from kanban_pipe.store import PipelineStore
+from kanban_pipe.transfer.backup import backup_file, check_file, schema_words
+from kanban_pipe.transfer.columns import FIELDS, parse_pairs
+from kanban_pipe.transfer.exporter import FORMATS, export_text, write_export
+from kanban_pipe.transfer.importer import ImportOptions, ImportReport, import_file
+from kanban_pipe.transfer.problems import ImportRefusedError
+from kanban_pipe.transfer.reader import DEFAULT_ENCODING, MAX_COLUMNS, MAX_FILE_BYTES
+from kanban_pipe.transfer.values import DateOrder
+
+_SHOWN_OWNERS = 15
 
 
 def register(commands: Any, sub: Callable[..., Any]) -> None:
     """Add this module's commands to the parser's subcommand group."""
+    limits = (f"Recognises kanban-pipe's own columns and Pipedrive, HubSpot and Salesforce "
+              f"exports. Limits: {MAX_FILE_BYTES // 2**20} MB, {MAX_COLUMNS} columns, titles "
+              f"of {MAX_TITLE} characters, notes of {MAX_TEXT}.")
+    importing = sub(commands, "import", cmd_import,
+                    "import deals from a CSV or JSON file, all or nothing")
+    importing.epilog = limits
+    importing.add_argument("file", metavar="FILE", help="a CSV or JSON file")
+    importing.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                           help="read COLUMN as FIELD (empty FIELD ignores it); fields: "
+                                + ", ".join(FIELDS))
+    importing.add_argument("--stage-map", action="append", default=[], metavar="FROM=TO",
+                           help="put deals of the file's stage FROM into stage TO")
+    importing.add_argument("--create-stages", action="store_true",
+                           help="add the file's unknown stages to the pipeline")
+    order = importing.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="date_order", action="store_const",
+                       const=DateOrder.DAY_FIRST, help="read 03/04/2026 as 3 April")
+    order.add_argument("--monthfirst", dest="date_order", action="store_const",
+                       const=DateOrder.MONTH_FIRST, help="read 03/04/2026 as March 4")
+    importing.add_argument("--encoding", default=DEFAULT_ENCODING,
+                           help=f"the file's text encoding (default {DEFAULT_ENCODING})")
+    importing.add_argument("--format", dest="file_format", choices=FORMATS,
+                           help="csv or json (default: from the name and content)")
+    importing.add_argument("--update", action="store_true",
+                           help="update deals imported before instead of skipping them")
+    importing.add_argument("--dry-run", action="store_true",
+                           help="check the file and show what would happen; write nothing")
+
+    exporting = sub(commands, "export", cmd_export, "export deals as CSV or JSON")
+    exporting.add_argument("--format", dest="file_format", choices=FORMATS,
+                           help="csv (default) or json (with each deal's history)")
+    exporting.add_argument("--status", action="append",
+                           choices=(*(s.value for s in DealStatus), "all"),
+                           help="only deals of this status (repeatable; default all)")
+    exporting.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+
+    backup = sub(commands, "backup", file_backup,
+                 "copy the pipeline to FILE safely, even while others save")
+    backup.add_argument("file", metavar="FILE", help="the copy (or a folder to put it in)")
+    backup.set_defaults(file_handler=file_backup)
+    check = sub(commands, "check", file_check,
+                "check the pipeline file for damage and show what it holds")
+    check.set_defaults(file_handler=file_check)
+
+
+def cmd_import(store: PipelineStore, args: argparse.Namespace) -> str:
+    """Import a file all or nothing, or with --dry-run say what it would do."""
+    options = ImportOptions(
+        column_map=parse_pairs(args.map, "--map"),
+        stage_map=parse_pairs(args.stage_map, "--stage-map"),
+        create_stages=args.create_stages, date_order=args.date_order,
+        encoding=args.encoding, update=args.update, file_format=args.file_format,
+    )
+    try:
+        report = import_file(store, args.file, options, dry_run=args.dry_run)
+    except ImportRefusedError as refused:
+        if refused.problems.total > 1:
+            # The error itself is one line; the problems go above it, one per line.
+            for line in refused.details():
+                print(f"{out.safe(refused.file_name)}: {out.safe(line)}", file=sys.stderr)
+        raise
+    return import_text(report)
+
+
+def import_text(report: ImportReport) -> str:
+    """The import (or dry-run) summary: counts, new stages, per stage and per owner."""
+    name = out.safe(report.file_name)
+    skipped = []
+    if report.unchanged:
+        skipped.append(f"{report.unchanged:,} unchanged")
+    if report.skipped:
+        skipped.append(f"{report.skipped:,} imported before (skipped; --update updates them)")
+    if report.deleted:
+        skipped.append(f"{report.deleted:,} deleted here (left deleted)")
+    counts = f"{report.created:,} new deal{'' if report.created == 1 else 's'}, " \
+        f"{report.updated:,} updated" + (
+        f"; {', '.join(skipped)}" if skipped else "")
+    if report.dry_run:
+        lines = [f"dry run of {name}: nothing was written", f"would import {counts}"]
+    else:
+        lines = [f"imported {name}: {counts}"]
+        if report.created:
+            last = report.first_id + report.created - 1
+            lines[0] += f" (#{report.first_id}" + (f"-#{last})" if last > report.first_id
+                                                    else ")")
+    if report.new_stages:
+        verb = "would add" if report.dry_run else "added"
+        lines.append(f"{verb} stages: " + ", ".join(
+            f"{out.safe(s.name)} ({s.key})" for s in report.new_stages))
+    if report.by_stage:
+        lines += ["", out.render_table(("STAGE", "NEW", "UPDATED"), (
+            (stage, str(new), str(old)) for stage, new, old in report.by_stage),
+            frozenset({1, 2}))]
+        owners = report.by_owner[:_SHOWN_OWNERS]
+        lines += ["", out.render_table(("OWNER", "NEW", "UPDATED"), (
+            (owner, str(new), str(old)) for owner, new, old in owners), frozenset({1, 2}))]
+        if len(report.by_owner) > _SHOWN_OWNERS:
+            lines.append(f"… and {len(report.by_owner) - _SHOWN_OWNERS} more owners")
+    if report.ignored_columns:
+        lines += ["", "ignored columns (use --map COLUMN=FIELD to read one): " + ", ".join(
+            repr(out.safe(c)) for c in report.ignored_columns)]
+    return "\n".join(lines)
+
+
+def cmd_export(store: PipelineStore, args: argparse.Namespace) -> str:
+    """Export deals as CSV or JSON, to stdout or a file."""
+    file_format = args.file_format or (
+        "json" if args.output and args.output.lower().endswith(".json") else "csv")
+    chosen = args.status or ["all"]
+    statuses = None if "all" in chosen else [DealStatus(s) for s in dict.fromkeys(chosen)]
+    if args.output:
+        text, count = export_text(store, file_format=file_format, statuses=statuses,
+                                  newline="\r\n")
+        path = write_export(text, args.output, file_format=file_format, pipeline=store.path)
+        deals = f"{count:,} deal" + ("" if count == 1 else "s")
+        return f"exported {deals} to {out.safe(str(path))} ({file_format})"
+    text, _count = export_text(store, file_format=file_format, statuses=statuses)
+    if sys.stdout.isatty():
+        # Data for a pipe goes out as is; on a terminal, control characters are not run.
+        text = "\n".join(out.safe(line) for line in text.split("\n"))
+    return text.removesuffix("\n")
+
+
+def file_backup(args: argparse.Namespace, db_path: str, user: str) -> str:
+    """Copy the pipeline with SQLite's backup API and check the copy."""
+    destination, found = backup_file(db_path, args.file)
+    return (f"backed up {out.safe(db_path)} to {out.safe(str(destination))}: "
+            f"{found.deals:,} deals, {found.activities:,} activities, "
+            f"{_size(found.size)}; the copy passes the integrity check")
+
+
+def file_check(args: argparse.Namespace, db_path: str, user: str) -> str:
+    """Check the pipeline file read-only; a damaged file is one line and exit 1."""
+    found = check_file(db_path)
+    deleted = f" (and {found.deleted_deals:,} deleted)" if found.deleted_deals else ""
+    return "\n".join([
+        f"{out.safe(db_path)}: ok",
+        f"location:       {out.safe(str(found.location))}",
+        f"size:           {_size(found.size)} ({found.journal_mode} journal)",
+        f"schema version: {schema_words(found.schema_version)}",
+        f"deals:          {found.deals:,}{deleted}",
+        f"activities:     {found.activities:,}",
+        f"stages:         {found.stages}",
+        "integrity:      ok (integrity check and foreign keys)",
+    ])
+
+
+def _size(size: int) -> str:
+    if size < 2**20:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 2**20:.1f} MB"

@@ -213,7 +213,7 @@ class BoardScreen(BoardActions, BoardLoading, Screen[None]):
         columns = self.columns()
         index = max(0, min(index, len(columns) - 1))
         for i, column in enumerate(columns):
-            if (i == index) != column.has_class("-active"):
+            if (i == index) != column.active:
                 column.set_active(i == index)
                 column.parent.set_class(i == index, "-active")  # type: ignore[union-attr]
         self.active = index

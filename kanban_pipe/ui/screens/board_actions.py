@@ -89,9 +89,9 @@ class BoardActions(_Base):
                 return
             self.perform(
                 lambda: self.store.move_deal(deal.id, target.key, expected_version=deal.version),
-                lambda moved: self._changed(
-                    moved, before=deal,
-                    message=f"Moved '{safe_text(moved.title)}' to {safe_text(target.name)}"),
+                # No toast: the card moving, with the focus on it, says it all, and a
+                # toast costs a layout pass and extra frames on every move.
+                lambda moved: self._changed(moved, before=deal),
             )
 
         if milestones:
@@ -159,7 +159,8 @@ class BoardActions(_Base):
                     value=result.value, currency=result.currency,
                     owner=result.owner or deal.owner, source=result.source,
                     expected_close=result.expected_close),
-                lambda saved: self._changed(saved, message=f"Saved '{safe_text(saved.title)}'"),
+                lambda saved: self._changed(saved, before=deal,
+                                            message=f"Saved '{safe_text(saved.title)}'"),
                 lambda failure: self._refused(failure, self.action_edit_deal, result),
             )
 

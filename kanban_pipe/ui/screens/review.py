@@ -80,7 +80,6 @@ class ReviewScreen(BoardActions, Screen[None]):
         self.phase: Phase = "loading"
         self.stages: list[Stage] = []
         self.walk = ReviewWalk([], {}, date.min)
-        self.changes: ChangesSince | None = None
         self.result: ReviewSummary | None = None
         self._started_at: datetime | None = None
 
@@ -93,11 +92,6 @@ class ReviewScreen(BoardActions, Screen[None]):
     def store(self) -> PipelineStore:
         """The pipeline store."""
         return self.pipeline_app.store
-
-    @property
-    def scope(self) -> str:
-        """Whose deals: one rep's or everyone's."""
-        return safe_text(self.owner) if self.owner else "everyone"
 
     def compose(self) -> ComposeResult:
         """Progress line, the page of the current phase, the keys."""
@@ -138,7 +132,6 @@ class ReviewScreen(BoardActions, Screen[None]):
                 today: date) -> None:
         self.stages = stages
         self.walk = ReviewWalk(items, {stage.key: stage for stage in stages}, today)
-        self.changes = changes
         self.query_one("#intro-body", Static).update(view.intro(changes, items))
         self._set_phase("intro")
 
@@ -153,7 +146,8 @@ class ReviewScreen(BoardActions, Screen[None]):
         self._header()
 
     def _header(self) -> None:
-        parts: list[str | tuple[str, str]] = [("Review", "bold"), f" · {self.scope} · "]
+        scope = safe_text(self.owner) if self.owner else "everyone"
+        parts: list[str | tuple[str, str]] = [("Review", "bold"), f" · {scope} · "]
         if self.phase == "intro":
             parts.append(f"{self.walk.total} deals to walk")
         elif self.phase == "deal":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -22,11 +22,11 @@ from kanban_pipe.ui.text import safe_text
 if TYPE_CHECKING:
     from kanban_pipe.ui.app import PipelineApp
 
-# Where each section of the report goes: the hints across the top, then two columns, then
-# the (wide) lead-source table across the bottom.
+# The report's sections by where they go: the hints across the top, two columns, then the
+# (wide) lead-source table across the bottom.
 PLACES = {
-    "hints": "top", "pipeline": "left", "forecast": "left", "trend": "left",
-    "win_rate": "right", "conversion": "right", "calibration": "right", "sources": "bottom",
+    "top": ("hints",), "left": ("pipeline", "forecast", "trend"),
+    "right": ("win_rate", "conversion", "calibration"), "bottom": ("sources",),
 }
 # Below this width the two columns stack: their tables need about 70 cells each.
 NARROW_WIDTH = 140
@@ -51,15 +51,19 @@ class StatsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        """A title line, the sections (filled once read) and the footer."""
+        """A title line and four blocks of sections, empty until the worker has read them.
+
+        A handful of widgets whose text is replaced: mounting a widget per section once
+        the figures are in would cost a styling and layout pass each.
+        """
         yield Static(Content("kanban-pipe · forecast and statistics"), id="stats-title")
         with VerticalScroll(id="stats-body"):
             yield Static(Content("Reading the pipeline and its history…"), id="stats-status")
-            yield Vertical(id="stats-top", classes="stats-place")
+            yield Static(id="stats-top", classes="stats-block")
             with Horizontal(id="stats-columns"):
-                yield Vertical(id="stats-left", classes="stats-place stats-column")
-                yield Vertical(id="stats-right", classes="stats-place stats-column")
-            yield Vertical(id="stats-bottom", classes="stats-place")
+                yield Static(id="stats-left", classes="stats-block stats-column")
+                yield Static(id="stats-right", classes="stats-block stats-column")
+            yield Static(id="stats-bottom", classes="stats-block")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,7 +73,9 @@ class StatsScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Stack the two columns on a narrow terminal."""
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        narrow = event.size.width < NARROW_WIDTH
+        if narrow != self.has_class("-narrow"):  # a class change restyles the whole screen
+            self.set_class(narrow, "-narrow")
 
     def action_reload(self) -> None:
         """Read the statistics again (other terminals may have changed deals)."""
@@ -94,20 +100,16 @@ class StatsScreen(Screen[None]):
     def show_stats(self, stats: PipelineStats) -> None:
         """Show every section of `stats`."""
         self.stats = stats
-        for place in self.query(".stats-place"):
-            place.remove_children()
-        for section in report(stats, safe_text):
-            place = PLACES.get(section.key, "bottom")
-            self.query_one(f"#stats-{place}", Vertical).mount(_section(section))
-        self.query_one("#stats-status", Static).update(Content(
-            f"On {stats.today:%d %b %Y} · amounts in {stats.home_currency} · open deals only "
-            "(paused ones count once resumed) · r reloads · esc closes"))
+        sections = {section.key: section for section in report(stats, safe_text)}
+        with self.app.batch_update():
+            for place, keys in PLACES.items():
+                self.query_one(f"#stats-{place}", Static).update(
+                    Content("\n\n").join(_section(sections[key]) for key in keys))
+            self.query_one("#stats-status", Static).update(Content(
+                f"On {stats.today:%d %b %Y} · amounts in {stats.home_currency} · open deals "
+                "only (paused ones count once resumed) · r reloads · esc closes"))
 
 
-def _section(section: Section) -> Vertical:
-    """A section as a title and its lines: Content, so user text is never markup."""
-    return Vertical(
-        Static(Content(section.title), classes="stats-heading"),
-        Static(Content("\n".join(section.lines)), classes=f"stats-lines -{section.key}"),
-        classes="stats-section",
-    )
+def _section(section: Section) -> Content:
+    """A section's title and lines: Content, so user text is never read as markup."""
+    return Content.assemble((section.title, "bold $accent"), "\n", "\n".join(section.lines))

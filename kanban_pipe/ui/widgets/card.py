@@ -33,6 +33,7 @@ class CardStyles:
 
     base: Style
     cursor: Style
+    cursor_active: Style
     title: Style
     muted: Style
     overdue: Style
@@ -88,11 +89,12 @@ def _line(parts: list[tuple[str, Style]], width: int, gutter: Segment, base: Sty
 
 
 def render_card(
-    deal: Deal, stage: Stage, today: date, width: int, styles: CardStyles, *, focused: bool
+    deal: Deal, stage: Stage, today: date, width: int, styles: CardStyles, *, focused: bool,
+    cursor: Style | None = None,
 ) -> list[Strip]:
     """The card's CARD_HEIGHT lines at `width` cells; user text is made safe first."""
     flags = deal_flags(deal, stage, today)
-    base = styles.base + styles.cursor if focused else styles.base
+    base = styles.base + (cursor or styles.cursor) if focused else styles.base
     # The bar and the space after it are one segment, so no text run starts with a blank
     # (SVG exports collapse a leading blank and shift the line).
     gutter = Segment("▌ ", base + _gutter_style(flags, deal, styles))

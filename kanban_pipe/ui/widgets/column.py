@@ -29,7 +29,7 @@ class StageColumn(ScrollView):
     COMPONENT_CLASSES = {
         "card--base", "card--cursor", "card--title", "card--muted", "card--overdue",
         "card--missing", "card--stale", "card--closing", "card--unqualified", "card--today",
-        "card--won", "card--hint",
+        "card--won", "card--hint", "card--cursor-active",
     }
 
     DEFAULT_CSS = """
@@ -41,7 +41,7 @@ class StageColumn(ScrollView):
     }
     StageColumn > .card--base { color: $text; }
     StageColumn > .card--cursor { background: $surface-lighten-2; }
-    StageColumn.-active > .card--cursor { background: $primary 35%; }
+    StageColumn > .card--cursor-active { background: $primary 35%; }
     StageColumn > .card--title { text-style: bold; }
     StageColumn > .card--muted { color: $text-muted; }
     StageColumn > .card--overdue { color: $text-error; }
@@ -74,8 +74,9 @@ class StageColumn(ScrollView):
         self.empty_hint = empty_hint
         self.deal_ids: list[int] = []
         self.cursor = 0
+        self.active = False
         self._deals: OrderedDict[int, Deal] = OrderedDict()
-        self._strips: dict[int, tuple[int, bool, int, list[Strip]]] = {}
+        self._strips: dict[int, tuple[int, int, int, list[Strip]]] = {}
         self._styles: CardStyles | None = None
 
     # -- data in -------------------------------------------------------------------
@@ -134,11 +135,14 @@ class StageColumn(ScrollView):
         self.scroll_to_region(region, animate=False, immediate=True)
 
     def set_active(self, active: bool) -> None:
-        """Mark this column as the one the keys act on."""
-        self.set_class(active, "-active")
-        self._styles = None
-        self._strips.clear()
-        self.refresh()
+        """Mark this column as the one the keys act on (its cursor shows brighter).
+
+        A flag read while drawing, not a CSS class: a class would restyle the widget
+        and redraw every card on each move between columns.
+        """
+        if active != self.active:
+            self.active = active
+            self.refresh_lines(self.cursor * CARD_HEIGHT, CARD_HEIGHT)
 
     # -- drawing --------------------------------------------------------------------
 
@@ -161,6 +165,7 @@ class StageColumn(ScrollView):
             self._styles = CardStyles(
                 base=get("card--base"),
                 cursor=Style(bgcolor=get("card--cursor").bgcolor),
+                cursor_active=Style(bgcolor=get("card--cursor-active").bgcolor),
                 title=colour("card--title") + Style(bold=True),
                 muted=colour("card--muted"),
                 overdue=colour("card--overdue"),
@@ -207,14 +212,16 @@ class StageColumn(ScrollView):
         deal = self._deal_at(index)
         if deal is None:  # deleted by someone else since the ids were loaded
             return Strip.blank(width, styles.base)
-        focused = index == self.cursor
+        # 0: plain, 1: cursor in another column, 2: cursor in the active column.
+        look = (2 if self.active else 1) if index == self.cursor else 0
         cached = self._strips.get(deal.id)
-        if cached and cached[:3] == (deal.version, focused, width):
+        if cached and cached[:3] == (deal.version, look, width):
             strips = cached[3]
         else:
+            cursor = styles.cursor_active if look == 2 else styles.cursor
             strips = render_card(deal, self.stage, self._today(), width, styles,
-                                 focused=focused)
-            self._strips[deal.id] = (deal.version, focused, width, strips)
+                                 focused=look > 0, cursor=cursor)
+            self._strips[deal.id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
     def on_resize(self, event: events.Resize) -> None:

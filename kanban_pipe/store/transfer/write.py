@@ -1,0 +1,247 @@
+"""Writing an import batch in one transaction, in bulk; reading history for export."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import chain, islice
+from typing import Any
+
+from kanban_pipe.domain.models import Activity
+from kanban_pipe.store.connection import storage_error
+from kanban_pipe.store.pipeline import PipelineStore
+from kanban_pipe.store.rows import ACTIVITY_COLUMNS, activity_from_row
+from kanban_pipe.store.transfer.batch import (
+    CLOSED,
+    COLUMN_DEFAULTS,
+    ImportBatch,
+    ImportOutcome,
+    plan_outcome,
+)
+
+# Only a big import into a small table is worth dropping and rebuilding the indexes for.
+_REBUILD_AT = 20_000
+_MAX_PARAMETERS = 32_766
+
+
+def preview_import(store: PipelineStore, batch: ImportBatch, *, update: bool) -> ImportOutcome:
+    """What write_import would do, read in one snapshot (a dry run writes nothing)."""
+    with store._lock:
+        conn = store.db.conn
+        conn.execute("BEGIN")  # deferred: a read snapshot, no write lock
+        try:
+            return plan_outcome(conn, batch, update=update, now=store._now())
+        except sqlite3.Error as error:
+            raise storage_error(error, store.path) from error
+        finally:
+            conn.execute("ROLLBACK")
+
+
+def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
+                 new_stages: Sequence[tuple[str, str]], detail: str,
+                 unit: str = "line") -> ImportOutcome:
+    """Create (and with `update`, update) the batch's deals and new stages in one transaction.
+
+    Each deal gets an `imported` activity by the store's user; a deal whose ref a deal
+    here already has is skipped (or updated), so importing a file twice adds nothing. The
+    activity reads `detail`, then where in the file the deal was (`unit` and number).
+    """
+    where = f"{detail} {unit} "
+
+    def work() -> ImportOutcome:
+        conn = store.db.conn
+        now = store._now()
+        _add_stages(conn, new_stages)
+        outcome = plan_outcome(conn, batch, update=update, now=now)
+        existing = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
+        rebuild = len(outcome.created) >= max(_REBUILD_AT, existing)
+        with _indexes_dropped(conn, rebuild):
+            outcome.first_id = _insert(conn, batch, outcome.created, store.user, now, where)
+        _apply_updates(conn, batch, outcome.updated, store.user, now, where)
+        return outcome
+
+    with store._lock, _roomy_cache(store.db.conn):
+        return store._write(work)
+
+
+def _add_stages(conn: sqlite3.Connection, new_stages: Sequence[tuple[str, str]]) -> None:
+    """Add stages before the won stage, in the order the file named them."""
+    for key, name in new_stages:
+        at = conn.execute("SELECT coalesce((SELECT min(position) FROM stages WHERE is_won),"
+                          " (SELECT coalesce(max(position), 0) + 1 FROM stages))").fetchone()[0]
+        # Shift in two steps so positions never collide mid-update (as add_stage does).
+        conn.execute("UPDATE stages SET position = -position - 1 WHERE position >= ?", (at,))
+        conn.execute("UPDATE stages SET position = -position WHERE position < 0")
+        conn.execute("INSERT INTO stages (key, name, position, probability, stale_after_days)"
+                     " VALUES (?, ?, ?, 50, 14)", (key, name, at))
+
+
+def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], user: str,
+            now: str, where: str) -> int:
+    """Insert the new deals and their activities; return the first new deal id."""
+    first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM deals").fetchone()[0])
+    if not created:
+        return first_id
+    every = len(created) == len(batch)
+
+    def pick(column: Sequence[Any]) -> Sequence[Any]:
+        return column if every else [column[i] for i in created]
+
+    columns = batch.columns
+    stages, statuses = pick(columns["stage"]), pick(columns["status"])
+    bases = dict(conn.execute("SELECT stage, max(position) FROM deals GROUP BY stage"))
+    counters: dict[str, int] = {}
+    positions = []
+    for stage, given in zip(stages, pick(columns["position"]), strict=True):
+        count = counters[stage] = counters.get(stage, 0) + 1
+        positions.append((bases.get(stage) or 0) + (count if given is None else given))
+    ids = range(first_id, first_id + len(created))
+    # Built as INSERT ... SELECT over VALUES rows: a column every deal leaves at its
+    # default is left out (the table fills it in), and `now` is bound once, not per row.
+    names: list[str] = []
+    values: list[Sequence[Any]] = []
+    select: list[str] = []
+
+    def add(name: str, column: Sequence[Any], expression: str = "{}") -> str:
+        values.append(column)
+        names.append(name)
+        select.append(expression.format(f"column{len(values)}"))
+        return f"column{len(values)}"
+
+    add("id", ids)
+    for name in _PLAIN:
+        column = pick(columns[name])
+        if name not in COLUMN_DEFAULTS or column.count(COLUMN_DEFAULTS[name]) < len(column):
+            add(name, column)
+    status = add("status", statuses)
+    add("stage", stages)
+    add("position", positions)
+    closing = f"CASE WHEN {status} IN ({', '.join(repr(s) for s in CLOSED)}) THEN ?1 END"
+    for name, fallback in (("created_at", "?1"), ("stage_entered_at", "?1"),
+                           ("last_activity_at", "?1"), ("closed_at", closing)):
+        column = pick(columns[name])
+        if column.count(None) == len(column):  # none in the file: all the same expression
+            names.append(name)
+            select.append(fallback)
+        else:
+            add(name, column, f"coalesce({{}}, {fallback})")
+    names.append("updated_at")
+    select.append("?1")
+    add("source_ref", pick(batch.refs))
+    _insert_many(conn, "deals", names, zip(*values, strict=True),
+                 template=(", ".join(select), (now,)))
+    if batch.histories:
+        _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail"), (
+            (deal_id, *entry) for deal_id, index in zip(ids, created, strict=True)
+            for entry in batch.histories.get(index, ())))
+    # Only (deal id, line) goes in per deal: the rest of the entry is the same for all.
+    _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
+                 zip(ids, pick(batch.lines), strict=True), template=(
+                     "column1, ?1, ?2, 'imported', ?3 || column2, 1", (now, user, where)))
+    return first_id
+
+
+_PLAIN = ("title", "organization", "contact", "value", "currency", "owner", "source",
+          "expected_close", "next_action", "next_owner", "next_due", "paused_until",
+          "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed")
+
+
+def _insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[str],
+                 rows: Iterable[tuple[Any, ...]],
+                 template: tuple[str, tuple[Any, ...]] | None = None) -> None:
+    """Insert `rows`, many per statement (several times faster than executemany, which
+    runs the statement, and builds its CHECK (... IN (...)) lists, once per row).
+
+    With a `template` (a SELECT list over the VALUES columns, with ?1, ?2... bound to its
+    constants) each row carries only the values that differ.
+    """
+    head_params = template[1] if template else ()
+    pending = iter(rows)
+    first = next(pending, None)
+    if first is None:
+        return
+    width = len(first)
+    limit = min(_MAX_PARAMETERS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    per = max(1, (limit - len(head_params)) // width)
+    one = "(" + ", ".join("?" * width) + ")"
+    if template:
+        head = (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {template[0]}"
+                " FROM (VALUES ")
+        tail = ")"
+    else:
+        head, tail = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ", ""
+    full = head + ", ".join([one] * per) + tail
+    pending = chain((first,), pending)
+    while chunk := list(islice(pending, per)):
+        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk)) + tail
+        conn.execute(sql, [*head_params, *chain.from_iterable(chunk)])
+
+
+def _apply_updates(conn: sqlite3.Connection, batch: ImportBatch,
+                   updated: Sequence[tuple[int, dict[str, Any], dict[str, Any]]],
+                   user: str, now: str, where: str) -> None:
+    """Update the matched deals (grouped by the columns they change) and log each one."""
+    bases: dict[str, int] = dict(conn.execute(
+        "SELECT stage, max(position) FROM deals GROUP BY stage")) if updated else {}
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    log = []
+    for index, changes, record in updated:
+        columns = {k: v for k, v in changes.items() if k != "id"}
+        if "position" in columns:  # moved: to the end of its new column
+            bases[columns["stage"]] = columns["position"] = bases.get(columns["stage"], 0) + 1
+        # The record was read in this transaction, so its version is the one it has.
+        version = record["version"] + 1
+        groups.setdefault(tuple(columns), []).append(
+            {**columns, "id": record["id"], "version": version, "now": now})
+        # What the file changed; the stage-entry time, closing time and card position
+        # that follow from it are not news.
+        given = batch.given_at(index)
+        changed = ", ".join(c.replace("_", " ") for c in columns if c in given)
+        log.append((record["id"], f"{batch.lines[index]}: changed {changed}", version))
+    for names, params in groups.items():
+        assignments = "".join(f"{column} = :{column}, " for column in names)
+        conn.executemany(f"UPDATE deals SET {assignments}version = :version,"
+                         " updated_at = :now WHERE id = :id", params)
+    _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
+                 log, template=("column1, ?1, ?2, 'imported', ?3 || column2, column3",
+                                (now, user, where)))
+
+
+@contextmanager
+def _indexes_dropped(conn: sqlite3.Connection, drop: bool) -> Iterator[None]:
+    """Drop the deal and activity indexes for a bulk insert, and build them again after.
+
+    One sort-based CREATE INDEX is cheaper than a random B-tree insert per row; both run
+    inside the caller's transaction, so nobody sees the gap and a failure undoes the drop.
+    """
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN ('deals', 'activities')").fetchall() if drop else []
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        conn.execute(sql)
+
+
+@contextmanager
+def _roomy_cache(conn: sqlite3.Connection) -> Iterator[None]:
+    """A larger page cache while a big transaction runs, so it is not spilled half-way."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = -131072")  # 128 MB, given back afterwards
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def activities_by_deal(store: PipelineStore) -> dict[int, list[Activity]]:
+    """Every deal's history (newest first, as `show --json` gives it), in one query."""
+    history: dict[int, list[Activity]] = {}
+    with store._lock:
+        rows = store.db.conn.execute(
+            f"SELECT {ACTIVITY_COLUMNS} FROM activities ORDER BY deal_id, id DESC").fetchall()
+    for row in rows:
+        history.setdefault(row[1], []).append(activity_from_row(row))
+    return history

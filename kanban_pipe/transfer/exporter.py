@@ -1,0 +1,102 @@
+"""Exporting deals as CSV (own columns, formula-safe) or JSON (with each deal's history)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kanban_pipe.domain.amounts import format_plain
+from kanban_pipe.domain.errors import InvalidInputError
+from kanban_pipe.domain.models import Deal, DealStatus
+from kanban_pipe.domain.serialize import activity_to_json, deal_to_json
+from kanban_pipe.store.pipeline import PipelineStore
+from kanban_pipe.store.rows import stamp
+from kanban_pipe.store.transfer import activities_by_deal
+from kanban_pipe.transfer.columns import FIELDS
+from kanban_pipe.transfer.values import neutralise
+
+FORMATS = ("csv", "json")
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _moment(moment: datetime | None) -> str:
+    return stamp(moment) if moment else ""
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def csv_cells(deal: Deal) -> list[str]:
+    """One deal as the cells of the FIELDS columns, before formula neutralising."""
+    step = deal.next_step
+    held = deal.qualification
+    return [
+        str(deal.id), deal.title, deal.organization, deal.contact,
+        format_plain(deal.value, deal.currency), deal.currency, deal.stage, deal.status.value,
+        deal.owner, deal.source, _day(deal.expected_close), step.action if step else "",
+        step.owner if step else "", _day(step.due) if step else "", _day(deal.paused_until),
+        deal.lost_reason, _yes(held.decision_maker), _yes(held.need), _yes(held.timeline),
+        str(deal.position), _moment(deal.created_at), _moment(deal.stage_entered_at),
+        _moment(deal.last_activity_at), _moment(deal.closed_at),
+    ]
+
+
+def export_text(store: PipelineStore, *, file_format: str,
+                statuses: Sequence[DealStatus] | None = None, newline: str = "\n"
+                ) -> tuple[str, int]:
+    """The deals (all statuses unless told; never deleted ones) as CSV or JSON text."""
+    deals = store.list_deals(statuses=statuses)
+    if file_format == "json":
+        return _json(store, deals), len(deals)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=newline)
+    writer.writerow(FIELDS)
+    # A spreadsheet opening the file would run '=HYPERLINK(...)' typed as a deal title.
+    writer.writerows([neutralise(cell) for cell in csv_cells(deal)] for deal in deals)
+    return buffer.getvalue(), len(deals)
+
+
+def _json(store: PipelineStore, deals: Sequence[Deal]) -> str:
+    stages = {stage.key: stage for stage in store.stages()}
+    today = store.today()
+    history = activities_by_deal(store) if deals else {}
+    records: list[dict[str, Any]] = []
+    for deal in deals:
+        record = deal_to_json(deal, stages[deal.stage], today)
+        record["closed_at"] = deal.closed_at.isoformat() if deal.closed_at else None
+        record["position"] = deal.position
+        record["activities"] = [activity_to_json(a) for a in history.get(deal.id, [])]
+        records.append(record)
+    return json.dumps(records, indent=2, ensure_ascii=False)
+
+
+def write_export(text: str, target: str, *, file_format: str, pipeline: str) -> Path:
+    """Write an export to `target` whole (via a temporary file), never over the pipeline."""
+    path = Path(target).expanduser()
+    if path.exists() and path.is_dir():
+        raise InvalidInputError(f"{target} is a folder; give a file name with -o")
+    if path.resolve() == Path(pipeline).resolve():
+        raise InvalidInputError(f"-o {target} is the pipeline file itself; choose another name")
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"cannot write {target}: the folder {path.parent} does not exist")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # CSV files carry a BOM so Excel reads them as UTF-8 (import accepts it either way).
+    encoding = "utf-8-sig" if file_format == "csv" else "utf-8"
+    try:
+        with temporary.open("w", encoding=encoding, newline="") as handle:
+            handle.write(text if text.endswith("\n") or not text else text + "\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise InvalidInputError(f"cannot write {target}: {error.strerror}") from None
+    return path
