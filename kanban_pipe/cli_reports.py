@@ -2,9 +2,56 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 from collections.abc import Callable
 from typing import Any
+
+from kanban_pipe import cli_stats
+from kanban_pipe.cli_standup import (
+    CHANGES_LISTED,
+    standup_json,
+    standup_markdown,
+    standup_text,
+)
+from kanban_pipe.domain.validation import clean_name
+from kanban_pipe.store import PipelineStore
+from kanban_pipe.store.review import changes_since_last_review, review_queue
+
+OWNER_HELP = "only this rep's deals (default: everyone, a team stand-up)"
+
+
+def _owner(args: argparse.Namespace) -> str | None:
+    return clean_name(args.owner, "--owner") if args.owner is not None else None
+
+
+def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> str:
+    """Print the review queues and the changes since the last review (records nothing)."""
+    owner, today = _owner(args), store.today()
+    stages = {stage.key: stage for stage in store.stages()}
+    items = review_queue(store, today=today, owner=owner)
+    if args.format == "json":
+        return json.dumps(standup_json(items, stages, today), indent=2, ensure_ascii=False)
+    changes = changes_since_last_review(store, owner=owner, shown=CHANGES_LISTED)
+    render = standup_markdown if args.format == "markdown" else standup_text
+    return render(items, changes, stages, today, owner)
+
+
+def cmd_review(store: PipelineStore, args: argparse.Namespace) -> None:
+    """Open the terminal UI straight into review mode; it quits when the review ends."""
+    from kanban_pipe.ui.app import create_app  # imports Textual: only here
+
+    create_app(store, start_in_review=True, review_owner=_owner(args)).run()
 
 
 def register(commands: Any, sub: Callable[..., Any]) -> None:
     """Add this module's commands to the parser's subcommand group."""
+    review = sub(commands, "review", cmd_review,
+                 "open review mode: walk the stand-up queue deal by deal")
+    review.add_argument("--owner", metavar="NAME", help=OWNER_HELP)
+    standup = sub(commands, "standup", cmd_standup,
+                  "print the stand-up queues and what changed since the last review")
+    standup.add_argument("--owner", metavar="NAME", help=OWNER_HELP)
+    standup.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                         help="text (default), markdown for a chat message, json for scripts")
+    cli_stats.register_stats(commands, sub)

@@ -68,6 +68,10 @@ CREATE INDEX deals_column ON deals (stage, status, next_due, next_action)
     WHERE deleted_at IS NULL;
 CREATE INDEX deals_status ON deals (status, stage, currency, value)
     WHERE deleted_at IS NULL;
+CREATE INDEX deals_closed ON deals (status, closed_at, stage, currency, value)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_paused ON deals (status, paused_until, stage, currency, value)
+    WHERE deleted_at IS NULL;
 CREATE INDEX deals_owner ON deals (owner);
 
 CREATE TABLE activities (
@@ -137,8 +141,30 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+_V2 = """
+-- Finished stand-up reviews: the next one shows what changed after last_activity_id.
+-- owner NULL is a team review; summary is what it decided (JSON).
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    owner TEXT,
+    last_activity_id INTEGER NOT NULL DEFAULT 0 CHECK (last_activity_id >= 0),
+    summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary))
+) STRICT;
+
+CREATE INDEX reviews_owner ON reviews (owner, id);
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V2):
+        conn.execute(statement)
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -190,53 +190,54 @@ def test_empty_file_is_treated_as_new(db_path: Path, open_as, raw):
     assert raw.count("stages") == 5
 
 
-def add_v2(monkeypatch: pytest.MonkeyPatch, calls: list[str], *, fail: bool = False) -> None:
-    """Pretend the program knows one more schema version than the files on disk."""
+def add_next(monkeypatch: pytest.MonkeyPatch, calls: list[str], *, fail: bool = False) -> int:
+    """Pretend the program knows one more schema version than the files on disk; return it."""
 
     def v1(conn: sqlite3.Connection) -> None:
         calls.append("v1")
         original_v1(conn)
 
-    def v2(conn: sqlite3.Connection) -> None:
-        calls.append("v2")
+    def step_next(conn: sqlite3.Connection) -> None:
+        calls.append("next")
         conn.execute("ALTER TABLE deals ADD COLUMN region TEXT NOT NULL DEFAULT ''")
         conn.execute("INSERT INTO settings (key, value) VALUES ('region_default', 'north')")
         if fail:
             raise RuntimeError("migration step failed")
 
-    original_v1 = schema.MIGRATIONS[0]
-    monkeypatch.setattr(schema, "MIGRATIONS", [v1, v2])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(connection, "SCHEMA_VERSION", 2)
+    original_v1, *later = schema.MIGRATIONS
+    version = SCHEMA_VERSION + 1
+    monkeypatch.setattr(schema, "MIGRATIONS", [v1, *later, step_next])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", version)
+    return version
 
 
 def test_migrate_applies_only_the_pending_steps(db_path: Path, monkeypatch, raw):
-    assert SCHEMA_VERSION == 1, "update this test's simulated step when the schema grows"
     old = open_store(str(db_path), user="anna")
     deal = old.add_deal("Kept through the upgrade", value=500)
     old.close()
 
     calls: list[str] = []
-    add_v2(monkeypatch, calls)
+    version = add_next(monkeypatch, calls)
     upgraded = open_store(str(db_path), user="anna")
     upgraded.close()
-    assert calls == ["v2"]
-    assert pragma(db_path, "user_version") == 2
+    assert calls == ["next"]
+    assert pragma(db_path, "user_version") == version
     assert raw.rows("SELECT id, title, region FROM deals") == [
         {"id": deal.id, "title": "Kept through the upgrade", "region": ""}
     ]
     assert raw.scalar("SELECT value FROM settings WHERE key = 'region_default'") == "north"
 
     open_store(str(db_path), user="anna").close()
-    assert calls == ["v2"], "a second open must not migrate again"
+    assert calls == ["next"], "a second open must not migrate again"
 
 
 def test_new_file_runs_every_step_in_order(db_path: Path, monkeypatch, raw):
     calls: list[str] = []
-    add_v2(monkeypatch, calls)
+    version = add_next(monkeypatch, calls)
     open_store(str(db_path), user="anna").close()
-    assert calls == ["v1", "v2"]
-    assert pragma(db_path, "user_version") == 2
+    assert calls == ["v1", "next"]
+    assert pragma(db_path, "user_version") == version
     assert raw.count("stages") == 5
 
 
@@ -246,9 +247,9 @@ def test_failed_migration_leaves_the_file_as_it_was(db_path: Path, monkeypatch, 
     old.close()
     columns_before = raw.rows("PRAGMA table_info(deals)")
 
-    add_v2(monkeypatch, [], fail=True)
+    add_next(monkeypatch, [], fail=True)
     with pytest.raises(RuntimeError, match="migration step failed"):
         open_store(str(db_path), user="anna")
-    assert pragma(db_path, "user_version") == 1
+    assert pragma(db_path, "user_version") == SCHEMA_VERSION
     assert raw.rows("PRAGMA table_info(deals)") == columns_before
     assert raw.count("settings") == 1

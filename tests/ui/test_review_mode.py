@@ -71,7 +71,7 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
         assert "4 of 5 left" in text and shown(app) == "Cobalt licences" and "STALE" in text
 
         await press(pilot, "a", "m")  # log a meeting: Cobalt has moved, so it leaves
-        await pilot.press(*"Met the CTO")
+        await fill(pilot, text="Met the CTO")
         text = await press(pilot, "ctrl+s")
         latest = store.activities(ids["cobalt"])[0]
         assert (latest.kind.value, latest.detail) == ("meeting", "Met the CTO")
@@ -110,7 +110,7 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
         assert shown(app) == "Ember support" and "1 of 5 left" in text
 
         await press(pilot, "x")
-        await pilot.press(*"no budget")
+        await fill(pilot, reason="no budget")
         text = await press(pilot, "ctrl+s")
         assert store.get_deal(ids["ember"]).lost_reason == "no budget"
         assert "0 of 5 left" in text and "End of the queue" in text and shown(app) is None

@@ -1,0 +1,184 @@
+"""Review queries: candidate deals filtered in SQL, changes since the last review, recording one.
+
+Functions taking the store rather than another mixin: the review is one feature reading a
+few tables, and PipelineStore stays the deal verbs and their queries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from kanban_pipe.domain.models import ActivityKind, Deal
+from kanban_pipe.domain.review import (
+    CHANGE_WORDS,
+    CHANGES_WINDOW_DAYS,
+    ChangeEntry,
+    ChangesSince,
+    ReviewItem,
+    build_queues,
+)
+from kanban_pipe.domain.review_walk import ReviewSummary
+from kanban_pipe.domain.rules import CLOSING_SOON_DAYS
+from kanban_pipe.store.pipeline import PipelineStore
+from kanban_pipe.store.rows import (
+    ACTIVITY_COLUMNS,
+    DEAL_COLUMNS,
+    activity_from_row,
+    deal_from_row,
+    read_stamp,
+    stamp,
+)
+
+CHANGES_SHOWN = 30  # the newest changes listed one by one; the counts cover all of them
+
+# A superset of domain.review.review_reason, so that only deals that can be in a queue are
+# read at all (at 100,000 deals most are healthy). The stale test compares the stored UTC
+# stamp with a day's margin: the domain counts days in local time. Parameters: today,
+# close_by (today + 14 days).
+_CANDIDATE_SQL = """
+    (d.expected_close <= :close_by
+     OR d.next_action IS NULL OR d.next_action = ''
+     OR d.next_due < :today
+     OR (s.requires_qualification = 1
+         AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0))
+     OR (s.stale_after_days > 0
+         AND d.last_activity_at < date(:today, '+1 day', '-' || s.stale_after_days || ' days')))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """A finished review as recorded in the reviews table."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime
+    actor: str
+    owner: str | None
+    last_activity_id: int
+    summary: dict[str, Any]
+
+
+def _deal_columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in DEAL_COLUMNS.split(","))
+
+
+def review_candidates(store: PipelineStore, *, today: date,
+                      owner: str | None = None) -> list[Deal]:
+    """Open (or resumed) deals that may need a decision; healthy ones are never read."""
+    owner_sql = " AND d.owner = :owner" if owner else ""
+    # One indexed part per status, joined by UNION ALL: an OR across them makes SQLite
+    # scan every deal, closed ones included.
+    parts = ("d.status = 'open'", "d.status = 'paused' AND d.paused_until <= :today")
+    sql = " UNION ALL ".join(
+        f"SELECT {_deal_columns('d')} FROM deals d JOIN stages s ON s.key = d.stage"
+        f" WHERE {part} AND d.deleted_at IS NULL AND s.is_won = 0{owner_sql}"
+        f" AND {_CANDIDATE_SQL}"
+        for part in parts
+    )
+    params = {"today": today.isoformat(),
+              "close_by": (today + timedelta(days=CLOSING_SOON_DAYS)).isoformat(),
+              "owner": owner}
+    return [deal_from_row(row) for row in store._query(sql, params)]
+
+
+def review_queue(store: PipelineStore, *, today: date,
+                 owner: str | None = None) -> list[ReviewItem]:
+    """The review queues, in walk order (see domain.review.build_queues)."""
+    stages = {stage.key: stage for stage in store.stages()}
+    return build_queues(review_candidates(store, today=today, owner=owner), stages, today)
+
+
+def _record_from_row(row: tuple[Any, ...]) -> ReviewRecord:
+    review_id, started, finished, actor, owner, last_id, summary = row
+    return ReviewRecord(review_id, read_stamp(started), read_stamp(finished), actor, owner,
+                        last_id, json.loads(summary))
+
+
+_REVIEW_COLUMNS = "id, started_at, finished_at, actor, owner, last_activity_id, summary"
+
+
+def last_review(store: PipelineStore, *, owner: str | None = None) -> ReviewRecord | None:
+    """The latest review that covered `owner`'s deals (a team review covers everyone's)."""
+    # A rep's own review starts from their last one or the last team stand-up, whichever
+    # is newer; a team stand-up starts from the last team stand-up only.
+    where = "owner IS NULL OR owner = ?" if owner else "owner IS NULL"
+    rows = store._query(
+        f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE {where} ORDER BY id DESC LIMIT 1",
+        [owner] if owner else [],
+    )
+    return _record_from_row(rows[0]) if rows else None
+
+
+def reviews(store: PipelineStore) -> list[ReviewRecord]:
+    """Every recorded review, oldest first."""
+    return [_record_from_row(row) for row in
+            store._query(f"SELECT {_REVIEW_COLUMNS} FROM reviews ORDER BY id")]
+
+
+def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
+                              shown: int = CHANGES_SHOWN) -> ChangesSince:
+    """What was added, moved, won, lost, paused or given a next step since the last review."""
+    previous = last_review(store, owner=owner)
+    window_start = None
+    if previous is not None:
+        after_id = previous.last_activity_id
+    else:
+        window_start = store.clock() - timedelta(days=CHANGES_WINDOW_DAYS)
+        # The time window becomes an id range once (activities_at index), so both cases
+        # then read the log by primary key.
+        first = store._query("SELECT min(id) FROM activities WHERE at >= ?",
+                             [stamp(window_start)])[0][0]
+        after_id = (first - 1) if first is not None else store.latest_activity_id()
+    kinds = sorted({kind.value for kind in CHANGE_WORDS})
+    # Undone entries and deleted deals are not news; the owner is the deal's owner now.
+    where = (
+        f"a.id > ? AND a.kind IN ({', '.join('?' for _ in kinds)}) AND d.deleted_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM activities u WHERE u.undoes = a.id)"
+        + (" AND d.owner = ?" if owner else "")
+    )
+    params: list[Any] = [after_id, *kinds, *([owner] if owner else [])]
+    if window_start is not None:
+        # Ids follow commits, not clocks: an entry stamped before the window by a machine
+        # whose clock was behind may sit after it in the log.
+        where += " AND a.at >= ?"
+        params.append(stamp(window_start))
+    join = "FROM activities a JOIN deals d ON d.id = a.deal_id"
+    counts = store._query(
+        f"SELECT a.kind, a.actor, count(*) {join} WHERE {where} GROUP BY a.kind, a.actor"
+        " ORDER BY a.kind, a.actor", params)
+    prefixed = ", ".join(f"a.{column.strip()}" for column in ACTIVITY_COLUMNS.split(","))
+    recent = store._query(
+        f"SELECT {prefixed}, d.title {join} WHERE {where} ORDER BY a.id DESC LIMIT ?",
+        [*params, shown])
+    return ChangesSince(
+        review_at=previous.finished_at if previous else None,
+        review_by=previous.actor if previous else None,
+        window_start=window_start,
+        counts=tuple((ActivityKind(kind), actor, count) for kind, actor, count in counts),
+        recent=tuple(ChangeEntry(activity_from_row(row[:6]), row[6])
+                     for row in reversed(recent)),
+    )
+
+
+def record_review(store: PipelineStore, *, started_at: datetime,
+                  summary: ReviewSummary) -> ReviewRecord:
+    """Record a finished review; the next one starts from the log as it is now."""
+    text = json.dumps(summary.to_json(), ensure_ascii=False)
+
+    def work() -> ReviewRecord:
+        conn = store.db.conn
+        last_id = conn.execute("SELECT coalesce(max(id), 0) FROM activities").fetchone()[0]
+        cursor = conn.execute(
+            "INSERT INTO reviews (started_at, finished_at, actor, owner, last_activity_id,"
+            " summary) VALUES (?, ?, ?, ?, ?, ?)",
+            (stamp(started_at), store._now(), store.user, summary.owner, last_id, text),
+        )
+        row = conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE id = ?",
+                           (cursor.lastrowid,)).fetchone()
+        return _record_from_row(row)
+
+    return store._write(work)

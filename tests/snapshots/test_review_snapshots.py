@@ -1,0 +1,120 @@
+"""SVG snapshots of review mode: the opening page, a deal, the qualify form and the summary.
+
+Fixed data and clock (tests/ui's seeded pipeline). Regenerate after an intended UI change
+with `pytest tests/snapshots --snapshot-update` and look at the new SVGs before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kanban_pipe.domain.models import QualificationFact
+from kanban_pipe.store import PipelineStore, open_store
+from kanban_pipe.ui.app import PipelineApp, create_app
+from kanban_pipe.ui.screens.qualify import QualifyForm
+from kanban_pipe.ui.screens.review import ReviewScreen
+from tests.ui.conftest import NOW, TODAY, Clock, seed, settle
+
+SnapCompare = Callable[..., bool]
+WIDE = (140, 40)
+
+
+@pytest.fixture(autouse=True)
+def utc_local_time() -> Iterator[None]:
+    """Timestamps are shown in local time: pin it, so the SVGs match on every machine."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[PipelineStore]:
+    """The seeded pipeline of tests/ui, opened as anna."""
+    clock = Clock(NOW)
+    pipeline = open_store(str(tmp_path / "board.db"), user="anna", clock=clock)
+    seed(pipeline, clock)
+    yield pipeline
+    pipeline.close()
+
+
+def review_app(store: PipelineStore) -> PipelineApp:
+    """The app as `kanban-pipe review` builds it, with a fixed day and database label."""
+    return create_app(store, today=lambda: TODAY, db_label="board.db", start_in_review=True)
+
+
+def keys_then(*keys: str, check: Callable[[PipelineApp], None]
+              ) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Press keys, wait for workers, drop the toasts (they time out), then check."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+        check(pilot.app)  # type: ignore[arg-type]
+
+    return run_before
+
+
+def phase(name: str, title: str | None = None) -> Callable[[PipelineApp], None]:
+    """A check that review mode is in `name`, showing the deal `title`."""
+
+    def check(app: PipelineApp) -> None:
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.phase == name, screen
+        deal = screen.current_deal()
+        assert (deal.title if deal else None) == title
+
+    return check
+
+
+def test_review_opening(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """What changed in the last 7 days, then the five queues' sizes."""
+    assert snap_compare(review_app(store), terminal_size=WIDE,
+                        run_before=keys_then(check=phase("intro")))
+
+
+def test_review_closing_soon_deal(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """space: Dune, closing in 5 days — reason, card, what is missing, last activities."""
+    assert snap_compare(review_app(store), terminal_size=WIDE,
+                        run_before=keys_then("space", check=phase("deal", "Dune expansion")))
+
+
+def test_review_unqualified_deal(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """Four skips on: Ember, in Proposal without any qualification fact."""
+    assert snap_compare(review_app(store), terminal_size=WIDE,
+                        run_before=keys_then(*["space"] * 5,
+                                             check=phase("deal", "Ember support")))
+
+
+def test_review_qualify_form(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """Q on Ember with the need toggled."""
+
+    def check(app: PipelineApp) -> None:
+        assert isinstance(app.screen, QualifyForm)
+        assert app.screen.chosen() == {QualificationFact.NEED: True}
+
+    assert snap_compare(review_app(store), terminal_size=WIDE,
+                        run_before=keys_then(*["space"] * 5, "Q", "n", check=check))
+
+
+def test_review_summary(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """Win Dune, skip Cobalt, lose Acme, then q: what was decided, recorded."""
+    keys = ("space", "w", "space", "x", *"price", "ctrl+s", "q")
+    assert snap_compare(review_app(store), terminal_size=WIDE,
+                        run_before=keys_then(*keys, check=phase("summary")))
