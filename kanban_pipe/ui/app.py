@@ -15,7 +15,6 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
-from kanban_pipe.ui.screens.review import ReviewScreen
 from kanban_pipe.ui.text import safe_text
 
 
@@ -51,6 +50,8 @@ class PipelineApp(App[None]):
     def on_mount(self) -> None:
         """Open on the board, or straight into review mode (`kanban-pipe review`)."""
         if self.start_in_review:
+            from kanban_pipe.ui.screens.review import ReviewScreen  # only this mode needs it
+
             # Opened for the review alone: when it ends, so does the app.
             self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
         else:

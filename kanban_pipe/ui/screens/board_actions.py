@@ -12,17 +12,6 @@ from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
-from kanban_pipe.ui.screens.confirm import ConfirmDialog, MilestoneConfirm
-from kanban_pipe.ui.screens.detail import DealDetailScreen
-from kanban_pipe.ui.screens.forms import (
-    ActivityForm,
-    DealForm,
-    LostForm,
-    NextStepForm,
-    PauseForm,
-)
-from kanban_pipe.ui.screens.help import HelpScreen
-from kanban_pipe.ui.screens.stats import StatsScreen
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
 
@@ -81,6 +70,9 @@ class BoardActions(_Base):
         self._move(deal, target)
 
     def _move(self, deal: Deal, target: Stage) -> None:
+        # The modals are imported where they open: start-up does not pay for them.
+        from kanban_pipe.ui.screens.confirm import MilestoneConfirm
+
         passed = milestones_passed(self.stages, deal.stage, target.key)
         milestones = [s.milestone for s in passed if s.milestone]
 
@@ -121,6 +113,7 @@ class BoardActions(_Base):
 
     def action_new_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
         """Add a deal to the focused stage."""
+        from kanban_pipe.ui.screens.forms import DealForm
         stage = self.stages[self.active]
 
         def save(result: DealDraft | None) -> None:
@@ -145,6 +138,7 @@ class BoardActions(_Base):
 
     def action_edit_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
         """Edit the focused deal's fields."""
+        from kanban_pipe.ui.screens.forms import DealForm
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -178,6 +172,7 @@ class BoardActions(_Base):
 
     def action_next_step(self, draft: NextStep | None = None, error: str = "") -> None:
         """Set the next step: action, owner (you by default) and due date."""
+        from kanban_pipe.ui.screens.forms import NextStepForm
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -201,6 +196,7 @@ class BoardActions(_Base):
 
     def action_done(self) -> None:
         """Mark the next step done, then ask for the next one."""
+        from kanban_pipe.ui.screens.forms import NextStepForm
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -228,6 +224,7 @@ class BoardActions(_Base):
 
     def action_log_activity(self) -> None:
         """Log a call, email, meeting or note."""
+        from kanban_pipe.ui.screens.forms import ActivityForm
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -255,6 +252,7 @@ class BoardActions(_Base):
 
     def action_lost(self) -> None:
         """Close the deal as lost, asking the reason."""
+        from kanban_pipe.ui.screens.forms import LostForm
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -270,6 +268,7 @@ class BoardActions(_Base):
 
     def action_pause(self) -> None:
         """Pause the deal until a date: it leaves the board until then."""
+        from kanban_pipe.ui.screens.forms import PauseForm
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -286,6 +285,7 @@ class BoardActions(_Base):
 
     def action_delete(self) -> None:
         """Delete a duplicate or mistake, after asking."""
+        from kanban_pipe.ui.screens.confirm import ConfirmDialog
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -319,6 +319,7 @@ class BoardActions(_Base):
 
     def action_open_deal(self) -> None:
         """Open the deal's detail: every field and the history, newest first."""
+        from kanban_pipe.ui.screens.detail import DealDetailScreen
         deal = self._deal_or_hint()
         if deal is None:
             return
@@ -338,10 +339,12 @@ class BoardActions(_Base):
 
     def action_forecast(self) -> None:
         """Forecast and statistics of the whole pipeline."""
+        from kanban_pipe.ui.screens.stats import StatsScreen
         self.app.push_screen(StatsScreen())
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""
+        from kanban_pipe.ui.screens.help import HelpScreen
         self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
 
     def key_help(self) -> list[tuple[str, str]]:

@@ -95,7 +95,9 @@ class StatsScreen(Screen[None]):
         self.app.call_from_thread(self.show_stats, stats)
 
     def _failed(self, error: KanbanPipeError) -> None:
-        self.query_one("#stats-status", Static).update(Content(f"Could not read: {error}"))
+        # The message may quote a path or a name: shown as text, never markup.
+        self.query_one("#stats-status", Static).update(
+            Content(f"Could not read the statistics: {safe_text(str(error))} (r retries)"))
 
     def show_stats(self, stats: PipelineStats) -> None:
         """Show every section of `stats`."""

@@ -78,6 +78,8 @@ class StageColumn(ScrollView):
         self._deals: OrderedDict[int, Deal] = OrderedDict()
         self._strips: dict[int, tuple[int, int, int, list[Strip]]] = {}
         self._styles: CardStyles | None = None
+        self._width_key: tuple[object, bool] | None = None
+        self._width = 0
 
     # -- data in -------------------------------------------------------------------
 
@@ -193,9 +195,18 @@ class StageColumn(ScrollView):
             deal = self._deals.get(deal_id)
         return deal
 
+    def _line_width(self) -> int:
+        # scrollable_content_region is recomputed on every access; it only changes with
+        # the size and the scrollbar, so it is worked out once per change.
+        key = (self.size, self.show_vertical_scrollbar)
+        if key != self._width_key:
+            self._width_key = key
+            self._width = self.scrollable_content_region.width
+        return self._width
+
     def render_line(self, y: int) -> Strip:
         """Draw one line of the column from the card it belongs to."""
-        width = self.scrollable_content_region.width
+        width = self._line_width()
         styles = self._card_styles()
         line_y = y + self.scroll_offset.y
         index, row = divmod(line_y, CARD_HEIGHT)
