@@ -262,3 +262,17 @@ def test_qualification_facts_cover_every_fact() -> None:
     from kanban_pipe.ui.screens.qualify import FACT_KEYS
 
     assert [fact for _key, fact, _words in FACT_KEYS] == list(QualificationFact)
+
+
+async def test_u_undoes_a_fix_and_the_deal_is_back_in_the_queue(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await press(pilot, "space", "space")  # skip Dune: Cobalt (stale) is shown
+        assert shown(app) == "Cobalt licences"
+        await press(pilot, "w")
+        assert board.store.get_deal(board.ids["cobalt"]).status is DealStatus.WON
+        text = await press(pilot, "u")
+        assert board.store.get_deal(board.ids["cobalt"]).status is DealStatus.OPEN
+        assert board.store.activities(board.ids["cobalt"])[0].kind.value == "undo"
+        assert any(n.startswith("Undid won") for n in notices(app)), notices(app)
+        assert "left" in text

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
@@ -49,6 +50,7 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("e", "edit_deal", "Edit/owner", id="review.edit"),
     Binding("Q", "qualify", "Qualify", id="review.qualify"),
     Binding("d", "done", "Done", show=False, id="review.done"),
+    Binding("u,ctrl+z", "undo", "Undo", show=False, id="review.undo"),
     Binding("enter", "enter", "Open", show=False, id="review.open"),
     Binding("question_mark", "help", "Help", show=False, id="review.help"),
     Binding("escape,q", "end_review", "End", id="review.end"),
@@ -56,7 +58,7 @@ REVIEW_BINDINGS: list[BindingType] = [
 
 # Keys that act on the deal on screen, so only while one is shown.
 _DEAL_ACTIONS = {"previous_deal", "next_step", "move_deal", "pause", "won", "lost",
-                 "log_activity", "edit_deal", "qualify", "done"}
+                 "log_activity", "edit_deal", "qualify", "done", "undo"}
 _REVIEW_HELP = {
     "next_deal": "next deal (skips this one; it stays in the queue)",
     "previous_deal": "back to the previous deal still in the queue",
@@ -198,9 +200,25 @@ class ReviewScreen(BoardActions, Screen[None]):
         """A board key saved the deal: note what was decided and re-check its reason."""
         self.walk.update(deal)
         if message:
-            self.notify(message, markup=False, timeout=3)
+            self.tell(message)
         if self.phase == "deal":
             self._show_deal()
+
+    def action_undo(self) -> None:
+        """Undo your last change; the deal's place in the queue is re-checked."""
+
+        def then(result: tuple[Deal, str]) -> None:
+            deal, words = result
+            self._changed(deal, message=words[:1].upper() + words[1:])
+
+        self.perform(self.store.undo, then)
+
+    def tell(self, message: str, *, severity: SeverityLevel = "information",
+             timeout: float = 3) -> None:
+        """A notification that may quote user text: never markup, never control characters."""
+        text = safe_text(message)
+        self.notify(text if len(text) <= 160 else text[:159] + "…", severity=severity,
+                    markup=False, timeout=timeout)
 
     def perform(self, action: Callable[[], T], then: Callable[[T], None],
                 failed: Callable[[KanbanPipeError], None] | None = None) -> None:
@@ -219,7 +237,7 @@ class ReviewScreen(BoardActions, Screen[None]):
 
     def show_error(self, error: KanbanPipeError) -> None:
         """A store refusal in plain words (never markup: it may quote user text)."""
-        self.notify(str(error), severity="error", markup=False, timeout=6)
+        self.tell(str(error), severity="error", timeout=6)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Deal keys only while a deal is shown; the footer follows the phase."""
