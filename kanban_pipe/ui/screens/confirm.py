@@ -32,6 +32,9 @@ class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmDialog {
         align: center middle;
+        /* Opaque: a see-through backdrop makes every frame re-render the whole board
+           behind it (Textual's BackgroundScreen), which is most of a confirmed move. */
+        background: $background;
     }
     ConfirmDialog .confirm-dialog {
         width: 72;
