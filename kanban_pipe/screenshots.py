@@ -46,6 +46,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("deal-detail", keys=("l", "enter")),
     Shot("next-step-form", keys=("s", *"Send the contract", "tab", "tab", *"fri")),
     Shot("filtered-board", keys=("slash", *"fleet", "enter")),
+    Shot("review", keys=("r", "enter"), wait=0.5),
+    Shot("statistics", keys=("f",), wait=0.5),
     Shot("help", keys=("question_mark",)),
 )
 

@@ -159,7 +159,12 @@ CREATE INDEX reviews_owner ON reviews (owner, id);
 
 
 def _v2(conn: sqlite3.Connection) -> None:
-    for statement in _statements(_V2):
+    # The statistics' history indexes (their SQL must match store.stats' queries
+    # exactly, so it lives there): they take the screen from ~1.7 s to ~0.55 s at
+    # 100,000 deals. Imported here, at migration time, to keep imports one-way.
+    from kanban_pipe.store.stats import STATS_INDEXES
+
+    for statement in (*_statements(_V2), *STATS_INDEXES):
         conn.execute(statement)
 
 

@@ -7,9 +7,11 @@ Granite (50,000) was won and Harbor lost, both the day they were made; Iris is p
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App
 from textual.widgets import Static
 
+from kanban_pipe.domain.errors import DatabaseBusyError
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.stats import StatsScreen
 from tests.ui.conftest import Board, settle
@@ -86,7 +88,7 @@ async def test_user_text_is_shown_as_text(board: Board) -> None:
         await pilot.press("f")
         await settle(pilot)
         assert "[bold]Lead[/]      2   16.5k EUR" in screen_text(app)
-        sources = app.screen.query_one(".stats-lines.-sources", Static)
+        sources = app.screen.query_one("#stats-bottom", Static)
         assert "[@click=app.quit]web" in str(sources.render())
         assert app.is_running
 
@@ -103,3 +105,18 @@ async def test_a_narrow_terminal_stacks_the_columns(board: Board) -> None:
         await pilot.press("end")
         await settle(pilot)
         assert "Lead sources" in screen_text(app)
+
+
+async def test_a_store_error_is_said_in_words(board: Board,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def busy(store: object, *, today: object) -> None:
+        raise DatabaseBusyError("board.db is busy: other people are saving right now")
+
+    monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", busy)
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert "Could not read the statistics: board.db is busy" in screen_text(app)
+        assert isinstance(app.screen, StatsScreen) and app.screen.stats is None

@@ -339,8 +339,8 @@ class BoardActions(_Base):
 
     def action_forecast(self) -> None:
         """Forecast and statistics of the whole pipeline."""
-        from kanban_pipe.ui.screens.stats import StatsScreen
-        self.app.push_screen(StatsScreen())
+        from kanban_pipe.ui.screens.stats import open_statistics
+        open_statistics(self)
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""

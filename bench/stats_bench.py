@@ -1,0 +1,181 @@
+"""Benchmark the statistics screen at 100,000 deals: reading, computing and drawing it.
+
+    python bench/stats_bench.py [--deals 100000] [--repeat 5] [--json PATH]
+
+Builds (once, cached by size, seed, day and code) a demo pipeline with kanban_pipe.store.bulk,
+then measures on that file, and again on a copy carrying store.stats.STATS_INDEXES:
+
+- gather: store.stats.gather_stats, every SQL query the figures need (wall and CPU);
+- compute: domain.stats.compute_stats plus the text report (domain.charts.report);
+- screen: `f` on the board in a headless 140x40 app until the statistics are drawn.
+
+The first run of each opens a fresh connection (cold SQLite page cache); the median is
+over the rest. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kanban_pipe.domain.charts import report  # noqa: E402
+from kanban_pipe.domain.stats import compute_stats  # noqa: E402
+from kanban_pipe.store import open_store  # noqa: E402
+from kanban_pipe.store.bulk import load_demo  # noqa: E402
+from kanban_pipe.store.stats import STATS_INDEXES, gather_stats  # noqa: E402
+from kanban_pipe.ui.app import create_app  # noqa: E402
+from kanban_pipe.ui.screens.stats import StatsScreen  # noqa: E402
+
+TARGET_MS = 500.0
+QUIET_S = 1.0
+SIZE = (140, 40)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha1()
+    for name in ("store/bulk.py", "domain/demo.py", "store/schema.py", "domain/stages.py"):
+        digest.update((ROOT / "kanban_pipe" / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def demo_file(deals: int, seed: int, cache: Path) -> Path:
+    """A demo pipeline of `deals` deals with their history, built once per size and day."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"stats-{deals}-seed{seed}-{date.today()}-{_fingerprint()}.db"
+    if not path.exists():
+        building = path.with_suffix(".building")
+        building.unlink(missing_ok=True)
+        store = open_store(str(building), user="anna")
+        try:
+            load_demo(store, deals=deals, seed=seed)
+        finally:
+            store.close()
+        conn = sqlite3.connect(building)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+        os.replace(building, path)
+    return path
+
+
+def with_indexes(source: Path, workdir: Path) -> Path:
+    """A copy of the file with the proposed statistics indexes (built once, timed)."""
+    target = workdir / f"indexed-{source.name}"
+    shutil.copyfile(source, target)
+    conn = sqlite3.connect(target)
+    started = time.perf_counter()
+    for statement in STATS_INDEXES:
+        conn.execute(statement)
+    conn.commit()
+    print(f"  building the indexes took {(time.perf_counter() - started) * 1000:.0f} ms",
+          file=sys.stderr)
+    conn.close()
+    return target
+
+
+def _timed(work: Callable[[], Any]) -> tuple[float, float, Any]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000, result
+
+
+def measure_parts(path: Path, repeat: int) -> dict[str, Any]:
+    """gather and compute+report timings: the first (cold) run and the median of the rest."""
+    runs: list[tuple[float, float, float]] = []
+    for _ in range(repeat + 1):
+        store = open_store(str(path), user="anna")  # a fresh connection: a cold page cache
+        try:
+            today = store.today()
+            wall, cpu, inputs = _timed(lambda s=store, t=today: gather_stats(s, today=t))
+            more, _, _ = _timed(lambda i=inputs: report(compute_stats(i), str))
+        finally:
+            store.close()
+        runs.append((wall, cpu, more))
+    first, rest = runs[0], runs[1:] or runs
+    return {
+        "gather_first_ms": round(first[0], 1),
+        "gather_ms": round(statistics.median(r[0] for r in rest), 1),
+        "gather_cpu_ms": round(statistics.median(r[1] for r in rest), 1),
+        "compute_ms": round(statistics.median(r[2] for r in rest), 1),
+    }
+
+
+async def _screen_once(path: Path) -> float:
+    store = open_store(str(path), user="anna")
+    try:
+        app = create_app(store, db_label=path.name)
+        async with app.run_test(size=SIZE) as pilot:
+            # Let the board finish reading its columns first: `f` is pressed on a quiet board.
+            for _ in range(3):
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+            await asyncio.sleep(QUIET_S)
+            started = time.perf_counter()
+            await pilot.press("f")
+            while not (isinstance(app.screen, StatsScreen) and app.screen.stats is not None):
+                await asyncio.sleep(0.002)
+            await pilot.pause()  # the frame that draws the sections
+            return (time.perf_counter() - started) * 1000
+    finally:
+        store.close()
+
+
+def measure_screen(path: Path, repeat: int) -> dict[str, Any]:
+    """`f` to the drawn statistics, in the app as the CLI builds it."""
+    runs = [asyncio.run(_screen_once(path)) for _ in range(repeat)]
+    return {"screen_first_ms": round(runs[0], 1),
+            "screen_ms": round(statistics.median(runs[1:] or runs), 1)}
+
+
+def main() -> int:
+    """Build the demo file, measure with and without the indexes, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "kanban-pipe-bench")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    print(f"building/reusing a {args.deals:,}-deal demo pipeline…", file=sys.stderr)
+    source = demo_file(args.deals, args.seed, args.cache)
+    results: dict[str, Any] = {"deals": args.deals, "cpus": os.cpu_count(),
+                               "load_average": os.getloadavg()[0],
+                               "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory() as workdir:
+        for label, path in (("schema as is", source),
+                            ("with STATS_INDEXES", with_indexes(source, Path(workdir)))):
+            figures = {**measure_parts(path, args.repeat), **measure_screen(path, args.repeat)}
+            results[label] = figures
+            verdict = "under" if figures["screen_ms"] < TARGET_MS else "OVER"
+            print(f"{label:>20}: gather {figures['gather_ms']:.0f} ms "
+                  f"(cpu {figures['gather_cpu_ms']:.0f}, cold {figures['gather_first_ms']:.0f})"
+                  f" · compute+report {figures['compute_ms']:.0f} ms"
+                  f" · f to drawn screen {figures['screen_ms']:.0f} ms "
+                  f"(first {figures['screen_first_ms']:.0f}) — {verdict} {TARGET_MS:.0f} ms")
+    print(f"load average {results['load_average']:.2f} on {results['cpus']} CPUs",
+          file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

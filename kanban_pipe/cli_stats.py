@@ -1,0 +1,100 @@
+"""`kanban-pipe stats`: the forecast and statistics as text or JSON, without the TUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kanban_pipe import cli_output as out
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from kanban_pipe.domain.money import MoneyTotal
+    from kanban_pipe.domain.stats import PipelineStats
+    from kanban_pipe.store import PipelineStore
+
+
+def register_stats(commands: Any, sub: Callable[..., Any]) -> None:
+    """Add the `stats` command to the parser's subcommand group."""
+    stats = sub(commands, "stats", cmd_stats, "forecast and statistics of the pipeline")
+    stats.add_argument("--json", action="store_true", help="JSON for scripts")
+
+
+def cmd_stats(store: PipelineStore, args: argparse.Namespace) -> str:
+    """Print the forecast and statistics."""
+    # Imported here: every command builds the parser, only `stats` needs the maths (~40 ms).
+    from kanban_pipe.domain.charts import report
+    from kanban_pipe.domain.stats import compute_stats
+    from kanban_pipe.store.stats import gather_stats
+
+    stats = compute_stats(gather_stats(store, today=store.today()))
+    if args.json:
+        return json.dumps(stats_to_json(stats), indent=2, ensure_ascii=False)
+    blocks = [f"== {section.title}\n" + "\n".join(section.lines)
+              for section in report(stats, out.safe)]
+    return f"statistics on {stats.today.isoformat()}, in {stats.home_currency}\n\n" + \
+        "\n\n".join(blocks)
+
+
+def _money(money: MoneyTotal) -> dict[str, Any]:
+    """Minor units in the home currency, and what had no exchange rate, counted apart."""
+    return {"amount": money.amount, "currency": money.currency,
+            "unconverted": dict(sorted(money.unconverted.items())),
+            "unconverted_deals": money.unconverted_deals}
+
+
+def _rate(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def stats_to_json(stats: PipelineStats) -> dict[str, Any]:
+    """Every figure under the keys `stats --json` promises; rates as fractions 0-1."""
+    from kanban_pipe.domain.charts import health_hints
+
+    pipeline, win, cycle, velocity = stats.pipeline, stats.win_rate, stats.cycle, stats.velocity
+    return {
+        "stages": {
+            "rows": [{"stage": line.stage.key, "name": line.stage.name, "deals": line.deals,
+                      "probability": line.stage.probability, "value": _money(line.value),
+                      "weighted": _money(line.weighted)} for line in pipeline.lines],
+            "total": {"deals": pipeline.deals, "value": _money(pipeline.value),
+                      "weighted": _money(pipeline.weighted)},
+        },
+        "forecast_by_month": {
+            "months": [{"month": m.month.isoformat()[:7], "deals": m.deals,
+                        "value": _money(m.value), "weighted": _money(m.weighted)}
+                       for m in stats.forecast.months],
+            "past_due_deals": stats.forecast.past_due,
+            "later_deals": stats.forecast.later,
+            "undated_deals": stats.forecast.undated,
+        },
+        "win_rate": {"days": win.days, "won": win.won, "lost": win.lost,
+                     "rate": _rate(win.rate), "won_value": _money(win.won_value),
+                     "average_won_value": win.average_won, "currency": stats.home_currency},
+        "conversion": [{"from": c.from_stage.key, "to": c.to_stage.key, "reached": c.reached,
+                        "advanced": c.advanced, "dropped": c.dropped,
+                        "undecided": c.undecided, "rate": _rate(c.rate)}
+                       for c in stats.conversion],
+        "median_days_in_stage": [{"stage": t.stage.key, "visits": t.visits,
+                                  "median_days": t.median_days} for t in stats.time_in_stage],
+        "cycle_days": {"days": win.days, "won": cycle.won,
+                       "average": _rate(cycle.average_days), "median": cycle.median_days},
+        "velocity": {"open_deals": velocity.open_deals,
+                     "average_won_value": velocity.average_value,
+                     "win_rate": _rate(velocity.win_rate),
+                     "cycle_days": _rate(velocity.cycle_days),
+                     "per_day": velocity.per_day, "currency": velocity.currency},
+        "calibration": [{"stage": c.stage.key, "configured": c.stage.probability / 100,
+                         "observed": _rate(c.observed), "won": c.won, "lost": c.lost,
+                         "differs": c.differs} for c in stats.calibration],
+        "by_source": [{"source": s.source, "deals": s.deals, "open": s.open, "won": s.won,
+                       "lost": s.lost, "win_rate": _rate(s.win_rate),
+                       "won_value": _money(s.won_value), "open_value": _money(s.open_value)}
+                      for s in stats.sources],
+        "trend": [{"date": p.day.isoformat(), "open_value": _money(p.value)}
+                  for p in stats.trend],
+        "hints": health_hints(stats),
+    }

@@ -1,0 +1,281 @@
+"""The statistics in words and text charts: plain lines that read without colour."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from kanban_pipe.domain.amounts import format_compact
+from kanban_pipe.domain.money import MoneyTotal
+from kanban_pipe.domain.stats import PipelineStats
+
+# Stale deals are "many" from this share of the open deals on.
+STALE_SHARE = Fraction(1, 5)
+
+FULL, REST = "█", "░"
+EIGHTHS = " ▏▎▍▌▋▊▉"
+SPARKS = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 20
+NONE = "–"
+
+Clean = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled block of the report: plain text lines, user text already made safe."""
+
+    key: str
+    title: str
+    lines: tuple[str, ...]
+
+
+# -- drawing -----------------------------------------------------------------------------
+
+def bar(value: int, scale: int, width: int = BAR_WIDTH) -> str:
+    """`value` of `scale` as a bar `width` cells long at most, in eighths of a cell."""
+    if scale <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / scale))
+    return FULL * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def split_bar(part: int, whole: int, scale: int, width: int = BAR_WIDTH) -> str:
+    """A bar of `whole` whose first `part` is solid and the rest shaded (█ then ░)."""
+    solid = bar(part, scale, width)
+    shaded = round(whole * width / scale) - len(solid) if scale > 0 else 0
+    return solid + REST * max(0, shaded)
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """One block per value, from ▁ (the lowest) to █ (the highest)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[len(SPARKS) // 2] * len(values)
+    return "".join(SPARKS[round((v - low) * (len(SPARKS) - 1) / (high - low))] for v in values)
+
+
+def percent(value: Fraction | None) -> str:
+    """'42%' (rounded half up), or – when there is nothing to compare."""
+    return NONE if value is None else f"{int(value * 100 + Fraction(1, 2))}%"
+
+
+def days_text(value: float | Fraction | None) -> str:
+    """'12d', '12.5d', or –."""
+    if value is None:
+        return NONE
+    rounded = round(float(value), 1)
+    return f"{rounded:g}d"
+
+
+def money_text(money: MoneyTotal) -> str:
+    """A total in the home currency; '*' when deals without an exchange rate were left out."""
+    return format_compact(money.amount, money.currency) + ("*" if money.unconverted_deals else "")
+
+
+def left_out(*totals: MoneyTotal) -> list[str]:
+    """The footnote for '*': which currencies had no rate (never added in silently)."""
+    codes = sorted({code for money in totals for code in money.unconverted})
+    if not codes:
+        return []
+    return [f"* not counting deals in {', '.join(codes)}: no exchange rate is set"]
+
+
+def _width(text: str) -> int:
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` terminal cells (ending in …), padded to exactly that width."""
+    if _width(text) > width:
+        while _width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _width(text))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]],
+          right: frozenset[int] = frozenset()) -> list[str]:
+    """Aligned columns two spaces apart; `right` holds the right-aligned ones."""
+    grid = [list(headers), *[list(row) for row in rows]]
+    widths = [max(_width(row[i]) for row in grid) for i in range(len(headers))]
+    return ["  ".join((" " * (widths[i] - _width(cell)) + cell) if i in right
+                      else fit(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
+            for row in grid]
+
+
+# -- words ------------------------------------------------------------------------------
+
+def _deals(count: int) -> str:
+    return f"{count} deal" + ("" if count == 1 else "s")
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    """'1 deal has', '3 deals have': the count with the verb that agrees with it."""
+    return f"{_deals(count)} {one if count == 1 else many}"
+
+
+def health_hints(stats: PipelineStats) -> list[str]:
+    """What the numbers say to do, in plain words (user text raw: render it safely)."""
+    hints: list[str] = []
+    lines = stats.pipeline.lines
+    health, open_deals = stats.health, stats.pipeline.deals
+    if lines and lines[0].deals == 0:
+        hints.append(f"{lines[0].stage.name} is empty: feed it, nothing new is coming in.")
+    elif len(lines) > 1 and lines[0].deals < lines[1].deals:
+        hints.append(f"{lines[0].stage.name} is thin ({_deals(lines[0].deals)} against "
+                     f"{lines[1].deals} in {lines[1].stage.name}): feed it with new leads.")
+    if health.stale and health.stale >= open_deals * STALE_SHARE:
+        hints.append(f"{health.stale} of {_deals(open_deals)} open "
+                     f"{'is' if health.stale == 1 else 'are'} stale "
+                     f"({percent(Fraction(health.stale, open_deals))}): clean it — log a touch, "
+                     "move them back, pause or close them.")
+    if health.unqualified:
+        first = next((line.stage.name for line in lines
+                      if line.stage.requires_qualification), "a late stage")
+        hints.append(f"{_counted(health.unqualified, 'is', 'are')} in {first} or later without "
+                     "a decision maker, need or timeline: qualify or move back.")
+    if health.no_next_step:
+        hints.append(f"{_counted(health.no_next_step, 'has', 'have')} no next step: set an "
+                     "action, an owner and a date.")
+    if health.step_overdue:
+        verb = "next steps are" if health.step_overdue > 1 else "next step is"
+        hints.append(f"{health.step_overdue} {verb} overdue: do them or set new dates.")
+    if stats.forecast.past_due:
+        hints.append(f"{_counted(stats.forecast.past_due, 'is', 'are')} past the expected "
+                     "close date: update the date or close the deal.")
+    for row in stats.calibration:
+        if row.differs:
+            seen = percent(row.observed)
+            hints.append(f"{row.stage.name} is set to {row.stage.probability}% but {seen} of the "
+                         f"{row.won + row.lost} closed deals that reached it were won: "
+                         f"`kanban-pipe stages set {row.stage.key} --probability "
+                         f"{seen.rstrip('%')}` bases the forecast on your history.")
+    if stats.win_rate.won + stats.win_rate.lost == 0:
+        hints.append(f"No deal was won or lost in the last {stats.win_rate.days} days: "
+                     "win rate and velocity need closed deals.")
+    missing = sorted(set(stats.pipeline.value.unconverted)
+                     | set(stats.win_rate.won_value.unconverted))
+    if missing:
+        hints.append(f"Deals in {', '.join(missing)} have no exchange rate and are counted "
+                     f"apart: `kanban-pipe currency set {missing[0]} RATE` adds them.")
+    return hints
+
+
+# -- the report ---------------------------------------------------------------------------
+
+def report(stats: PipelineStats, clean: Clean) -> list[Section]:
+    """Every section of the statistics, in reading order; `clean` makes user text safe."""
+    return [
+        Section("hints", "What to do", tuple(f"• {clean(hint)}" for hint in health_hints(stats))
+                or ("Nothing stands out: the pipeline looks healthy.",)),
+        _pipeline(stats, clean), _forecast(stats), _trend(stats), _win_rate(stats),
+        _conversion(stats, clean), _calibration(stats, clean), _sources(stats, clean),
+    ]
+
+
+def _pipeline(stats: PipelineStats, clean: Clean) -> Section:
+    pipeline = stats.pipeline
+    rows = [[clean(line.stage.name), str(line.deals), money_text(line.value),
+             f"{line.stage.probability}%", money_text(line.weighted)] for line in pipeline.lines]
+    rows.append(["Total open", str(pipeline.deals), money_text(pipeline.value), "",
+                 money_text(pipeline.weighted)])
+    lines = table(("STAGE", "DEALS", "VALUE", "PROB", "WEIGHTED"), rows,
+                  frozenset({1, 2, 3, 4}))
+    lines.append(f"Weighted forecast: {money_text(pipeline.weighted)}")
+    lines += left_out(pipeline.value)
+    return Section("pipeline", "Pipeline by stage", tuple(lines))
+
+
+def _forecast(stats: PipelineStats) -> Section:
+    forecast = stats.forecast
+    scale = max((m.value.amount for m in forecast.months), default=0)
+    rows = [[f"{m.month:%b %Y}", split_bar(m.weighted.amount, m.value.amount, scale),
+             money_text(m.weighted), money_text(m.value), str(m.deals)] for m in forecast.months]
+    lines = [f"{FULL} weighted  {REST} rest of the value"]
+    lines += table(("MONTH", "", "WEIGHTED", "VALUE", "DEALS"), rows, frozenset({2, 3, 4}))
+    notes = []
+    if forecast.past_due:
+        notes.append(f"{_deals(forecast.past_due)} past their date (in the first month)")
+    notes.append(f"{forecast.later} later")
+    notes.append(f"{forecast.undated} without a close date")
+    lines.append("; ".join(notes))
+    lines += left_out(*(m.value for m in forecast.months))
+    return Section("forecast", f"Expected close, next {len(forecast.months)} months", tuple(lines))
+
+
+def _trend(stats: PipelineStats) -> Section:
+    values = [point.value.amount for point in stats.trend]
+    if not values:
+        return Section("trend", "Open pipeline", ("No history yet.",))
+    scale = max(values)
+    currency = stats.trend[-1].value.currency
+    lines = [f"{sparkline(values)}  {format_compact(values[0], currency)} → "
+             f"{format_compact(values[-1], currency)}"]
+    lines += table(("WEEK TO", "", "OPEN VALUE"),
+                   [[f"{p.day:%d %b}", bar(p.value.amount, scale).ljust(BAR_WIDTH),
+                     money_text(p.value)] for p in stats.trend], frozenset({2}))
+    lines += left_out(*(p.value for p in stats.trend))
+    return Section("trend", f"Open pipeline, last {len(values)} weeks", tuple(lines))
+
+
+def _win_rate(stats: PipelineStats) -> Section:
+    win, cycle, velocity = stats.win_rate, stats.cycle, stats.velocity
+    home = stats.home_currency
+    lines = [f"Won {win.won} · lost {win.lost} · win rate {percent(win.rate)}",
+             "Average won value "
+             + (format_compact(win.average_won, home) if win.average_won is not None else NONE)
+             + ("*" if win.won_value.unconverted_deals else ""),
+             f"Sales cycle {days_text(cycle.average_days)} on average, median "
+             f"{days_text(cycle.median_days)} (created to won)"]
+    per_day = velocity.per_day
+    if per_day is None or velocity.average_value is None:
+        lines.append("Velocity: needs deals won in the window")
+    else:
+        lines.append(f"Velocity {velocity.open_deals} open × "
+                     f"{format_compact(velocity.average_value, home)} × "
+                     f"{percent(velocity.win_rate)} ÷ "
+                     f"{days_text(max(velocity.cycle_days or 1, Fraction(1)))}")
+        lines.append(f"  = {format_compact(per_day, home)} a day, "
+                     f"{format_compact(per_day * 30, home)} in 30 days")
+    lines += left_out(win.won_value)
+    return Section("win_rate", f"Win rate and velocity, last {win.days} days", tuple(lines))
+
+
+def _conversion(stats: PipelineStats, clean: Clean) -> Section:
+    rows = []
+    for step, time in zip(stats.conversion, stats.time_in_stage, strict=False):
+        decided = step.advanced + step.dropped
+        rows.append([f"{clean(step.from_stage.name)} → {clean(step.to_stage.name)}",
+                     percent(step.rate), bar(step.advanced, decided, 10).ljust(10),
+                     f"{step.advanced}/{decided}", str(step.undecided),
+                     days_text(time.median_days)])
+    lines = table(("STAGE → NEXT", "RATE", "", "ON/OF", "STILL", "DAYS"), rows,
+                  frozenset({1, 3, 4, 5}))
+    lines += ["ON/OF: went on, of those decided (went on or lost there);",
+              "STILL: open or paused there; DAYS: median time in the stage."]
+    return Section("conversion", "Conversion and time in stage", tuple(lines))
+
+
+def _calibration(stats: PipelineStats, clean: Clean) -> Section:
+    rows = [[clean(row.stage.name), f"{row.stage.probability}%", percent(row.observed),
+             str(row.won + row.lost), "differs widely" if row.differs else ""]
+            for row in stats.calibration]
+    lines = table(("STAGE", "SET", "HISTORY", "CLOSED", ""), rows, frozenset({1, 2, 3}))
+    lines.append("History: won share of the closed deals that reached the stage.")
+    return Section("calibration", "Probability: set vs your history", tuple(lines))
+
+
+def _sources(stats: PipelineStats, clean: Clean) -> Section:
+    rows = [[clean(row.source) or "(none)", str(row.deals), str(row.won), str(row.lost),
+             percent(row.win_rate), money_text(row.won_value), money_text(row.open_value)]
+            for row in stats.sources]
+    lines = table(("SOURCE", "DEALS", "WON", "LOST", "WIN RATE", "WON VALUE", "OPEN VALUE"),
+                  rows, frozenset({1, 2, 3, 4, 5, 6}))
+    lines += left_out(*(r.won_value for r in stats.sources), *(r.open_value for r in stats.sources))
+    return Section("sources", "Lead sources", tuple(lines) if rows else ("No deals yet.",))

@@ -1,0 +1,548 @@
+"""Forecast and statistics: pure functions of the sums the store gathers and an explicit `today`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from kanban_pipe.domain.models import DealStatus, Stage
+from kanban_pipe.domain.money import MoneyTotal, total
+
+WIN_RATE_DAYS = 90
+FORECAST_MONTHS = 6
+TREND_WEEKS = 12
+# A stage's probability and its observed win rate "differ widely" from this many points
+# on, once enough deals have closed for the observed rate to mean something.
+WIDE_GAP = Fraction(15, 100)
+MIN_CLOSED = 10
+
+
+# -- what the store gathers ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StatusSum:
+    """Deals of one status, stage and currency: how many, their value and weighted value."""
+
+    status: DealStatus
+    stage: str
+    currency: str
+    deals: int
+    value: int
+    weighted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DealGroup:
+    """Deals alike in status, currency, source and, when open, close month and trend point."""
+
+    status: DealStatus
+    currency: str
+    source: str
+    deals: int
+    value: int
+    weighted: int = 0
+    # Open deals only from here on. 'YYYY-MM' within the forecast (a passed date counts in
+    # this month), 'later', or None for no date.
+    close_month: str | None = None
+    # The first trend point at the end of whose day the deals existed.
+    point: int = 0
+    close_passed: int = 0
+    stale: int = 0
+    no_next_step: int = 0
+    step_overdue: int = 0
+    unqualified: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSum:
+    """Deals won or lost within WIN_RATE_DAYS; won ones by whole days from created to won."""
+
+    status: DealStatus
+    currency: str
+    deals: int
+    value: int
+    cycle_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageDays:
+    """Completed visits of a stage (left by a move, or lost in it) that lasted `days` days."""
+
+    stage: str
+    days: int
+    visits: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Deals whose furthest stage ever reached is `stage`, by their status now."""
+
+    stage: str
+    status: DealStatus
+    deals: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusShift:
+    """Deals entering or leaving the open pipeline after trend point `changed_point`."""
+
+    currency: str
+    created_point: int  # the shift counts at points from this one (the deals existed)
+    changed_point: int
+    # What the open pipeline held extra before the changes: the value of deals that left
+    # it, minus that of deals that came into it.
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatsInputs:
+    """Everything the statistics are computed from, as one store snapshot read it."""
+
+    today: date
+    stages: tuple[Stage, ...]
+    home_currency: str
+    rates: Mapping[str, Decimal]
+    totals: tuple[StatusSum, ...] = ()
+    groups: tuple[DealGroup, ...] = ()
+    closed: tuple[ClosedSum, ...] = ()
+    stage_days: tuple[StageDays, ...] = ()
+    reach: tuple[Reach, ...] = ()
+    shifts: tuple[StatusShift, ...] = ()
+
+
+# -- small helpers ---------------------------------------------------------------------
+
+def round_half_up(value: Fraction) -> int:
+    """A non-negative fraction rounded to a whole number, halves up."""
+    return int(value + Fraction(1, 2))
+
+
+def rate(part: int, whole: int) -> Fraction | None:
+    """part / whole, or None when there is nothing to divide."""
+    return Fraction(part, whole) if whole else None
+
+
+def median_of_counts(counts: Mapping[int, int]) -> float | None:
+    """The median of values given as {value: how many times}; None when empty."""
+    size = sum(counts.values())
+    if size == 0:
+        return None
+    ordered = sorted(counts.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    if size % 2:
+        return float(nth(size // 2))
+    return (nth(size // 2 - 1) + nth(size // 2)) / 2
+
+
+def open_stages(stages: Sequence[Stage]) -> list[Stage]:
+    """The stages a deal moves through before it is won, in board order."""
+    return [s for s in sorted(stages, key=lambda s: s.position) if not s.is_won]
+
+
+def forecast_months(today: date, count: int = FORECAST_MONTHS) -> list[date]:
+    """First days of this month and the `count - 1` after it."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def trend_days(today: date, weeks: int = TREND_WEEKS) -> list[date]:
+    """The days the open pipeline is read on: one a week, oldest first, ending today."""
+    return [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+
+
+# -- the figures -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StageLine:
+    """One open stage: deals, value and weighted value."""
+
+    stage: Stage
+    deals: int
+    value: MoneyTotal
+    weighted: MoneyTotal
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """The open pipeline per stage and in total; `weighted` is the weighted forecast."""
+
+    lines: tuple[StageLine, ...]
+    deals: int
+    value: MoneyTotal
+    weighted: MoneyTotal
+
+
+def pipeline_by_stage(totals: Iterable[StatusSum], stages: Sequence[Stage], home: str,
+                      rates: Mapping[str, Decimal]) -> Pipeline:
+    """Open deals per stage: count, value and weighted value, and the totals."""
+    lines, everything = [], []
+    for stage in open_stages(stages):
+        rows = [t for t in totals if t.status is DealStatus.OPEN and t.stage == stage.key]
+        value = [(r.value, r.currency, r.deals) for r in rows]
+        weight = [(r.weighted, r.currency, r.deals) for r in rows]
+        everything.append((value, weight))
+        lines.append(StageLine(stage, sum(r.deals for r in rows), total(value, home, rates),
+                               total(weight, home, rates)))
+    return Pipeline(
+        tuple(lines), sum(line.deals for line in lines),
+        total((p for value, _ in everything for p in value), home, rates),
+        total((p for _, weight in everything for p in weight), home, rates),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthForecast:
+    """Open deals expected to close in one month (from its first day)."""
+
+    month: date
+    deals: int
+    value: MoneyTotal
+    weighted: MoneyTotal
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Expected close by month; deals whose date has passed count in the first month."""
+
+    months: tuple[MonthForecast, ...]
+    past_due: int
+    later: int
+    undated: int
+
+
+def forecast_by_month(groups: Iterable[DealGroup], today: date, home: str,
+                      rates: Mapping[str, Decimal], count: int = FORECAST_MONTHS) -> Forecast:
+    """Weighted and unweighted value expected to close in each of the next `count` months."""
+    months = forecast_months(today, count)
+    first = months[0].isoformat()[:7]
+    values: dict[str | None, list[tuple[int, str, int]]] = defaultdict(list)
+    weights: dict[str | None, list[tuple[int, str, int]]] = defaultdict(list)
+    past_due = 0
+    for group in groups:
+        if group.status is not DealStatus.OPEN:
+            continue
+        past_due += group.close_passed
+        month = group.close_month
+        # An open deal whose date has passed is still expected: it is due now.
+        if month not in (None, "later") and month < first:
+            month = first
+        values[month].append((group.value, group.currency, group.deals))
+        weights[month].append((group.weighted, group.currency, group.deals))
+
+    def deals(key: str | None) -> int:
+        return sum(n for _, _, n in values[key])
+
+    return Forecast(
+        tuple(MonthForecast(day, deals(key), total(values[key], home, rates),
+                            total(weights[key], home, rates))
+              for day in months for key in [day.isoformat()[:7]]),
+        past_due, deals("later"), deals(None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WinRate:
+    """Deals won and lost within `days` days, and the value won."""
+
+    days: int
+    won: int
+    lost: int
+    won_value: MoneyTotal
+
+    @property
+    def rate(self) -> Fraction | None:
+        """Won / (won + lost)."""
+        return rate(self.won, self.won + self.lost)
+
+    @property
+    def average_won(self) -> int | None:
+        """Average won value in the home currency (deals without a rate left out)."""
+        counted = self.won - self.won_value.unconverted_deals
+        return round_half_up(Fraction(self.won_value.amount, counted)) if counted else None
+
+
+def win_rate(closed: Iterable[ClosedSum], home: str, rates: Mapping[str, Decimal],
+             days: int = WIN_RATE_DAYS) -> WinRate:
+    """Win rate and won value over the closed deals the store found in the window."""
+    rows = list(closed)
+    won = [r for r in rows if r.status is DealStatus.WON]
+    return WinRate(days, sum(r.deals for r in won),
+                   sum(r.deals for r in rows if r.status is DealStatus.LOST),
+                   total(((r.value, r.currency, r.deals) for r in won), home, rates))
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """Whole days from created to won, for the deals won within the window."""
+
+    won: int
+    average_days: Fraction | None
+    median_days: float | None
+
+
+def sales_cycle(closed: Iterable[ClosedSum]) -> Cycle:
+    """Average and median sales cycle of the recently won deals."""
+    counts: dict[int, int] = defaultdict(int)
+    for row in closed:
+        if row.status is DealStatus.WON and row.cycle_days is not None:
+            counts[row.cycle_days] += row.deals
+    won = sum(counts.values())
+    average = rate(sum(days * n for days, n in counts.items()), won)
+    return Cycle(won, average, median_of_counts(counts))
+
+
+@dataclass(frozen=True, slots=True)
+class Velocity:
+    """Sales velocity: open deals x average won value x win rate / cycle length, per day."""
+
+    open_deals: int
+    average_value: int | None
+    win_rate: Fraction | None
+    cycle_days: Fraction | None
+    currency: str
+
+    @property
+    def per_day(self) -> int | None:
+        """Expected value won per day, in home-currency minor units (None without history)."""
+        if self.average_value is None or self.win_rate is None or self.cycle_days is None:
+            return None
+        # A cycle shorter than a day (deals won the day they were made) counts as one day.
+        days = max(self.cycle_days, Fraction(1))
+        return round_half_up(self.open_deals * self.average_value * self.win_rate / days)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """Of the deals that reached `from_stage` and were decided, how many went on."""
+
+    from_stage: Stage
+    to_stage: Stage
+    reached: int
+    advanced: int
+    dropped: int
+
+    @property
+    def undecided(self) -> int:
+        """Deals still open or paused in the stage: not counted in the rate."""
+        return self.reached - self.advanced - self.dropped
+
+    @property
+    def rate(self) -> Fraction | None:
+        """Advanced / (advanced + lost there)."""
+        return rate(self.advanced, self.advanced + self.dropped)
+
+
+def _levels(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[tuple[int, DealStatus, int]]:
+    """(index of the furthest open stage reached, status, deals); won deals passed them all."""
+    order = {s.key: i for i, s in enumerate(open_stages(stages))}
+    top = len(order)
+    return [(top if r.status is DealStatus.WON or r.stage not in order else order[r.stage],
+             r.status, r.deals) for r in reach]
+
+
+def conversions(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[Conversion]:
+    """Stage-to-stage conversion: a deal that skipped a stage passed through it."""
+    path = open_stages(stages)
+    won = next((s for s in stages if s.is_won), None)
+    levels = _levels(reach, stages)
+    result = []
+    for index, stage in enumerate(path):
+        after = path[index + 1] if index + 1 < len(path) else won
+        if after is None:
+            break
+        result.append(Conversion(
+            stage, after,
+            reached=sum(n for level, _, n in levels if level >= index),
+            advanced=sum(n for level, _, n in levels if level > index),
+            dropped=sum(n for level, status, n in levels
+                        if level == index and status is DealStatus.LOST),
+        ))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A stage's configured probability beside the win rate of closed deals that reached it."""
+
+    stage: Stage
+    won: int
+    lost: int
+
+    @property
+    def observed(self) -> Fraction | None:
+        """Won / closed among the deals that reached the stage."""
+        return rate(self.won, self.won + self.lost)
+
+    @property
+    def differs(self) -> bool:
+        """True when enough deals closed and the two differ by WIDE_GAP or more."""
+        seen = self.observed
+        return (seen is not None and self.won + self.lost >= MIN_CLOSED
+                and abs(seen - Fraction(self.stage.probability, 100)) >= WIDE_GAP)
+
+
+def calibration(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[Calibration]:
+    """Each open stage's probability against the outcome of the closed deals that reached it."""
+    levels = _levels(reach, stages)
+    won = sum(n for _, status, n in levels if status is DealStatus.WON)
+    return [
+        Calibration(stage, won, sum(n for level, status, n in levels
+                                    if status is DealStatus.LOST and level >= index))
+        for index, stage in enumerate(open_stages(stages))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StageTime:
+    """Median whole days a completed visit of the stage lasted."""
+
+    stage: Stage
+    visits: int
+    median_days: float | None
+
+
+def time_in_stage(days: Iterable[StageDays], stages: Sequence[Stage]) -> list[StageTime]:
+    """Median days in each open stage, over the visits the history shows completed."""
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in days:
+        counts[row.stage][row.days] += row.visits
+    return [StageTime(s, sum(counts[s.key].values()), median_of_counts(counts[s.key]))
+            for s in open_stages(stages)]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """Deals from one lead source: how many, how they ended, what they are worth."""
+
+    source: str
+    deals: int
+    open: int
+    won: int
+    lost: int
+    won_value: MoneyTotal
+    open_value: MoneyTotal
+
+    @property
+    def win_rate(self) -> Fraction | None:
+        """Won / (won + lost)."""
+        return rate(self.won, self.won + self.lost)
+
+
+def results_by_source(groups: Iterable[DealGroup], home: str,
+                      rates: Mapping[str, Decimal]) -> list[SourceResult]:
+    """Results per lead source, most deals first."""
+    by_source: dict[str, list[DealGroup]] = defaultdict(list)
+    for group in groups:
+        by_source[group.source].append(group)
+
+    def count(rows: list[DealGroup], status: DealStatus) -> int:
+        return sum(r.deals for r in rows if r.status is status)
+
+    def value(rows: list[DealGroup], status: DealStatus) -> MoneyTotal:
+        return total(((r.value, r.currency, r.deals) for r in rows if r.status is status),
+                     home, rates)
+
+    results = [
+        SourceResult(source, sum(r.deals for r in rows), count(rows, DealStatus.OPEN),
+                     count(rows, DealStatus.WON), count(rows, DealStatus.LOST),
+                     value(rows, DealStatus.WON), value(rows, DealStatus.OPEN))
+        for source, rows in by_source.items()
+    ]
+    return sorted(results, key=lambda r: (-r.deals, r.source))
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """The open pipeline's value at the end of one day."""
+
+    day: date
+    value: MoneyTotal
+
+
+def open_value_trend(days: Sequence[date], groups: Iterable[DealGroup],
+                     shifts: Iterable[StatusShift], home: str,
+                     rates: Mapping[str, Decimal]) -> list[TrendPoint]:
+    """The open pipeline at the end of each day, replayed back from today's."""
+    # At point k: the deals open now that existed then, plus what left the open pipeline
+    # after k, minus what came into it after k, all at today's values.
+    parts = [(g.currency, g.value, g.point, len(days)) for g in groups
+             if g.status is DealStatus.OPEN]
+    parts += [(s.currency, s.value, s.created_point, s.changed_point) for s in shifts]
+    points = []
+    for k, day in enumerate(days):
+        sums: dict[str, int] = defaultdict(int)
+        for currency, value, first, until in parts:
+            if first <= k < until:
+                sums[currency] += value
+        points.append(TrendPoint(day, total(((v, c, 0) for c, v in sums.items()), home, rates)))
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Counts over the open deals that the health hints are written from."""
+
+    stale: int
+    no_next_step: int
+    step_overdue: int
+    unqualified: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStats:
+    """Every figure of the statistics screen and the `stats` report."""
+
+    today: date
+    home_currency: str
+    pipeline: Pipeline
+    forecast: Forecast
+    win_rate: WinRate
+    conversion: tuple[Conversion, ...]
+    time_in_stage: tuple[StageTime, ...]
+    cycle: Cycle
+    velocity: Velocity
+    calibration: tuple[Calibration, ...]
+    sources: tuple[SourceResult, ...]
+    trend: tuple[TrendPoint, ...]
+    health: Health
+
+
+def compute_stats(inputs: StatsInputs) -> PipelineStats:
+    """All the figures, from what the store gathered."""
+    home, rates, stages = inputs.home_currency, inputs.rates, inputs.stages
+    pipeline = pipeline_by_stage(inputs.totals, stages, home, rates)
+    won = win_rate(inputs.closed, home, rates)
+    cycle = sales_cycle(inputs.closed)
+    groups = [g for g in inputs.groups if g.status is DealStatus.OPEN]
+    return PipelineStats(
+        today=inputs.today,
+        home_currency=home,
+        pipeline=pipeline,
+        forecast=forecast_by_month(groups, inputs.today, home, rates),
+        win_rate=won,
+        conversion=tuple(conversions(inputs.reach, stages)),
+        time_in_stage=tuple(time_in_stage(inputs.stage_days, stages)),
+        cycle=cycle,
+        velocity=Velocity(pipeline.deals, won.average_won, won.rate, cycle.average_days, home),
+        calibration=tuple(calibration(inputs.reach, stages)),
+        sources=tuple(results_by_source(inputs.groups, home, rates)),
+        trend=tuple(open_value_trend(trend_days(inputs.today), groups, inputs.shifts,
+                                     home, rates)),
+        health=Health(sum(g.stale for g in groups), sum(g.no_next_step for g in groups),
+                      sum(g.step_overdue for g in groups), sum(g.unqualified for g in groups)),
+    )
