@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical
 from textual.content import Content
-from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
-from kanban_pipe.ui.text import plain, safe_text
+from kanban_pipe.ui.screens.store_work import StoreWork
+from kanban_pipe.ui.text import plain
 from kanban_pipe.ui.widgets.column import StageColumn
 from kanban_pipe.ui.widgets.safe_input import SafeInput
 
@@ -77,7 +74,7 @@ MIN_COLUMN_WIDTH = 28
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 
 
-class BoardScreen(BoardActions, BoardLoading, Screen[None]):
+class BoardScreen(BoardActions, BoardLoading, StoreWork):
     """The pipeline board."""
 
     BINDINGS = BOARD_BINDINGS
@@ -300,31 +297,3 @@ class BoardScreen(BoardActions, BoardLoading, Screen[None]):
         if event.chain >= 2:
             self.action_open_deal()
 
-    # -- writes ---------------------------------------------------------------------------
-
-    def perform(self, action: Callable[[], T], then: Callable[[T], None],
-                failed: Callable[[KanbanPipeError], None] | None = None) -> None:
-        """Run one store action in a worker thread; report the result on the UI thread."""
-        self._write_worker(action, then, failed)
-
-    @work(thread=True, group="write")
-    def _write_worker(self, action: Callable[[], T], then: Callable[[T], None],
-                      failed: Callable[[KanbanPipeError], None] | None) -> None:
-        try:
-            result = action()
-        except KanbanPipeError as error:
-            self.app.call_from_thread(failed or self.show_error, error)
-            return
-        self.app.call_from_thread(then, result)
-
-    def show_error(self, error: KanbanPipeError) -> None:
-        """A store refusal in plain words."""
-        self.tell(str(error), severity="error", timeout=6)
-
-    def tell(self, message: str, *, severity: SeverityLevel = "information",
-             timeout: float = 3) -> None:
-        """A notification that may quote user text: never markup, never control characters."""
-        text = safe_text(message)
-        if len(text) > 160:  # a toast is a glance, not a report
-            text = text[:159] + "…"
-        self.notify(text, severity=severity, markup=False, timeout=timeout)

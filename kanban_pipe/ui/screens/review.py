@@ -6,7 +6,6 @@ screen supplies the deal they act on and takes each saved deal back into the wal
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -15,8 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
@@ -28,6 +25,7 @@ from kanban_pipe.store.review import changes_since_last_review, record_review, r
 from kanban_pipe.ui.screens import review_view as view
 from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
 from kanban_pipe.ui.screens.qualify import QualifyForm
+from kanban_pipe.ui.screens.store_work import StoreWork
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
@@ -70,7 +68,7 @@ _REVIEW_HELP = {
 _HISTORY_SHOWN = 5
 
 
-class ReviewScreen(BoardActions, Screen[None]):
+class ReviewScreen(BoardActions, StoreWork):
     """The stand-up queue; when it closes, `result` holds the summary (None if never loaded)."""
 
     BINDINGS = REVIEW_BINDINGS
@@ -212,32 +210,6 @@ class ReviewScreen(BoardActions, Screen[None]):
             self._changed(deal, message=words[:1].upper() + words[1:])
 
         self.perform(self.store.undo, then)
-
-    def tell(self, message: str, *, severity: SeverityLevel = "information",
-             timeout: float = 3) -> None:
-        """A notification that may quote user text: never markup, never control characters."""
-        text = safe_text(message)
-        self.notify(text if len(text) <= 160 else text[:159] + "…", severity=severity,
-                    markup=False, timeout=timeout)
-
-    def perform(self, action: Callable[[], T], then: Callable[[T], None],
-                failed: Callable[[KanbanPipeError], None] | None = None) -> None:
-        """Run one store action in a worker thread; report the result on the UI thread."""
-        self._write_worker(action, then, failed)
-
-    @work(thread=True, group="write")
-    def _write_worker(self, action: Callable[[], T], then: Callable[[T], None],
-                      failed: Callable[[KanbanPipeError], None] | None) -> None:
-        try:
-            result = action()
-        except KanbanPipeError as error:
-            self.app.call_from_thread(failed or self.show_error, error)
-            return
-        self.app.call_from_thread(then, result)
-
-    def show_error(self, error: KanbanPipeError) -> None:
-        """A store refusal in plain words (never markup: it may quote user text)."""
-        self.tell(str(error), severity="error", timeout=6)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Deal keys only while a deal is shown; the footer follows the phase."""
