@@ -20,6 +20,10 @@ _STAMP = "strftime('%Y-%m-%dT%H:%M:%S+00:00', {}, 'unixepoch')"
 _BATCH_DEALS = 2_000
 
 
+# Illustrative EUR rates for the demo's other currencies (units of EUR per unit).
+DEMO_RATES = (("USD", "0.92"), ("SEK", "0.087"), ("GBP", "1.17"))
+
+
 def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
     """Add `deals` demo deals with their history in one transaction; return how many."""
     if deals < 0:
@@ -41,6 +45,11 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
         with closing(batches), _indexes_rebuilt_after(conn, ("deals", "activities")):
             for sql, params in _statements(batches, deal_base, conn):
                 conn.execute(sql, params)
+        if home == "EUR":
+            # The demo's few USD/SEK/GBP deals convert, as a team's own rates would make
+            # them; a rate already set is kept.
+            conn.executemany("INSERT OR IGNORE INTO exchange_rates (currency, rate)"
+                             " VALUES (?, ?)", DEMO_RATES)
         # Demo history is nobody's last change: undo stops before it, even for a user
         # whose name is one of the demo owners.
         conn.execute("INSERT OR REPLACE INTO settings (key, value) SELECT 'undo_floor',"
