@@ -6,54 +6,27 @@ Regenerate after an intended UI change with
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from kanban_pipe.store import PipelineStore, open_store
+from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.app import PipelineApp, create_app
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.detail import DealDetailScreen
 from kanban_pipe.ui.screens.forms import DealForm
 from kanban_pipe.ui.screens.help import HelpScreen
 from kanban_pipe.ui.widgets.card import card_markers
-from tests.ui.conftest import NOW, TODAY, Clock, seed, settle
+from tests.ui.conftest import TODAY, settle
 
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 WIDE = (140, 40)
 NARROW = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def utc_local_time() -> Iterator[None]:
-    """Timestamps are shown in local time: pin it, so the SVGs match on every machine."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[PipelineStore]:
-    """The seeded pipeline of tests/ui (one card per highlight), opened as anna."""
-    clock = Clock(NOW)
-    pipeline = open_store(str(tmp_path / "board.db"), user="anna", clock=clock)
-    seed(pipeline, clock)
-    yield pipeline
-    pipeline.close()
 
 
 def make_app(store: PipelineStore) -> PipelineApp:

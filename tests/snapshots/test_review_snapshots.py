@@ -6,48 +6,20 @@ with `pytest tests/snapshots --snapshot-update` and look at the new SVGs before 
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from kanban_pipe.domain.models import QualificationFact
-from kanban_pipe.store import PipelineStore, open_store
+from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.app import PipelineApp, create_app
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.review import ReviewScreen
-from tests.ui.conftest import NOW, TODAY, Clock, seed, settle
+from tests.ui.conftest import TODAY, settle
 
 SnapCompare = Callable[..., bool]
 WIDE = (140, 40)
-
-
-@pytest.fixture(autouse=True)
-def utc_local_time() -> Iterator[None]:
-    """Timestamps are shown in local time: pin it, so the SVGs match on every machine."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[PipelineStore]:
-    """The seeded pipeline of tests/ui, opened as anna."""
-    clock = Clock(NOW)
-    pipeline = open_store(str(tmp_path / "board.db"), user="anna", clock=clock)
-    seed(pipeline, clock)
-    yield pipeline
-    pipeline.close()
 
 
 def review_app(store: PipelineStore) -> PipelineApp:
