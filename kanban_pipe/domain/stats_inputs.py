@@ -1,0 +1,102 @@
+"""What the statistics are computed from: the sums and history the store gathers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from kanban_pipe.domain.models import DealStatus, Stage
+
+# -- what the store gathers ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StatusSum:
+    """Deals of one status, stage and currency: how many, their value and weighted value."""
+
+    status: DealStatus
+    stage: str
+    currency: str
+    deals: int
+    value: int
+    weighted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DealGroup:
+    """Deals alike in status, currency, source and, when open, close month and trend point."""
+
+    status: DealStatus
+    currency: str
+    source: str
+    deals: int
+    value: int
+    weighted: int = 0
+    # Open deals only from here on. 'YYYY-MM' within the forecast (a passed date counts in
+    # this month), 'later', or None for no date.
+    close_month: str | None = None
+    # The first trend point at the end of whose day the deals existed.
+    point: int = 0
+    close_passed: int = 0
+    stale: int = 0
+    no_next_step: int = 0
+    step_overdue: int = 0
+    unqualified: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSum:
+    """Deals won or lost within WIN_RATE_DAYS; won ones by whole days from created to won."""
+
+    status: DealStatus
+    currency: str
+    deals: int
+    value: int
+    cycle_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageDays:
+    """Completed visits of a stage (left by a move, or lost in it) that lasted `days` days."""
+
+    stage: str
+    days: int
+    visits: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Deals whose furthest stage ever reached is `stage`, by their status now."""
+
+    stage: str
+    status: DealStatus
+    deals: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusShift:
+    """Deals entering or leaving the open pipeline after trend point `changed_point`."""
+
+    currency: str
+    created_point: int  # the shift counts at points from this one (the deals existed)
+    changed_point: int
+    # What the open pipeline held extra before the changes: the value of deals that left
+    # it, minus that of deals that came into it.
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatsInputs:
+    """Everything the statistics are computed from, as one store snapshot read it."""
+
+    today: date
+    stages: tuple[Stage, ...]
+    home_currency: str
+    rates: Mapping[str, Decimal]
+    totals: tuple[StatusSum, ...] = ()
+    groups: tuple[DealGroup, ...] = ()
+    closed: tuple[ClosedSum, ...] = ()
+    stage_days: tuple[StageDays, ...] = ()
+    reach: tuple[Reach, ...] = ()
+    shifts: tuple[StatusShift, ...] = ()
