@@ -237,6 +237,8 @@ def _run(args: argparse.Namespace) -> int:
         # for it); every other command checks it before doing anything.
         store = open_store(_db_path(args), user=_user(args),
                            defer_check=args.handler is cmd_board)
+        if store.location_warning and args.handler is not cmd_board:  # the board shows it
+            print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
         try:
             text = args.handler(store, args)
         finally:

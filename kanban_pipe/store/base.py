@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kanban_pipe.domain.errors import (
@@ -47,12 +48,19 @@ class StoreCore:
 
     def __init__(
         self, conn: sqlite3.Connection, path: str, *, user: str, read_only: bool = False,
-        clock: Clock = utc_now, verified: bool = True,
+        clock: Clock = utc_now, verified: bool = True, read_only_reason: str = "",
+        uri: str | None = None,
     ) -> None:
         self.conn = conn
         self.path = path
         self.user = user
-        self.read_only = read_only
+        self.read_only = read_only or bool(read_only_reason)
+        # Why this process may not save (shown in the board's banner and refusals).
+        self.read_only_reason = read_only_reason
+        # How to open more connections to the file, when a plain path would not do.
+        self.uri = uri
+        # Something the user should know about where the file lives (a network disk).
+        self.location_warning = ""
         self.clock = clock
         # One lock: Textual thread workers and the UI thread share this connection.
         self._lock = threading.RLock()
@@ -84,7 +92,7 @@ class StoreCore:
     def verify_integrity(self) -> None:
         """Run the integrity check deferred at open (on its own connection); raise if damaged."""
         try:
-            check_integrity(self.path)
+            check_integrity(self.path, self.uri)
         except KanbanPipeError as error:
             self._integrity_error = error
             raise
@@ -113,7 +121,8 @@ class StoreCore:
             raise self._integrity_error
         if self.read_only:
             raise ReadOnlyError(
-                f"{self.path} is open read-only: changes cannot be saved (check its permissions)"
+                f"{Path(self.path).name} is open read-only"
+                f" ({self.read_only_reason or 'check its permissions'}): nothing was saved"
             )
         with self._lock:
             try:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 from kanban_pipe.domain.errors import (
     DamagedDatabaseError,
@@ -20,6 +21,7 @@ from kanban_pipe.domain.errors import (
     ReadOnlyError,
     StorageError,
 )
+from kanban_pipe.store.filesystem import create_shared_file, write_obstacle
 from kanban_pipe.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 5000
@@ -38,13 +40,11 @@ def storage_error(error: sqlite3.Error, path: str) -> KanbanPipeError:
             f"{name} is busy: other people are saving right now; nothing was changed, try again"
         )
     if "readonly" in text or "read-only" in text:
-        directory = Path(path).resolve().parent
-        if not os.access(directory, os.W_OK):
-            return ReadOnlyError(
-                f"{name} is read-only: the folder {directory} is not writable "
-                "(SQLite needs to create its journal files there)"
-            )
-        return ReadOnlyError(f"{name} is read-only: you cannot change it (check its permissions)")
+        obstacle = write_obstacle(path) if path != ":memory:" else ""
+        return ReadOnlyError(
+            f"{name} is read-only ({obstacle or 'SQLite may not write it here'}): "
+            "nothing was saved"
+        )
     if "full" in text:
         return DiskFullError(f"the disk holding {name} is full: the change was not saved")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
@@ -56,10 +56,14 @@ def storage_error(error: sqlite3.Error, path: str) -> KanbanPipeError:
     return StorageError(f"database error on {name}: {error}")
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """A connection in manual transaction mode, usable from a worker thread under a lock."""
+def connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    """A connection in manual transaction mode, usable from a worker thread under a lock.
+
+    `target` is a path, or with `uri=True` a `file:` URI (see read_only_uri).
+    """
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        target, isolation_level=None, check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MS / 1000, uri=uri,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -82,7 +86,8 @@ def _check_header(path: str) -> None:
         )
 
 
-def _check_identity(conn: sqlite3.Connection, path: str, *, full_check: bool = True) -> bool:
+def _check_identity(conn: sqlite3.Connection, path: str, *, full_check: bool = True,
+                    migrate_allowed: bool = True) -> bool:
     """Refuse foreign, newer or damaged files; return True when the file is brand new.
 
     `full_check=False` skips SQLite's page-by-page check of an up-to-date file (the
@@ -106,6 +111,11 @@ def _check_identity(conn: sqlite3.Connection, path: str, *, full_check: bool = T
             f"{path} was written by a newer kanban-pipe (schema {user_version}, this program "
             f"knows {SCHEMA_VERSION}); upgrade kanban-pipe to open it"
         )
+    if tables and user_version < SCHEMA_VERSION and not migrate_allowed:
+        raise ReadOnlyError(
+            f"{path} must be upgraded to this kanban-pipe's format first, and it is "
+            "read-only here; open it once as a user who may write it"
+        )
     if tables and (full_check or user_version < SCHEMA_VERSION):
         _quick_check(conn, path)
     return tables == 0
@@ -121,11 +131,20 @@ def _quick_check(conn: sqlite3.Connection, path: str) -> None:
         raise DamagedDatabaseError(f"{path} is damaged ({finding}); restore it from a backup")
 
 
-def check_integrity(path: str) -> None:
+def read_only_uri(path: str, *, immutable: bool = False) -> str:
+    """A `file:` URI that opens `path` for reading only (never creating or writing it).
+
+    `immutable` also skips locking and the -shm file: the only way to read a WAL file in
+    a folder where SQLite cannot create that file (changes made meanwhile go unseen).
+    """
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def check_integrity(path: str, uri: str | None = None) -> None:
     """Run SQLite's quick check on its own read-only connection; raise if damaged."""
     try:
-        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True,
-                               check_same_thread=False)
+        conn = connect(uri, uri=True) if uri else connect_read_only(path)[0]
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
     try:
@@ -136,18 +155,35 @@ def check_integrity(path: str) -> None:
         conn.close()
 
 
-def open_connection(path: str, *, full_check: bool = True) -> tuple[sqlite3.Connection, bool]:
-    """Open, check and migrate `path`; return the connection and whether it is read-only."""
+@dataclass(frozen=True)
+class Opened:
+    """An open, checked pipeline connection; `read_only` says why it cannot save ('' if it can)."""
+
+    conn: sqlite3.Connection
+    read_only: str = ""
+    uri: str | None = None  # how to open more connections to it, when not by plain path
+
+
+def open_connection(path: str, *, full_check: bool = True) -> Opened:
+    """Open, check and migrate `path`: writable if we may, otherwise read-only with the reason."""
     _check_header(path)
-    if path != ":memory:" and not Path(path).resolve().parent.is_dir():
-        raise StorageError(f"cannot create {path}: the folder {Path(path).parent} does not exist")
+    obstacle = ""
+    if path != ":memory:":
+        folder = Path(path).resolve().parent
+        if not folder.is_dir():
+            raise StorageError(f"cannot create {path}: the folder {folder} does not exist")
+        obstacle = write_obstacle(path)
+        if obstacle and not Path(path).exists():
+            raise ReadOnlyError(f"cannot create {path}: {obstacle}; choose another folder")
+        if obstacle:
+            return _open_read_only(path, obstacle, full_check=full_check)
+        create_shared_file(path)
     try:
         conn = connect(path)
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
     try:
         _check_identity(conn, path, full_check=full_check)
-        read_only = False
         try:
             _enable_wal(conn)
             # Only take the write lock when a migration is due: an up-to-date file opens
@@ -155,17 +191,62 @@ def open_connection(path: str, *, full_check: bool = True) -> tuple[sqlite3.Conn
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 run_write(conn, path, lambda: migrate(conn))
         except ReadOnlyError:
-            # A read-only file can still be read, provided it needs no migration.
+            # Permissions looked fine but SQLite still cannot write (a read-only mount, a
+            # file flag): a file that needs no migration can still be read.
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 raise
-            read_only = True
-        return conn, read_only
+            return Opened(conn, "SQLite may not write it here (a read-only disk?)")
+        return Opened(conn)
     except sqlite3.Error as error:
         conn.close()
         raise storage_error(error, path) from error
     except KanbanPipeError:
         conn.close()
         raise
+
+
+def connect_read_only(path: str) -> tuple[sqlite3.Connection, str]:
+    """A connection that can only read `path`, and the URI that made it.
+
+    Tries a normal read-only open first (it sees other people's saves), then an immutable
+    one for a folder where SQLite cannot create the -shm file it needs for reading.
+    """
+    failure: sqlite3.Error | None = None
+    for immutable in (False, True):
+        uri = read_only_uri(path, immutable=immutable)
+        try:
+            conn = connect(uri, uri=True)
+        except sqlite3.Error as error:
+            failure = error
+            continue
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.Error as error:
+            conn.close()
+            failure = error
+            continue
+        return conn, uri
+    assert failure is not None
+    raise failure
+
+
+def _open_read_only(path: str, obstacle: str, *, full_check: bool) -> Opened:
+    """Open a file this process may not write, for reading; `obstacle` says why."""
+    try:
+        conn, uri = connect_read_only(path)
+    except sqlite3.Error as error:
+        raise storage_error(error, path) from error
+    try:
+        if _check_identity(conn, path, full_check=full_check, migrate_allowed=False):
+            raise ReadOnlyError(f"{path} is empty and read-only: there is no pipeline in it "
+                                "to show")
+    except sqlite3.Error as error:
+        conn.close()
+        raise storage_error(error, path) from error
+    except KanbanPipeError:
+        conn.close()
+        raise
+    return Opened(conn, obstacle, uri)
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:

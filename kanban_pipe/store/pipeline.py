@@ -12,6 +12,7 @@ from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
 from kanban_pipe.store.config import PipelineConfig
 from kanban_pipe.store.connection import connect, open_connection, storage_error
 from kanban_pipe.store.deals import DealActions
+from kanban_pipe.store.filesystem import network_warning
 
 
 class PipelineStore(DealActions, PipelineConfig):
@@ -24,11 +25,11 @@ class PipelineStore(DealActions, PipelineConfig):
         sums) then never hold up what the UI thread reads or writes.
         """
         try:
-            conn = connect(self.path)
+            conn = connect(self.uri or self.path, uri=self.uri is not None)
         except sqlite3.Error as error:
             raise storage_error(error, self.path) from error
         return PipelineStore(conn, self.path, user=self.user, read_only=True,
-                             clock=self.clock)
+                             clock=self.clock, uri=self.uri)
 
     def undo(self) -> tuple[Deal, str]:
         """Undo this user's last change with a compensating change and an `undo` entry.
@@ -88,10 +89,14 @@ def open_store(path: str, *, user: str, clock: Clock = utc_now,
                defer_check: bool = False) -> PipelineStore:
     """Open (creating and migrating if needed) the pipeline at `path` for `user`.
 
-    With `defer_check` the page-by-page integrity check of an up-to-date file is left to
+    A file this process may not write opens read-only (`store.read_only_reason` says
+    why). With `defer_check` the page-by-page integrity check of an up-to-date file is left to
     `store.verify_integrity()` (the board runs it after its first frame); writes wait
     for it and are refused if it fails.
     """
-    conn, read_only = open_connection(str(path), full_check=not defer_check)
-    return PipelineStore(conn, str(path), user=user, read_only=read_only, clock=clock,
-                         verified=not defer_check)
+    opened = open_connection(str(path), full_check=not defer_check)
+    store = PipelineStore(opened.conn, str(path), user=user, read_only_reason=opened.read_only,
+                          uri=opened.uri, clock=clock, verified=not defer_check)
+    if str(path) != ":memory:":
+        store.location_warning = network_warning(path)
+    return store

@@ -14,7 +14,12 @@ from kanban_pipe.domain.errors import (
     NotAPipelineError,
     StorageError,
 )
-from kanban_pipe.store.connection import BUSY_TIMEOUT_MS, SQLITE_HEADER, storage_error
+from kanban_pipe.store.connection import (
+    BUSY_TIMEOUT_MS,
+    SQLITE_HEADER,
+    connect_read_only,
+    storage_error,
+)
 from kanban_pipe.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 
@@ -47,10 +52,7 @@ def _identify(path: Path) -> None:
 
 def _read_only(path: Path) -> sqlite3.Connection:
     """A connection that cannot change the file: the damaged stay as they are."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                           isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn
+    return connect_read_only(str(path))[0]
 
 
 def health(conn: sqlite3.Connection, path: Path) -> FileHealth:

@@ -56,6 +56,9 @@ class PipelineApp(App[None]):
             self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
         else:
             self.push_screen(BoardScreen())
+        if self.store.location_warning:
+            self.notify(safe_text(self.store.location_warning), title="Warning",
+                        severity="warning", timeout=20, markup=False)
         if self.store.integrity_pending:
             # After the first frame: the check reads the whole file (~1-2 s at 100k deals).
             self.call_after_refresh(self._verify_integrity)

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from kanban_pipe import cli, cli_commands
 from kanban_pipe.store import open_store
-
-ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def test_lifecycle_exit_codes_and_no_traceback(run_process, tmp_path) -> None:
@@ -108,8 +103,8 @@ def test_keyboard_interrupt_exits_130_quietly(run, monkeypatch) -> None:
 
 
 def test_read_only_store_reports_one_line(run, db, monkeypatch) -> None:
-    # Root ignores file permissions, so this runs everywhere: the store is opened read-only
-    # exactly as open_store does for a file it cannot write.
+    # The store is opened read-only exactly as open_store does for a file it cannot write
+    # (test_cli_permissions.py does it for real).
     run("add", "Acme")
 
     def read_only_store(path, *, user, **options):
@@ -123,23 +118,6 @@ def test_read_only_store_reports_one_line(run, db, monkeypatch) -> None:
     assert result.err.startswith("kanban-pipe: error: ") and "read-only" in result.err
     assert result.err.count("\n") == 1
     assert run("list").code == 0  # reading still works
-
-
-@pytest.mark.skipif(ROOT, reason="root can write read-only files; covered by the test above")
-def test_read_only_file_on_disk(run_process, tmp_path) -> None:
-    source = tmp_path / "p.db"
-    assert run_process("--db", str(source), "add", "Acme").returncode == 0
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    shutil.copy(source, locked / "p.db")
-    (locked / "p.db").chmod(0o444)
-    locked.chmod(0o555)
-    try:
-        done = run_process("--db", str(locked / "p.db"), "move", "1", "next")
-        assert done.returncode == 1 and "read-only" in done.stderr
-        assert "Traceback" not in done.stderr
-    finally:
-        locked.chmod(0o755)
 
 
 def test_commands_module_never_imports_the_board_at_import_time() -> None:

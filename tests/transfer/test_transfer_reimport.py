@@ -137,7 +137,7 @@ def test_dry_run_of_an_update_counts_per_stage(run, sample, counts):
 def test_a_read_only_pipeline_refuses_the_import_and_keeps_nothing(sample, store, counts):
     pipeline = store()
     pipeline.read_only = True  # as open_store leaves a file it cannot write
-    with pytest.raises(ReadOnlyError, match="open read-only"):
+    with pytest.raises(ReadOnlyError, match="is open read-only"):
         import_file(pipeline, sample("crm.csv", CRM), ImportOptions())
     assert counts() == (0, 0)
     # A dry run only reads, so it still works.

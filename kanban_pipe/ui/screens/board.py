@@ -19,7 +19,7 @@ from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
 from kanban_pipe.ui.screens.store_work import StoreWork
-from kanban_pipe.ui.text import plain
+from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import StageColumn
 from kanban_pipe.ui.widgets.safe_input import SafeInput
 
@@ -70,6 +70,14 @@ BOARD_BINDINGS = [
 ]
 
 
+def read_only_banner(reason: str) -> Content:
+    """The line that tells a viewer the pipeline cannot be changed from here, and why."""
+    because = f" — {safe_text(reason)}" if reason else ""
+    return Content.assemble(("READ-ONLY", "bold reverse"),
+                            f" This pipeline is open read-only{because}. You can look; "
+                            "changes cannot be saved.")
+
+
 MIN_COLUMN_WIDTH = 28
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 
@@ -89,6 +97,7 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     .column-header { height: 2; color: $text-muted; padding: 0 1; }
     #filter { display: none; }
     #key-hints { height: 1; background: $panel; color: $text-muted; }
+    #read-only-banner { height: auto; background: $warning-muted; color: $text; padding: 0 1; }
     #filter.-shown { display: block; }
     """
 
@@ -130,6 +139,8 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         self.stages = self.store.stages()
         self.model = BoardModel([stage.key for stage in self.stages])
         yield Static(id="board-header")
+        if self.store.read_only:
+            yield Static(read_only_banner(self.store.read_only_reason), id="read-only-banner")
         with HorizontalScroll(id="columns"):
             for stage in self.stages:
                 box = Vertical(classes="column-box", id=f"box-{stage.key}")

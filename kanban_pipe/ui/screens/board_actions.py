@@ -12,6 +12,7 @@ from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
+from kanban_pipe.ui.screens.store_work import saves
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
 
@@ -43,6 +44,7 @@ class BoardActions(_Base):
 
     # -- moving -------------------------------------------------------------------------
 
+    @saves
     def action_move_deal(self, step: int) -> None:
         """Move the deal a stage forward (confirming the milestone) or back."""
         deal = self._deal_or_hint()
@@ -55,6 +57,7 @@ class BoardActions(_Base):
             return
         self._move(deal, target)
 
+    @saves
     def action_move_to_stage(self, number: int) -> None:
         """Move the deal straight to stage N (a forward jump confirms every milestone)."""
         deal = self._deal_or_hint()
@@ -96,6 +99,7 @@ class BoardActions(_Base):
         else:
             go()
 
+    @saves
     def action_reorder(self, offset: int) -> None:
         """Move the card up or down in the column's manual order."""
         deal = self._deal_or_hint()
@@ -111,6 +115,7 @@ class BoardActions(_Base):
 
     # -- forms ----------------------------------------------------------------------------
 
+    @saves
     def action_new_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
         """Add a deal to the focused stage."""
         from kanban_pipe.ui.screens.forms import DealForm
@@ -136,6 +141,7 @@ class BoardActions(_Base):
             save,
         )
 
+    @saves
     def action_edit_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
         """Edit the focused deal's fields."""
         from kanban_pipe.ui.screens.forms import DealForm
@@ -170,6 +176,7 @@ class BoardActions(_Base):
         self.show_error(error)
         reopen(draft, str(error))
 
+    @saves
     def action_next_step(self, draft: NextStep | None = None, error: str = "") -> None:
         """Set the next step: action, owner (you by default) and due date."""
         from kanban_pipe.ui.screens.forms import NextStepForm
@@ -194,6 +201,7 @@ class BoardActions(_Base):
             save,
         )
 
+    @saves
     def action_done(self) -> None:
         """Mark the next step done, then ask for the next one."""
         from kanban_pipe.ui.screens.forms import NextStepForm
@@ -222,6 +230,7 @@ class BoardActions(_Base):
         self.perform(lambda: self.store.complete_next_step(deal.id,
                                                            expected_version=deal.version), then)
 
+    @saves
     def action_log_activity(self) -> None:
         """Log a call, email, meeting or note."""
         from kanban_pipe.ui.screens.forms import ActivityForm
@@ -237,6 +246,7 @@ class BoardActions(_Base):
 
         self.app.push_screen(ActivityForm(deal_title=deal.title), save)
 
+    @saves
     def action_won(self) -> None:
         """Close the deal as won."""
         deal = self._deal_or_hint()
@@ -250,6 +260,7 @@ class BoardActions(_Base):
                          saved, before=deal,
                          message=f"Won '{safe_text(saved.title)}'! (u undoes)"))
 
+    @saves
     def action_lost(self) -> None:
         """Close the deal as lost, asking the reason."""
         from kanban_pipe.ui.screens.forms import LostForm
@@ -266,6 +277,7 @@ class BoardActions(_Base):
 
         self.app.push_screen(LostForm(deal_title=deal.title), save)
 
+    @saves
     def action_pause(self) -> None:
         """Pause the deal until a date: it leaves the board until then."""
         from kanban_pipe.ui.screens.forms import PauseForm
@@ -283,6 +295,7 @@ class BoardActions(_Base):
         self.app.push_screen(PauseForm(today=self.pipeline_app.today(), deal_title=deal.title),
                              save)
 
+    @saves
     def action_delete(self) -> None:
         """Delete a duplicate or mistake, after asking."""
         from kanban_pipe.ui.screens.confirm import ConfirmDialog
@@ -303,6 +316,7 @@ class BoardActions(_Base):
             go,
         )
 
+    @saves
     def action_undo(self) -> None:
         """Undo your last change (also one made from the command line)."""
 

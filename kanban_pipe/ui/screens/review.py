@@ -25,7 +25,7 @@ from kanban_pipe.store.review import changes_since_last_review, record_review, r
 from kanban_pipe.ui.screens import review_view as view
 from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
 from kanban_pipe.ui.screens.qualify import QualifyForm
-from kanban_pipe.ui.screens.store_work import StoreWork
+from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
@@ -202,6 +202,7 @@ class ReviewScreen(BoardActions, StoreWork):
         if self.phase == "deal":
             self._show_deal()
 
+    @saves
     def action_undo(self) -> None:
         """Undo your last change; the deal's place in the queue is re-checked."""
 
@@ -256,6 +257,7 @@ class ReviewScreen(BoardActions, StoreWork):
         elif self.phase == "summary":
             self.dismiss(None)
 
+    @saves
     def action_qualify(self) -> None:
         """Confirm or clear qualification facts with three toggles."""
         deal = self._deal_or_hint()

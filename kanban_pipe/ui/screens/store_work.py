@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,10 +14,33 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.ui.text import safe_text
 
 T = TypeVar("T")
+Action = TypeVar("Action", bound=Callable[..., None])
+
+
+def saves(action: Action) -> Action:
+    """Mark a key action that changes the pipeline: on a read-only file it explains instead."""
+
+    @functools.wraps(action)
+    def guarded(self: StoreWork, *args: object, **kwargs: object) -> None:
+        if self.refuse_read_only():
+            return
+        action(self, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
 
 
 class StoreWork(Screen[None]):
     """A screen whose keys save through the store: one worker per action, safe notices."""
+
+    def refuse_read_only(self) -> bool:
+        """True (after telling the user why) when the pipeline cannot be changed here."""
+        store = self.app.store  # type: ignore[attr-defined]
+        if not store.read_only:
+            return False
+        reason = store.read_only_reason or "this file cannot be written"
+        self.tell(f"Read-only: {reason}. Nothing can be changed here.", severity="warning",
+                  timeout=5)
+        return True
 
     def perform(self, action: Callable[[], T], then: Callable[[T], None],
                 failed: Callable[[KanbanPipeError], None] | None = None) -> None:
