@@ -98,6 +98,15 @@ class PipelineQueries(StoreCore):
         )
         return [activity_from_row(row) for row in rows]
 
+    def changes_since(self, deal_id: int, version: int) -> list[Activity]:
+        """What was done to a deal after the version a form was opened on, oldest first."""
+        rows = self._query(
+            f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE deal_id = ? AND version > ?"
+            " ORDER BY id",
+            [deal_id, version],
+        )
+        return [activity_from_row(row) for row in rows]
+
     def latest_activity_id(self) -> int:
         """The id of the newest activity (0 for an empty log)."""
         return int(self._query("SELECT coalesce(max(id), 0) FROM activities")[0][0])

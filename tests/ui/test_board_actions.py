@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from textual.widgets import Input
 
 from kanban_pipe.domain.models import DealStatus
-from kanban_pipe.store import open_store
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.detail import DealDetailScreen
 from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
@@ -80,24 +79,6 @@ async def test_e_edits_fields_without_counting_as_activity(board: Board) -> None
         assert deal.last_activity_at == before.last_activity_at
         assert board.store.activities(deal.id)[0].kind.value == "edited"
         assert "Acme renewal 2027" in screen_text(app)
-
-
-async def test_edit_conflict_is_shown_and_the_form_keeps_what_was_typed(board: Board) -> None:
-    app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        erik = open_store(str(board.path), user="erik", clock=board.clock)
-        erik.edit_deal(board.ids["acme"], title="Acme (erik's title)")
-        erik.close()
-        await fill(pilot, title="Acme (anna's title)")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, DealForm)
-        assert app.screen.query_one("#title", Input).value == "Acme (anna's title)"
-        assert "erik" in screen_text(app)
-        assert board.store.get_deal(board.ids["acme"]).title == "Acme (erik's title)"
 
 
 async def test_s_sets_the_next_step_with_owner_defaulting_to_me(board: Board) -> None:

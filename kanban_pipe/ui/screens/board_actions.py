@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.binding import Binding
 
@@ -12,19 +12,13 @@ from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
+from kanban_pipe.ui.screens.edit_saving import EditSaving
 from kanban_pipe.ui.screens.store_work import saves
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
 
-if TYPE_CHECKING:
-    from kanban_pipe.ui.screens.board import BoardScreen
 
-    _Base = BoardScreen
-else:
-    _Base = object
-
-
-class BoardActions(_Base):
+class BoardActions(EditSaving):
     """Key actions that change deals; mixed into BoardScreen."""
 
     def _deal_or_hint(self) -> Deal | None:
@@ -142,27 +136,17 @@ class BoardActions(_Base):
         )
 
     @saves
-    def action_edit_deal(self, draft: DealDraft | None = None, error: str = "") -> None:
-        """Edit the focused deal's fields."""
+    def action_edit_deal(self, draft: DealDraft | None = None, error: str = "",
+                         base: Deal | None = None) -> None:
+        """Edit the focused deal's fields (or `base`, the version a conflict left us on)."""
         from kanban_pipe.ui.screens.forms import DealForm
-        deal = self._deal_or_hint()
+        deal = base or self._deal_or_hint()
         if deal is None:
             return
 
         def save(result: DealDraft | None) -> None:
-            if result is None:
-                return
-            self.perform(
-                lambda: self.store.edit_deal(
-                    deal.id, expected_version=deal.version, title=result.title,
-                    organization=result.organization, contact=result.contact,
-                    value=result.value, currency=result.currency,
-                    owner=result.owner or deal.owner, source=result.source,
-                    expected_close=result.expected_close),
-                lambda saved: self._changed(saved, before=deal,
-                                            message=f"Saved '{safe_text(saved.title)}'"),
-                lambda failure: self._refused(failure, self.action_edit_deal, result),
-            )
+            if result is not None:
+                self.save_edit(deal, result)
 
         self.app.push_screen(
             DealForm(today=self.pipeline_app.today(), home_currency=self.store.home_currency(),
@@ -177,23 +161,17 @@ class BoardActions(_Base):
         reopen(draft, str(error))
 
     @saves
-    def action_next_step(self, draft: NextStep | None = None, error: str = "") -> None:
+    def action_next_step(self, draft: NextStep | None = None, error: str = "",
+                         base: Deal | None = None) -> None:
         """Set the next step: action, owner (you by default) and due date."""
         from kanban_pipe.ui.screens.forms import NextStepForm
-        deal = self._deal_or_hint()
+        deal = base or self._deal_or_hint()
         if deal is None:
             return
 
         def save(step: NextStep | None) -> None:
-            if step is None:
-                return
-            self.perform(
-                lambda: self.store.set_next_step(deal.id, step.action, due=step.due,
-                                                 owner=step.owner,
-                                                 expected_version=deal.version),
-                lambda saved: self._changed(saved, message="Next step set"),
-                lambda failure: self._refused(failure, self.action_next_step, step),
-            )
+            if step is not None:
+                self.save_next_step(deal, step)
 
         self.app.push_screen(
             NextStepForm(today=self.pipeline_app.today(), default_owner=self.store.user,
