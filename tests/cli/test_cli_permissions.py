@@ -86,7 +86,7 @@ def test_new_file_in_a_read_only_folder_is_refused(run_limited: Run, locked: Pat
     assert "choose another folder" in done.stderr and not new.exists()
 
 
-def test_check_and_backup_work_on_a_read_only_folder(run_limited: Run, locked: Path,
+def test_reading_commands_work_on_a_read_only_folder(run_limited: Run, locked: Path,
                                                      tmp_path: Path) -> None:
     locked.parent.chmod(0o555)
     checked = run_limited("--db", str(locked), "check")
@@ -95,3 +95,8 @@ def test_check_and_backup_work_on_a_read_only_folder(run_limited: Run, locked: P
     backed = run_limited("--db", str(locked), "backup", str(copy))
     assert backed.returncode == 0, backed.stderr
     assert copy.exists()
+    exported = run_limited("--db", str(locked), "export", "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    assert '"title": "Acme"' in exported.stdout
+    shown = run_limited("--db", str(locked), "show", "1")
+    assert shown.returncode == 0 and "Acme" in shown.stdout

@@ -1,0 +1,119 @@
+"""The file is busy or the disk is full while a board saves: plain words, nothing lost, retry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from kanban_pipe.store import connection, open_store
+from kanban_pipe.ui.app import create_app
+from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.screens.forms import DealForm
+from tests.ui.conftest import NOW, TODAY, Board, Clock, seed, settle
+from tests.ui.screen_text import screen_text
+
+
+async def edit_title(pilot: object, title: str) -> None:
+    app = pilot.app  # type: ignore[attr-defined]
+    app.screen.query_one("#title", Input).value = title
+    await pilot.press("ctrl+s")  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
+def errors(app: object) -> list[str]:
+    return [n.message for n in app._notifications if n.severity == "error"]  # type: ignore[attr-defined]
+
+
+async def test_busy_file_keeps_the_typed_form_and_a_retry_saves(
+        board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(connection, "BUSY_RETRIES", 1)
+    board.store.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(str(board.path), isolation_level=None)
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        other.execute("BEGIN IMMEDIATE")  # someone else is mid-save
+        await edit_title(pilot, "Acme renewal (typed)")
+        assert errors(app) == ["board.db is busy: other people are saving right now; nothing "
+                               "was changed, try again"]
+        assert isinstance(app.screen, DealForm)
+        assert app.screen.query_one("#title", Input).value == "Acme renewal (typed)"
+        other.execute("ROLLBACK")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+    other.close()
+    assert board.store.get_deal(board.ids["acme"]).title == "Acme renewal (typed)"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs of our own, or a skip saying why there cannot be one."""
+    mount = shutil.which("mount")
+    if os.geteuid() != 0 or mount is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    point = tmp_path / "disk"
+    point.mkdir()
+    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(point)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def fill_up(folder: Path) -> Path:
+    """Write a filler file until the disk refuses another byte."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as handle:  # unbuffered: close cannot fail
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError:
+            pass
+    return filler
+
+
+async def test_full_disk_keeps_state_and_the_save_succeeds_once_space_is_freed(
+        small_disk: Path) -> None:
+    clock = Clock(NOW)
+    path = small_disk / "board.db"
+    store = open_store(str(path), user="anna", clock=clock)
+    ids = seed(store, clock)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next save must grow the -wal
+    app = create_app(store, today=lambda: TODAY, db_label="board.db")
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            filler = fill_up(small_disk)
+            await edit_title(pilot, "Acme renewal (typed)")
+            assert len(errors(app)) == 1
+            assert errors(app)[0].startswith("the disk holding board.db is full")
+            assert isinstance(app.screen, DealForm)  # what was typed is still there
+            assert app.screen.query_one("#title", Input).value == "Acme renewal (typed)"
+            assert store.get_deal(ids["acme"]).title == "Acme fleet renewal"  # intact
+            filler.unlink()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, BoardScreen)
+            assert "Acme renewal (typed)" in screen_text(app)
+    finally:
+        store.close()
+    reopened = open_store(str(path), user="anna")  # checks the file page by page
+    try:
+        assert reopened.get_deal(ids["acme"]).title == "Acme renewal (typed)"
+    finally:
+        reopened.close()
