@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from kanban_pipe.store import open_store
 from kanban_pipe.ui.screens.board import BoardScreen
 from tests.ui.conftest import Board, settle
@@ -45,3 +47,45 @@ async def test_no_refresh_work_when_nothing_changed(board: Board) -> None:
         generation = screen._generation
         await pilot.pause(1.2)
         assert screen._generation == generation
+
+
+async def test_filter_and_an_open_form_survive_a_change_from_elsewhere(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        board_screen = app.screen
+        assert isinstance(board_screen, BoardScreen)
+        await pilot.press("slash", *"fleet", "enter")
+        await settle(pilot)
+        assert board_screen.text_filter == "fleet"
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        title = form.query_one("#title", Input)
+        title.value = "Acme (half typed"
+        erik = open_store(str(board.path), user="erik", clock=board.clock)
+        second = erik.add_deal("Second fleet deal", stage="lead").id
+        erik.add_deal("Unrelated lead", stage="lead")
+        erik.close()
+        assert await wait_for(pilot, lambda: second in board_screen.model.ids("lead"))
+        assert app.screen is form and title.value == "Acme (half typed"
+        await pilot.press("escape")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "“fleet”" in text and "Second fleet deal" in text
+        assert "Unrelated lead" not in text and "Borealis pilot" not in text
+
+
+async def test_notices_only_for_the_focused_deal_or_ones_you_own(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app._notifications.clear()
+        erik = open_store(str(board.path), user="erik", clock=board.clock)
+        erik.log_activity(board.ids["fjord"], "call", "erik's own deal")  # not anna's: quiet
+        erik.log_activity(board.ids["cobalt"], "call", "about anna's deal")
+        erik.close()
+        assert await wait_for(pilot, lambda: len(app._notifications) > 0)
+        await pilot.pause(0.6)
+        texts = [n.message for n in app._notifications]
+        assert texts == ["erik call 'Cobalt licences' (about anna's deal)"]
