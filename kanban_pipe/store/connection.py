@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -182,7 +183,7 @@ def open_connection(path: str, *, full_check: bool = True) -> Opened:
         conn = connect(path)
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
-    try:
+    with _closed_on_failure(conn, path):
         _check_identity(conn, path, full_check=full_check)
         try:
             _enable_wal(conn)
@@ -197,6 +198,13 @@ def open_connection(path: str, *, full_check: bool = True) -> Opened:
                 raise
             return Opened(conn, "SQLite may not write it here (a read-only disk?)")
         return Opened(conn)
+
+
+@contextmanager
+def _closed_on_failure(conn: sqlite3.Connection, path: str) -> Iterator[None]:
+    """Close `conn` if opening fails, and turn sqlite3 errors into words."""
+    try:
+        yield
     except sqlite3.Error as error:
         conn.close()
         raise storage_error(error, path) from error
@@ -236,16 +244,10 @@ def _open_read_only(path: str, obstacle: str, *, full_check: bool) -> Opened:
         conn, uri = connect_read_only(path)
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
-    try:
+    with _closed_on_failure(conn, path):
         if _check_identity(conn, path, full_check=full_check, migrate_allowed=False):
             raise ReadOnlyError(f"{path} is empty and read-only: there is no pipeline in it "
                                 "to show")
-    except sqlite3.Error as error:
-        conn.close()
-        raise storage_error(error, path) from error
-    except KanbanPipeError:
-        conn.close()
-        raise
     return Opened(conn, obstacle, uri)
 
 
