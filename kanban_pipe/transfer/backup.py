@@ -42,7 +42,24 @@ def _identify(path: Path) -> None:
         raise NotAPipelineError(f"{path} is not a kanban-pipe database (not an SQLite file)")
     # The application id sits at offset 68 of the header (big-endian), as PRAGMA reads it.
     if len(head) == 100 and int.from_bytes(head[68:72], "big") not in (0, APPLICATION_ID):
+        _readable_header(path)  # noise over the header is damage, not another program
         raise NotAPipelineError(f"{path} is an SQLite database of another program")
+
+
+def _readable_header(path: Path) -> None:
+    """Raise DamagedDatabaseError when SQLite cannot read the file's header.
+
+    Opened immutable: no lock is taken and no -wal or -shm file is made next to what
+    may be another program's database.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            conn.execute("SELECT application_id FROM pragma_application_id").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise storage_error(error, str(path)) from None
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
