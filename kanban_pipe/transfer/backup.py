@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kanban_pipe.domain.errors import (
     DamagedDatabaseError,
+    DiskFullError,
     InvalidInputError,
     NotAPipelineError,
     StorageError,
@@ -163,7 +164,13 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
         os.replace(temporary, destination)
     except sqlite3.Error as error:
         temporary.unlink(missing_ok=True)
-        raise storage_error(error, str(source)) from None
+        problem = storage_error(error, str(source))
+        if isinstance(problem, DiskFullError):
+            # Only the copy is written: it is the backup's disk that is full, not the
+            # pipeline's, and nothing of the pipeline was changed.
+            raise DiskFullError(f"the disk holding {destination} is full: no backup was "
+                                "written") from None
+        raise problem from None
     except DamagedDatabaseError as error:
         temporary.unlink(missing_ok=True)
         reason = str(error).split(": ", 1)[-1]
