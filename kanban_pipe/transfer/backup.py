@@ -163,7 +163,7 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
             reader.close()
         os.replace(temporary, destination)
     except sqlite3.Error as error:
-        temporary.unlink(missing_ok=True)
+        _remove_copy(temporary)
         problem = storage_error(error, str(source))
         if isinstance(problem, DiskFullError):
             # Only the copy is written: it is the backup's disk that is full, not the
@@ -172,16 +172,22 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
                                 "written") from None
         raise problem from None
     except DamagedDatabaseError as error:
-        temporary.unlink(missing_ok=True)
+        _remove_copy(temporary)
         reason = str(error).split(": ", 1)[-1]
         raise DamagedDatabaseError(f"{source} is damaged, so no backup was written: "
                                    f"{reason}") from None
     except OSError:
-        temporary.unlink(missing_ok=True)
+        _remove_copy(temporary)
         raise
     _tidy(source, had_wal)
     return destination, replace(found, location=destination.resolve(),
                                 size=destination.stat().st_size)
+
+
+def _remove_copy(temporary: Path) -> None:
+    """Remove an unfinished copy, and the rollback journal a failed write leaves beside it."""
+    for leftover in (temporary, Path(f"{temporary}-journal")):
+        leftover.unlink(missing_ok=True)
 
 
 def _check_destination(source: Path, destination: Path, target: str) -> None:
