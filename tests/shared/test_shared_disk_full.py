@@ -129,3 +129,22 @@ def test_full_disk_refuses_the_save_keeps_the_file_and_recovers(small_disk: Path
     assert len(after["activities"]) == len(before["activities"]) + 2 + 2000
     checked = run_process("--db", str(path), "check")
     assert checked.returncode == 0, checked.stderr
+
+
+def test_backup_onto_a_full_disk_names_that_disk(small_disk: Path, tmp_path: Path,
+                                                 run_process) -> None:
+    source = demo_pipeline(tmp_path / "pipe.db", deals=1000)  # ~2 MB: more than is left
+    before = source.read_bytes()
+    filler = fill(small_disk, leave=256 * 1024)
+    target = small_disk / "copy.db"
+    done = run_process("--db", str(source), "backup", str(target))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"kanban-pipe: error: the disk holding {target} is full: "
+                           "no backup was written\n")
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # no half copy
+    assert source.read_bytes() == before
+    filler.unlink()
+    done = run_process("--db", str(source), "backup", str(target))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"backed up {source} to {target}: 1,000 deals")
+    assert rows(target, "SELECT count(*) FROM deals") == [(1000,)]
