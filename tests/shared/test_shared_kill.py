@@ -162,7 +162,11 @@ def test_saves_killed_at_random_points_lose_nothing_committed(tmp_path: Path) ->
                 assert proc.stdout.readline(), proc.stderr.read() if proc.stderr else ""
             time.sleep(rng.random() / 100)  # somewhere inside the next few saves
             os.kill(proc.pid, signal.SIGKILL)
-            rest, errors = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
+            # Read through the text wrappers: readline() may hold lines in their buffers
+            # already, which communicate() (reading the raw pipes) would miss.
+            assert proc.stderr is not None
+            rest, errors = proc.stdout.read(), proc.stderr.read()
         finally:
             if proc.poll() is None:
                 proc.kill()
