@@ -33,6 +33,14 @@ class FileHealth:
     stages: int
 
 
+_CHOOSE = "choose another file with --db"
+
+
+def _foreign(path: Path) -> str:
+    return (f"{path} is an SQLite database of another program, not a kanban-pipe pipeline; "
+            f"{_CHOOSE}")
+
+
 def _identify(path: Path) -> None:
     """Refuse a missing file, or one that is not a kanban-pipe pipeline, before opening it."""
     if not path.is_file():
@@ -40,11 +48,12 @@ def _identify(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(100)
     if not head.startswith(SQLITE_HEADER):
-        raise NotAPipelineError(f"{path} is not a kanban-pipe database (not an SQLite file)")
+        raise NotAPipelineError(f"{path} is not a kanban-pipe database (it is not an SQLite "
+                                f"file); {_CHOOSE}")
     # The application id sits at offset 68 of the header (big-endian), as PRAGMA reads it.
     if len(head) == 100 and int.from_bytes(head[68:72], "big") not in (0, APPLICATION_ID):
         _readable_header(path)  # noise over the header is damage, not another program
-        raise NotAPipelineError(f"{path} is an SQLite database of another program")
+        raise NotAPipelineError(_foreign(path))
 
 
 def _readable_header(path: Path) -> None:
@@ -91,7 +100,7 @@ def health(conn: sqlite3.Connection, path: Path) -> FileHealth:
         " (SELECT user_version FROM pragma_user_version),"
         " (SELECT journal_mode FROM pragma_journal_mode)").fetchone()
     if application_id != APPLICATION_ID:
-        raise NotAPipelineError(f"{path} is not a kanban-pipe pipeline")
+        raise NotAPipelineError(_foreign(path))
     deals, deleted = conn.execute(
         "SELECT count(*), count(deleted_at) FROM deals").fetchone()
     activities = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
