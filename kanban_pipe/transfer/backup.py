@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kanban_pipe.domain.errors import (
     DamagedDatabaseError,
+    DiskFullError,
     InvalidInputError,
     NotAPipelineError,
     StorageError,
@@ -37,6 +38,14 @@ class FileHealth:
     stages: int
 
 
+_CHOOSE = "choose another file with --db"
+
+
+def _foreign(path: Path) -> str:
+    return (f"{path} is an SQLite database of another program, not a kanban-pipe pipeline; "
+            f"{_CHOOSE}")
+
+
 def _identify(path: Path) -> None:
     """Refuse a missing file, or one that is not a kanban-pipe pipeline, before opening it."""
     if not path.is_file():
@@ -44,10 +53,28 @@ def _identify(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(100)
     if not head.startswith(SQLITE_HEADER):
-        raise NotAPipelineError(f"{path} is not a kanban-pipe database (not an SQLite file)")
+        raise NotAPipelineError(f"{path} is not a kanban-pipe database (it is not an SQLite "
+                                f"file); {_CHOOSE}")
     # The application id sits at offset 68 of the header (big-endian), as PRAGMA reads it.
     if len(head) == 100 and int.from_bytes(head[68:72], "big") not in (0, APPLICATION_ID):
-        raise NotAPipelineError(f"{path} is an SQLite database of another program")
+        _readable_header(path)  # noise over the header is damage, not another program
+        raise NotAPipelineError(_foreign(path))
+
+
+def _readable_header(path: Path) -> None:
+    """Raise DamagedDatabaseError when SQLite cannot read the file's header.
+
+    Opened immutable: no lock is taken and no -wal or -shm file is made next to what
+    may be another program's database.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            conn.execute("SELECT application_id FROM pragma_application_id").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise storage_error(error, str(path)) from None
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -75,7 +102,7 @@ def health(conn: sqlite3.Connection, path: Path) -> FileHealth:
         " (SELECT user_version FROM pragma_user_version),"
         " (SELECT journal_mode FROM pragma_journal_mode)").fetchone()
     if application_id != APPLICATION_ID:
-        raise NotAPipelineError(f"{path} is not a kanban-pipe pipeline")
+        raise NotAPipelineError(_foreign(path))
     deals, deleted = conn.execute(
         "SELECT count(*), count(deleted_at) FROM deals").fetchone()
     activities = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
@@ -147,19 +174,31 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
             reader.close()
         os.replace(temporary, destination)
     except sqlite3.Error as error:
-        temporary.unlink(missing_ok=True)
-        raise storage_error(error, str(source)) from None
+        _remove_copy(temporary)
+        problem = storage_error(error, str(source))
+        if isinstance(problem, DiskFullError):
+            # Only the copy is written: it is the backup's disk that is full, not the
+            # pipeline's, and nothing of the pipeline was changed.
+            raise DiskFullError(f"the disk holding {destination} is full: no backup was "
+                                "written") from None
+        raise problem from None
     except DamagedDatabaseError as error:
-        temporary.unlink(missing_ok=True)
+        _remove_copy(temporary)
         reason = str(error).split(": ", 1)[-1]
         raise DamagedDatabaseError(f"{source} is damaged, so no backup was written: "
                                    f"{reason}") from None
     except OSError:
-        temporary.unlink(missing_ok=True)
+        _remove_copy(temporary)
         raise
     _tidy(source, had_wal)
     return destination, replace(found, location=destination.resolve(),
                                 size=destination.stat().st_size)
+
+
+def _remove_copy(temporary: Path) -> None:
+    """Remove an unfinished copy, and the rollback journal a failed write leaves beside it."""
+    for leftover in (temporary, Path(f"{temporary}-journal")):
+        leftover.unlink(missing_ok=True)
 
 
 def _check_destination(source: Path, destination: Path, target: str) -> None:
