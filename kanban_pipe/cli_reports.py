@@ -39,9 +39,9 @@ def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> str:
 
 def cmd_review(store: PipelineStore, args: argparse.Namespace) -> None:
     """Open the terminal UI straight into review mode; it quits when the review ends."""
-    from kanban_pipe.ui.app import create_app  # imports Textual: only here
+    from kanban_pipe.ui.app import run_board  # imports Textual: only here
 
-    create_app(store, start_in_review=True, review_owner=_owner(args)).run()
+    run_board(store, start_in_review=True, review_owner=_owner(args))
 
 
 def register(commands: Any, sub: Callable[..., Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
@@ -46,8 +47,10 @@ def storage_error(error: sqlite3.Error, path: str) -> KanbanPipeError:
             f"{name} is read-only ({obstacle or 'SQLite may not write it here'}): "
             "nothing was saved"
         )
-    if "full" in text:
-        return DiskFullError(f"the disk holding {name} is full: the change was not saved")
+    if "full" in text or ("disk i/o" in text and _disk_full(path)):
+        # With no room for its -shm file SQLite only says "disk I/O error".
+        return DiskFullError(f"the disk holding {name} is full: nothing was saved; free some "
+                             "space and try again")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return DamagedDatabaseError(
             f"{path} is damaged ({error}); restore it from a backup"
@@ -55,6 +58,15 @@ def storage_error(error: sqlite3.Error, path: str) -> KanbanPipeError:
     if "unable to open" in text:
         return ReadOnlyError(f"cannot open {path}: the file or its folder is not accessible")
     return StorageError(f"database error on {name}: {error}")
+
+
+def _disk_full(path: str) -> bool:
+    """True when the folder of `path` has (next to) no room left."""
+    try:
+        room = os.statvfs(Path(path).resolve().parent)
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize < 64 * 1024
 
 
 def connect(target: str, *, uri: bool = False) -> sqlite3.Connection:

@@ -70,6 +70,16 @@ class PipelineApp(App[None]):
         except KanbanPipeError as error:
             self.call_from_thread(self._refuse_damaged, error)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A store error nobody caught (a damaged page met while drawing, a file gone) ends
+        the app with its one-line reason instead of Textual's traceback."""
+        if self.fatal_error is not None:
+            return  # a consequence of the store error the app is already leaving with
+        if isinstance(error, KanbanPipeError):
+            self._refuse_damaged(error)
+            return
+        super()._handle_exception(error)
+
     def _refuse_damaged(self, error: KanbanPipeError) -> None:
         """A damaged file: nothing was written; leave with the reason."""
         self.fatal_error = error
@@ -103,12 +113,17 @@ def create_app(store: PipelineStore, *, today: Callable[[], date] | None = None,
                        review_owner=review_owner)
 
 
-def run_board(store: PipelineStore, *, db_label: str | None = None) -> None:
-    """Open the board on a store and return when the user quits.
+def run_board(store: PipelineStore, *, db_label: str | None = None,
+              start_in_review: bool = False, review_owner: str | None = None) -> None:
+    """Open the board (or review mode) on a store and return when the user quits.
 
-    Raises the store's error when the file failed its (deferred) integrity check.
+    Raises the store's error when the file turned out damaged (in the deferred integrity
+    check or while drawing), and SystemExit with the app's code if it crashed otherwise.
     """
-    app = create_app(store, db_label=db_label)
+    app = create_app(store, db_label=db_label, start_in_review=start_in_review,
+                     review_owner=review_owner)
     app.run()
     if app.fatal_error is not None:
         raise app.fatal_error
+    if app.return_code:
+        raise SystemExit(app.return_code)

@@ -130,6 +130,9 @@ def test_review_opens_the_app_straight_into_review_mode(run, monkeypatch) -> Non
     opened: list[dict[str, Any]] = []
 
     class FakeApp:
+        fatal_error = None
+        return_code = 0
+
         def run(self) -> None:
             opened.append({"ran": True})
 
@@ -140,7 +143,8 @@ def test_review_opens_the_app_straight_into_review_mode(run, monkeypatch) -> Non
     monkeypatch.setattr(app_module, "create_app", fake_create_app)
     result = run("review", "--owner", "erik")
     assert (result.code, result.out) == (0, "")
-    assert opened == [{"start_in_review": True, "review_owner": "erik"}, {"ran": True}]
+    assert opened == [{"db_label": None, "start_in_review": True, "review_owner": "erik"},
+                      {"ran": True}]
 
 
 @pytest.mark.parametrize("fmt", ["yaml", ""])

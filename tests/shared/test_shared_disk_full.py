@@ -9,60 +9,14 @@ reads keep working, and once the filler is gone the same saves and import succee
 
 from __future__ import annotations
 
-import errno
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kanban_pipe.domain.errors import DiskFullError
 from kanban_pipe.store import open_store
+from tests.disk import fill
 from tests.shared.conftest import demo_pipeline, rows
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB tmpfs, unmounted afterwards."""
-    mount = shutil.which("mount")
-    if mount is None:
-        pytest.skip("no mount command here")
-    folder = tmp_path / "small-disk"
-    folder.mkdir()
-    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
-                          capture_output=True, text=True, timeout=30, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs (needs root or CAP_SYS_ADMIN; uid "
-                    f"{os.geteuid()}): {done.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        undone = subprocess.run(["umount", str(folder)], capture_output=True, text=True,
-                                timeout=30, check=False)
-        if undone.returncode != 0:  # something still holds it: detach it anyway
-            subprocess.run(["umount", "-l", str(folder)], timeout=30, check=False)
-
-
-def fill(folder: Path, leave: int) -> Path:
-    """Write a filler file until the disk is full, then give back `leave` bytes."""
-    filler = folder / "filler"
-    handle = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        for chunk in (65536, 4096, 512):
-            block = b"\0" * chunk
-            while True:
-                try:
-                    os.write(handle, block)
-                except OSError as error:
-                    if error.errno != errno.ENOSPC:
-                        raise
-                    break
-        os.ftruncate(handle, max(0, os.fstat(handle).st_size - leave))
-    finally:
-        os.close(handle)
-    return filler
 
 
 def table_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -148,3 +102,15 @@ def test_backup_onto_a_full_disk_names_that_disk(small_disk: Path, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"backed up {source} to {target}: 1,000 deals")
     assert rows(target, "SELECT count(*) FROM deals") == [(1000,)]
+
+
+def test_a_full_disk_before_opening_is_called_full(small_disk: Path, run_process) -> None:
+    # Closed: no -wal or -shm exist, and SQLite cannot create them ("disk I/O error").
+    path = demo_pipeline(small_disk / "pipe.db", deals=20)
+    filler = fill(small_disk, leave=0)
+    listed = run_process("--db", str(path), "list")
+    assert listed.returncode == 1
+    assert listed.stderr == ("kanban-pipe: error: the disk holding pipe.db is full: nothing "
+                             "was saved; free some space and try again\n")
+    filler.unlink()
+    assert run_process("--db", str(path), "list").returncode == 0

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ from kanban_pipe.store import connection, open_store
 from kanban_pipe.ui.app import create_app
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.forms import DealForm
+from tests.disk import fill
 from tests.ui.conftest import NOW, TODAY, Board, Clock, seed, settle
 from tests.ui.screen_text import screen_text
 
@@ -55,36 +52,6 @@ async def test_busy_file_keeps_the_typed_form_and_a_retry_saves(
     assert board.store.get_deal(board.ids["acme"]).title == "Acme renewal (typed)"
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MB tmpfs of our own, or a skip saying why there cannot be one."""
-    mount = shutil.which("mount")
-    if os.geteuid() != 0 or mount is None:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
-    point = tmp_path / "disk"
-    point.mkdir()
-    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(point)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
-
-
-def fill_up(folder: Path) -> Path:
-    """Write a filler file until the disk refuses another byte."""
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as handle:  # unbuffered: close cannot fail
-        try:
-            while True:
-                handle.write(b"\0" * 4096)
-        except OSError:
-            pass
-    return filler
-
-
 async def test_full_disk_keeps_state_and_the_save_succeeds_once_space_is_freed(
         small_disk: Path) -> None:
     clock = Clock(NOW)
@@ -98,7 +65,7 @@ async def test_full_disk_keeps_state_and_the_save_succeeds_once_space_is_freed(
             await settle(pilot)
             await pilot.press("e")
             await settle(pilot)
-            filler = fill_up(small_disk)
+            filler = fill(small_disk, leave=0)
             await edit_title(pilot, "Acme renewal (typed)")
             assert len(errors(app)) == 1
             assert errors(app)[0].startswith("the disk holding board.db is full")
