@@ -89,3 +89,25 @@ async def test_notices_only_for_the_focused_deal_or_ones_you_own(board: Board) -
         await pilot.pause(0.6)
         texts = [n.message for n in app._notifications]
         assert texts == ["erik call 'Cobalt licences' (about anna's deal)"]
+
+
+async def test_scroll_position_and_cursor_stay_in_a_long_column(board: Board) -> None:
+    for n in range(60):
+        board.store.add_deal(f"Filler lead {n:02}", stage="lead")
+    app = board.app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BoardScreen)
+        await pilot.press(*["j"] * 40)
+        await settle(pilot)
+        column = screen.active_column
+        focused, scrolled = screen.current_deal().id, column.scroll_y  # type: ignore[union-attr]
+        assert scrolled > 0
+        erik = open_store(str(board.path), user="erik", clock=board.clock)
+        new = erik.add_deal("Erik's qualified deal", stage="qualified").id
+        erik.log_activity(board.ids["borealis"], "call", "a lead elsewhere in the column")
+        erik.close()
+        assert await wait_for(pilot, lambda: new in screen.model.ids("qualified"))
+        assert screen.current_deal().id == focused  # type: ignore[union-attr]
+        assert column.scroll_y == scrolled
