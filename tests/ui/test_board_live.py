@@ -111,3 +111,31 @@ async def test_scroll_position_and_cursor_stay_in_a_long_column(board: Board) ->
         assert await wait_for(pilot, lambda: new in screen.model.ids("qualified"))
         assert screen.current_deal().id == focused  # type: ignore[union-attr]
         assert column.scroll_y == scrolled
+
+
+async def test_two_boards_on_one_file_a_key_in_one_shows_in_the_other(board: Board) -> None:
+    erik_store = open_store(str(board.path), user="erik", clock=board.clock)
+    anna_app = board.app()
+    erik_app = Board(erik_store, board.clock, board.ids, board.path).app()
+    try:
+        async with anna_app.run_test(size=(140, 40)) as anna, \
+                erik_app.run_test(size=(140, 40)) as erik:
+            await settle(anna)
+            await settle(erik)
+            erik_screen = erik_app.screen
+            assert isinstance(erik_screen, BoardScreen)
+            await erik.press("j")  # erik looks at Borealis
+            await settle(erik)
+            assert erik_screen.current_deal().id == board.ids["borealis"]  # type: ignore[union-attr]
+            await anna.press("j", "greater_than_sign", "y")  # anna moves Borealis forward
+            await settle(anna)
+            assert board.store.get_deal(board.ids["borealis"]).stage == "qualified"
+            assert await wait_for(
+                erik, lambda: board.ids["borealis"] in erik_screen.model.ids("qualified"))
+            # erik's focus followed the deal into Qualified, and he is told who moved it.
+            assert erik_screen.stages[erik_screen.active].key == "qualified"
+            assert erik_screen.current_deal().id == board.ids["borealis"]  # type: ignore[union-attr]
+            assert any("anna moved 'Borealis pilot'" in n.message
+                       for n in erik_app._notifications)
+    finally:
+        erik_store.close()
