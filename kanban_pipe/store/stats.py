@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -49,9 +50,10 @@ STATS_INDEXES = (
 )
 
 # Moves that were undone never happened, and deleted deals were mistakes: both are left out.
+# The deleted deals' ids are bound as a JSON array, read by _lost_and_deleted.
 _LIVE_MOVES = (
     f"{MOVE_KINDS} AND id NOT IN (SELECT undoes FROM activities WHERE undoes IS NOT NULL)"
-    " AND deal_id NOT IN (SELECT id FROM deals WHERE deleted_at IS NOT NULL)"
+    " AND deal_id NOT IN (SELECT value FROM json_each(?))"
 )
 
 
@@ -60,15 +62,16 @@ def gather_stats(store: PipelineQueries, *, today: date) -> StatsInputs:
     with _snapshot(store):
         stages = tuple(store.stages())
         totals = _totals(store, stages)
-        moves = _moves(store)
+        lost_days, deleted = _lost_and_deleted(store)
+        moves = _moves(store, deleted)
         ends = [_day_end(day) for day in trend_days(today)]
         return StatsInputs(
             today=today, stages=stages, home_currency=store.home_currency(),
             rates=store.exchange_rates(), totals=totals,
             groups=_groups(store, stages, today, ends, sorted({t.currency for t in totals})),
             closed=_closed(store, today),
-            stage_days=_stage_days(store, moves),
-            reach=_reach(store, stages, totals, moves),
+            stage_days=_stage_days(moves, lost_days),
+            reach=_reach(store, stages, totals, moves, deleted),
             shifts=_shifts(store, ends),
         )
 
@@ -250,30 +253,39 @@ def _closed(store: PipelineQueries, today: date) -> tuple[ClosedSum, ...]:
                  for status, currency, cycle, deals, value in rows)
 
 
+def _lost_and_deleted(store: PipelineQueries) -> tuple[tuple[StageDays, ...], str]:
+    """Whole days lost deals spent in their last stage, and the deleted deals' ids (JSON)."""
+    # One scan of the deals for both: the moves' own `NOT IN (SELECT id FROM deals WHERE
+    # deleted_at IS NOT NULL)` scanned them again, once per history query.
+    rows = store._query(
+        "SELECT stage, (unixepoch(closed_at) - unixepoch(stage_entered_at)) / 86400,"
+        " CASE WHEN deleted_at IS NOT NULL THEN id END, count(*) FROM deals NOT INDEXED"
+        " WHERE deleted_at IS NOT NULL OR (status = 'lost' AND closed_at IS NOT NULL)"
+        " GROUP BY 1, 2, 3")
+    return (tuple(StageDays(stage, days, visits) for stage, days, deleted, visits in rows
+                  if deleted is None),
+            json.dumps([deleted for _, _, deleted, _ in rows if deleted is not None]))
+
+
 _Moves = list[tuple[str | None, str | None, int | None, int]]
 
 
-def _moves(store: PipelineQueries) -> _Moves:
+def _moves(store: PipelineQueries, deleted: str) -> _Moves:
     """Every live move as (from stage, to stage, whole days spent in the from stage, count)."""
     rows = store._query(f"SELECT {MOVE_FROM}, {MOVE_TO}, {MOVE_DAYS}, count(*) FROM activities"
-                        f" WHERE {_LIVE_MOVES} GROUP BY 1, 2, 3")
+                        f" WHERE {_LIVE_MOVES} GROUP BY 1, 2, 3", [deleted])
     return [(source, target, days, count) for source, target, days, count in rows]
 
 
-def _stage_days(store: PipelineQueries, moves: _Moves) -> tuple[StageDays, ...]:
+def _stage_days(moves: _Moves, lost: tuple[StageDays, ...]) -> tuple[StageDays, ...]:
     """Completed stage visits: ended by a move out of the stage, or by losing the deal in it."""
     visits = [StageDays(source, days, count) for source, _, days, count in moves
               if source is not None and days is not None]
-    lost = store._query(
-        "SELECT stage, (unixepoch(closed_at) - unixepoch(stage_entered_at)) / 86400, count(*)"
-        " FROM deals NOT INDEXED WHERE status = 'lost' AND deleted_at IS NULL"
-        " AND closed_at IS NOT NULL"
-        " GROUP BY 1, 2")
-    return tuple(visits) + tuple(StageDays(*row) for row in lost)
+    return tuple(visits) + lost
 
 
 def _reach(store: PipelineQueries, stages: Sequence[Stage], totals: Sequence[StatusSum],
-           moves: _Moves) -> tuple[Reach, ...]:
+           moves: _Moves, deleted: str) -> tuple[Reach, ...]:
     """Deals by the furthest stage they reached: where they are, unless they moved back."""
     counts: dict[tuple[str, DealStatus], int] = {}
     for row in totals:
@@ -281,7 +293,7 @@ def _reach(store: PipelineQueries, stages: Sequence[Stage], totals: Sequence[Sta
     position = {s.key: s.position for s in stages}
     back = [(source, target) for source, target, _, _ in moves
             if source in position and target in position and position[target] < position[source]]
-    for stage, status, furthest in _moved_back(store, position, sorted(set(back))):
+    for stage, status, furthest in _moved_back(store, position, sorted(set(back)), deleted):
         if position.get(furthest, 0) > position.get(stage, 0):
             counts[stage, status] -= 1
             counts[furthest, status] = counts.get((furthest, status), 0) + 1
@@ -290,7 +302,8 @@ def _reach(store: PipelineQueries, stages: Sequence[Stage], totals: Sequence[Sta
 
 
 def _moved_back(store: PipelineQueries, position: dict[str, int],
-                pairs: Sequence[tuple[str, str]]) -> list[tuple[str, DealStatus, str]]:
+                pairs: Sequence[tuple[str, str]], deleted: str
+                ) -> list[tuple[str, DealStatus, str]]:
     """(stage now, status, furthest stage moved back from) of each deal that moved back."""
     if not pairs:
         return []
@@ -298,7 +311,7 @@ def _moved_back(store: PipelineQueries, position: dict[str, int],
     rows = store._query(
         f"SELECT deal_id, {MOVE_FROM} FROM activities WHERE {_LIVE_MOVES}"
         f" AND ({MOVE_FROM}, {MOVE_TO}) IN (VALUES {', '.join('(?, ?)' for _ in pairs)})",
-        [key for pair in pairs for key in pair])
+        [deleted, *(key for pair in pairs for key in pair)])
     for deal_id, source in rows:
         if position[source] > position.get(furthest.get(deal_id, ""), 0):
             furthest[deal_id] = source
