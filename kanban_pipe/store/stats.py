@@ -276,9 +276,19 @@ _Moves = list[tuple[str | None, str | None, int | None, int]]
 
 def _moves(store: PipelineQueries, deleted: str) -> _Moves:
     """Every live move as (from stage, to stage, whole days spent in the from stage, count)."""
-    rows = store._query(f"SELECT {MOVE_FROM}, {MOVE_TO}, {MOVE_DAYS}, count(*) FROM activities"
-                        f" WHERE {_LIVE_MOVES} GROUP BY 1, 2, 3", [deleted])
-    return [(source, target, days, count) for source, target, days, count in rows]
+    # All moves, from the activities_moves index alone, less the few that do not count,
+    # found through their own indexes: testing each of 137,000 moves against the undone
+    # and deleted lists cost ~13 ms more at 100,000 deals, even with both lists empty.
+    every = f"SELECT {MOVE_FROM}, {MOVE_TO}, {MOVE_DAYS}, count(*) FROM activities"
+    counts = {(source, target, days): count for source, target, days, count
+              in store._query(f"{every} WHERE {MOVE_KINDS} GROUP BY 1, 2, 3")}
+    for source, target, days, count in store._query(
+            f"{every} WHERE {MOVE_KINDS} AND (id IN (SELECT undoes FROM activities"
+            " WHERE undoes IS NOT NULL) OR deal_id IN (SELECT value FROM json_each(?)))"
+            " GROUP BY 1, 2, 3", [deleted]):
+        counts[source, target, days] -= count
+    return [(source, target, days, count) for (source, target, days), count in counts.items()
+            if count]
 
 
 def _stage_days(moves: _Moves, lost: tuple[StageDays, ...]) -> tuple[StageDays, ...]:
