@@ -247,12 +247,17 @@ def _open_flags(stages: Sequence[Stage], today: date, params: dict[str, Any]) ->
 
 def _closed(store: PipelineQueries, today: date) -> tuple[ClosedSum, ...]:
     since = _day_start(today - timedelta(days=WIN_RATE_DAYS - 1))
+    # From the deals_closed index, a range of it per status: lost deals need nothing
+    # else, won ones only their created_at from the table. Scanning every deal instead
+    # cost ~6 ms more at 100,000 deals (the window holds a tenth of them).
     rows = store._query(
-        "SELECT status, currency, CASE WHEN status = 'won'"
-        " THEN (unixepoch(closed_at) - unixepoch(created_at)) / 86400 END, count(*), sum(value)"
-        " FROM deals NOT INDEXED WHERE status IN ('won', 'lost') AND closed_at >= ?"
-        " AND deleted_at IS NULL"
-        " GROUP BY 1, 2, 3", [since])
+        "SELECT status, currency, NULL, count(*), sum(value) FROM deals INDEXED BY deals_closed"
+        " WHERE status = 'lost' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2", [since])
+    rows += store._query(
+        "SELECT status, currency, (unixepoch(closed_at) - unixepoch(created_at)) / 86400,"
+        " count(*), sum(value) FROM deals INDEXED BY deals_closed"
+        " WHERE status = 'won' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2, 3",
+        [since])
     return tuple(ClosedSum(DealStatus(status), currency, deals, value, cycle)
                  for status, currency, cycle, deals, value in rows)
 
