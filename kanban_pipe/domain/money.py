@@ -28,16 +28,29 @@ def convert(amount: int, currency: str, home: str, rates: Mapping[str, Decimal])
     A rate is how many home units one unit of the other currency is worth; minor-unit
     digits may differ (JPY has none), so the conversion goes through whole units.
     """
-    from kanban_pipe.domain.amounts import minor_digits
-
     if currency == home:
         return amount
     rate = rates.get(currency)
     if rate is None:
         return None
-    whole = Decimal(amount) / (Decimal(10) ** minor_digits(currency))
-    home_minor = whole * rate * (Decimal(10) ** minor_digits(home))
-    return int(home_minor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    whole = Decimal(amount) / _minor_scale(currency)
+    home_minor = whole * rate * _minor_scale(home)
+    return int(home_minor.quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
+_ONE = Decimal(1)
+_SCALES: dict[str, Decimal] = {}
+
+
+def _minor_scale(currency: str) -> Decimal:
+    """10 ** the currency's minor digits, worked out once per currency."""
+    # convert runs once per group of deals, thousands of times for the statistics.
+    scale = _SCALES.get(currency)
+    if scale is None:
+        from kanban_pipe.domain.amounts import minor_digits
+
+        scale = _SCALES[currency] = Decimal(10) ** minor_digits(currency)
+    return scale
 
 
 def total(
