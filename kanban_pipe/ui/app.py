@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -47,18 +48,36 @@ class PipelineApp(App[None]):
             event = events.Paste(cleaned)
         await super().on_event(event)
 
+    def get_default_screen(self) -> Screen:
+        """The board is the first screen (review mode pushes its own over a blank one).
+
+        As the default screen it is composed and laid out with the app, and its first
+        frame is drawn once: pushed from on_mount it was drawn a first time while the
+        app still held back every frame, and that render was thrown away.
+        """
+        if self.start_in_review:
+            return super().get_default_screen()
+        return BoardScreen()
+
     def on_mount(self) -> None:
-        """Open on the board, or straight into review mode (`kanban-pipe review`)."""
+        """Straight into review mode for `kanban-pipe review`; check the file after a frame."""
         if self.start_in_review:
             from kanban_pipe.ui.screens.review import ReviewScreen  # only this mode needs it
 
             # Opened for the review alone: when it ends, so does the app.
             self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
-        else:
-            self.push_screen(BoardScreen())
+        if not gc.isenabled():
+            self.call_after_refresh(self._resume_collector)
         if self.store.integrity_pending:
             # After the first frame: the check reads the whole file (~1-2 s at 100k deals).
             self.call_after_refresh(self._verify_integrity)
+
+    def _resume_collector(self) -> None:
+        """After the first frame: what exists now (modules, styles, the board's widgets)
+        lives as long as the app, so it is frozen out of later collections, which keeps
+        them short on key presses too; the few cycles made while starting stay with it."""
+        gc.freeze()
+        gc.enable()
 
     @work(thread=True, exclusive=True, group="integrity")
     def _verify_integrity(self) -> None:
@@ -106,6 +125,10 @@ def run_board(store: PipelineStore, *, db_label: str | None = None) -> None:
     Raises the store's error when the file failed its (deferred) integrity check.
     """
     app = create_app(store, db_label=db_label)
+    # No cycle collection until the first frame is out (see _resume_collector): its full
+    # passes walk every object Textual and the package have made, 25-40 ms each, and
+    # at start-up one fell on nearly every frame.
+    gc.disable()
     app.run()
     if app.fatal_error is not None:
         raise app.fatal_error

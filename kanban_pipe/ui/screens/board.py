@@ -74,6 +74,16 @@ MIN_COLUMN_WIDTH = 28
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 
 
+def column_widths(width: int, columns: int) -> list[int]:
+    """Each column's width: an equal share, at least MIN_COLUMN_WIDTH (beyond that they
+    scroll sideways); the last takes the cells the division leaves over."""
+    if not columns:
+        return []
+    share = max(MIN_COLUMN_WIDTH, width // columns)
+    spare = max(0, width - share * columns)
+    return [share] * (columns - 1) + [share + spare]
+
+
 class BoardScreen(BoardActions, BoardLoading, StoreWork):
     """The pipeline board."""
 
@@ -130,9 +140,13 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         self.stages = self.store.stages()
         self.model = BoardModel([stage.key for stage in self.stages])
         yield Static(id="board-header")
+        # Widths known before the first layout: set on the first Resize, they would lay
+        # out and draw the whole board a second time before its first frame.
+        widths = column_widths(self.app.size.width, len(self.stages))
         with HorizontalScroll(id="columns"):
-            for stage in self.stages:
+            for stage, width in zip(self.stages, widths, strict=True):
                 box = Vertical(classes="column-box", id=f"box-{stage.key}")
+                box.styles.width = width
                 box.border_title = plain(stage.name)  # Content: never markup
                 with box:
                     yield Static(classes="column-header", id=f"head-{stage.key}")
@@ -211,13 +225,9 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     def on_resize(self) -> None:
         """Columns share the width; below MIN_COLUMN_WIDTH each they scroll sideways."""
         boxes = list(self.query(".column-box"))
-        if not boxes:
-            return
-        width = max(MIN_COLUMN_WIDTH, self.size.width // len(boxes))
-        spare = max(0, self.size.width - width * len(boxes))
-        for index, box in enumerate(boxes):
-            # The last column takes the cells the division leaves over.
-            box.styles.width = width + (spare if index == len(boxes) - 1 else 0)
+        for box, width in zip(boxes, column_widths(self.size.width, len(boxes)), strict=True):
+            if box.styles.width is None or box.styles.width.cells != width:
+                box.styles.width = width
 
     def _set_active(self, index: int) -> None:
         columns = self.columns()

@@ -236,9 +236,12 @@ class StageColumn(ScrollView):
         return strips[row] if row < len(strips) else Strip.blank(width)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Cards are drawn to the width: redraw them at the new one."""
-        self._strips.clear()
-        self.virtual_size = Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1))
+        """Cards are drawn to the width (cached strips are keyed by it); fit the scrollbar."""
+        virtual_size = Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1))
+        if virtual_size != self.virtual_size:
+            # As in show(): assigning virtual_size would lay out the whole screen again.
+            self.set_reactive(StageColumn.virtual_size, virtual_size)
+            self._scroll_update(virtual_size)
 
     def on_click(self, event: events.Click) -> None:
         """Tell the board which card was clicked (a double click opens it)."""
