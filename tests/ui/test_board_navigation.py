@@ -121,6 +121,31 @@ async def test_move_forward_cancelled_with_escape_changes_nothing(board: Board) 
         assert isinstance(app.screen, BoardScreen)
 
 
+async def test_forward_move_asks_in_place_and_the_board_keys_wait(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        assert app.screen is screen  # no dialog screen: the bar asks over the board
+        text = screen_text(app)
+        assert "Move 'Acme fleet renewal' Lead → Qualified?" in text
+        assert "Confirm (y)" in text and "Cancel (n)" in text
+        # Board keys do nothing while it asks: no cursor move, no other column, no delete.
+        await pilot.press("j", "l", "D", "greater_than_sign", "w")
+        await settle(pilot)
+        assert app.screen is screen and screen.active == 0
+        assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
+        assert board.store.get_deal(board.ids["acme"]).status.value == "open"
+        await pilot.press("n")
+        await settle(pilot)
+        assert "Confirm (y)" not in screen_text(app)
+        assert board.store.get_deal(board.ids["acme"]).stage == "lead"
+        await pilot.press("j")  # the keys work again
+        assert screen.current_deal().id == board.ids["borealis"]  # type: ignore[union-attr]
+
+
 async def test_number_key_jumps_and_confirms_every_skipped_milestone(board: Board) -> None:
     app = board.app()
     async with app.run_test(size=(140, 40)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -70,9 +71,6 @@ class BoardActions(_Base):
         self._move(deal, target)
 
     def _move(self, deal: Deal, target: Stage) -> None:
-        # The modals are imported where they open: start-up does not pay for them.
-        from kanban_pipe.ui.screens.confirm import MilestoneConfirm
-
         passed = milestones_passed(self.stages, deal.stage, target.key)
         milestones = [s.milestone for s in passed if s.milestone]
 
@@ -83,18 +81,35 @@ class BoardActions(_Base):
                 lambda: self.store.move_deal(deal.id, target.key, expected_version=deal.version),
                 # No toast: the card moving, with the focus on it, says it all, and a
                 # toast costs a layout pass and extra frames on every move.
-                lambda moved: self._changed(moved, before=deal),
+                lambda moved: self.move_saved(moved, before=deal),
+                self.move_refused,
             )
 
         if milestones:
-            self.app.push_screen(
-                MilestoneConfirm(deal_title=deal.title,
-                                 from_stage=self._stage(deal.stage).name,
-                                 to_stage=target.name, milestones=milestones),
-                go,
-            )
+            self.confirm_milestones(deal.title, self._stage(deal.stage).name, target.name,
+                                    milestones, go)
         else:
             go()
+
+    def move_saved(self, deal: Deal, *, before: Deal) -> None:
+        """A move is saved: show the deal in its new stage."""
+        self._changed(deal, before=before)
+
+    def move_refused(self, error: KanbanPipeError) -> None:
+        """The store refused a move: say why."""
+        self.show_error(error)
+
+    def confirm_milestones(self, deal_title: str, from_stage: str, to_stage: str,
+                           milestones: list[str], then: Callable[[bool | None], None]) -> None:
+        """Ask to confirm the milestones a forward move claims (the board asks inline)."""
+        # The modals are imported where they open: start-up does not pay for them.
+        from kanban_pipe.ui.screens.confirm import MilestoneConfirm
+
+        self.app.push_screen(
+            MilestoneConfirm(deal_title=deal_title, from_stage=from_stage, to_stage=to_stage,
+                             milestones=milestones),
+            then,
+        )
 
     def action_reorder(self, offset: int) -> None:
         """Move the card up or down in the column's manual order."""
@@ -351,8 +366,8 @@ class BoardActions(_Base):
         """(keys, what they do) from the live bindings, so help never drifts from them."""
         rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
-            if not isinstance(binding, Binding):
-                continue
+            if not isinstance(binding, Binding) or binding.action.startswith("answer_"):
+                continue  # answers to the milestone bar are shown on the bar itself
             if binding.action.startswith("move_to_stage("):
                 if binding.action == "move_to_stage(1)":
                     rows.append(("1–9", KEY_HELP["move_to_stage"]))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.content import Content
+from textual.content import Content, Span
 from textual.widgets import Static
 
 from kanban_pipe.domain.amounts import format_compact
@@ -48,6 +48,7 @@ class BoardLoading(_Base):
 
     _reader: PipelineStore | None = None
     _reader_lock = threading.Lock()
+    _shown_text: dict[str, tuple[str, list[Span]]]
 
     def _first_frame(self) -> None:
         """Each column's first cards and the sums, read before the first frame."""
@@ -180,13 +181,12 @@ class BoardLoading(_Base):
                 weighted_all += weighted_rows
             # Deals in a currency without a rate are counted apart, never added.
             apart = f" +{value.unconverted_deals} no rate" if value.unconverted_deals else ""
-            # A fixed-size header: no layout pass needed when its text changes.
-            self.query_one(f"#head-{stage.key}", Static).update(Content.assemble(
+            self._update_static(f"#head-{stage.key}", Content.assemble(
                 (f"{count} deal{'s' if count != 1 else ''}", "bold"),
                 f" · {money_words(value, unconverted=False)}\n",
                 ("weighted ", "dim"), money_words(weighted, unconverted=False),
                 (apart, "$text-warning"),
-            ), layout=False)
+            ))
         self._show_header(total(grand, home, rates), total(weighted_all, home, rates),
                           sum(deals for _, _, deals in grand))
 
@@ -205,7 +205,16 @@ class BoardLoading(_Base):
         ]
         if self.store.read_only:
             parts += [" · ", ("READ-ONLY", "bold reverse")]
-        self.query_one("#board-header", Static).update(Content.assemble(*parts), layout=False)
+        self._update_static("#board-header", Content.assemble(*parts))
+
+    def _update_static(self, selector: str, content: Content) -> None:
+        """Show `content` in a fixed-size Static, if it changed (a move changes two heads)."""
+        shown = self._shown_text.get(selector)
+        if shown == (content.plain, content.spans):
+            return
+        self._shown_text[selector] = (content.plain, content.spans)
+        # Fixed-size: no layout pass needed when the text changes.
+        self.query_one(selector, Static).update(content, layout=False)
 
 
 def money_words(amount: MoneyTotal, *, unconverted: bool = True) -> str:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Self
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.containers import Vertical
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -23,8 +26,12 @@ _PREFETCH = 12  # cards loaded beyond the visible ones, so scrolling rarely wait
 _CACHE_CARDS = 400
 
 
-class StageColumn(ScrollView):
-    """One stage's cards, drawn with the Line API from a list of deal ids."""
+class StageColumn(ScrollView, can_focus=False):
+    """One stage's cards, drawn with the Line API from a list of deal ids.
+
+    It never takes the focus: the board's keys act on it, and a focus change would
+    restyle it (its component classes are thirteen stylesheet passes) and redraw it.
+    """
 
     COMPONENT_CLASSES = {
         "card--base", "card--cursor", "card--title", "card--muted", "card--overdue",
@@ -235,6 +242,19 @@ class StageColumn(ScrollView):
             self._strips[deal.id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        """Placed again by a layout pass: only a new size matters.
+
+        The compositor offers its own idea of the virtual size (the viewport, as a
+        ScrollView has no children), which never equals the column's (its cards), so
+        every layout pass anywhere on the screen (the milestone bar showing, a toast)
+        repainted all five scrollbars.
+        """
+        if size == self._size and container_size == self.container_size:
+            return False
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self, event: events.Resize) -> None:
         """Cards are drawn to the width (cached strips are keyed by it); fit the scrollbar."""
         virtual_size = Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1))
@@ -248,3 +268,30 @@ class StageColumn(ScrollView):
         index = (event.y + self.scroll_offset.y) // CARD_HEIGHT
         if 0 <= index < len(self.deal_ids):
             self.post_message(self.CardClicked(self.stage.key, index, event.chain))
+
+
+class ColumnBox(Vertical):
+    """A stage's box around its header and cards, with the stage name in the top border."""
+
+    _title_line_only = False
+
+    def show_title(self, title: Content) -> None:
+        """Put `title` in the top border, drawing again only that line.
+
+        Setting border_title repaints the whole box (every line of its border and
+        background), though only the top line shows the title.
+        """
+        self._title_line_only = True
+        try:
+            self.border_title = title
+        finally:
+            self._title_line_only = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """Refresh; while the title alone changes, only the top border line."""
+        if self._title_line_only and not regions and not layout and not recompose:
+            # Regions are given in content coordinates: the border row sits above them.
+            gutter = self.styles.gutter
+            regions = (Region(-gutter.left, -gutter.top, self.outer_size.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)

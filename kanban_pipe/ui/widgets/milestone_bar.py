@@ -1,0 +1,71 @@
+"""The board's inline confirmation of a forward move: the milestones it claims, y or n."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from kanban_pipe.ui.text import plain, safe_text
+
+YES_LABEL = "Confirm (y)"
+NO_LABEL = "Cancel (n)"
+
+
+def milestone_question(
+    deal_title: str, from_stage: str, to_stage: str, milestones: list[str]
+) -> Content:
+    """The milestone question ("Move 'X' Lead → Proposal? Confirm that ...") as literal text."""
+    parts: list[str | Content | tuple[str, str]] = [
+        "Move '",
+        (safe_text(deal_title), "bold"),
+        "' ",
+        plain(from_stage),
+        " → ",
+        (safe_text(to_stage), "bold"),
+        "?",
+    ]
+    if milestones:
+        parts.append("\n\nConfirm that the customer has:")
+        for milestone in milestones:
+            parts += ["\n  • ", plain(milestone)]
+    return Content.assemble(*parts)
+
+
+class MilestoneBar(Static):
+    """A question shown in place over the foot of the board, with its two answers.
+
+    Not a modal screen: pushing and popping one restyles and repaints the whole board
+    behind it, which made a confirmed move ~150 ms. The bar sits on a layer of its own,
+    so showing it moves nothing; the board's screen takes the answer keys.
+    """
+
+    DEFAULT_CSS = """
+    MilestoneBar {
+        layer: confirm;
+        dock: bottom;
+        display: none;
+        height: auto;
+        width: 100%;
+        margin-bottom: 1;
+        padding: 0 1;
+        border: thick $primary;
+        border-title-color: $primary;
+        border-title-style: bold;
+        background: $surface;
+    }
+    MilestoneBar.-shown { display: block; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Move forward"
+
+    def ask(self, question: Content) -> None:
+        """Show `question` (literal text, see milestone_question) with the two answers."""
+        self.update(Content.assemble(
+            question, "\n\n", (YES_LABEL, "bold $accent"), "   ", (NO_LABEL, "bold")))
+        self.add_class("-shown")
+
+    def close(self) -> None:
+        """Hide the bar."""
+        self.remove_class("-shown")
