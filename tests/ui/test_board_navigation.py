@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from textual.geometry import Region
+
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.widgets.card import CARD_HEIGHT
 from tests.ui.conftest import Board, settle
 from tests.ui.screen_text import screen_text
 
@@ -265,3 +268,37 @@ async def test_a_click_focuses_a_card_and_a_double_click_opens_it(board: Board) 
         await settle(pilot)
         assert isinstance(app.screen, DealDetailScreen)
         assert "Dune expansion" in screen_text(app)
+
+
+async def test_a_long_columns_scrollbar_follows_its_card_count(board: Board) -> None:
+    # A move changes the column's height by a card; the scrollbar is repainted only when
+    # its thumb would look different, but always knows the new height, and it shows the
+    # same as a scrollbar drawn afresh for that height.
+    for number in range(40):
+        board.store.add_deal(f"Filler {number}", stage="lead", value=100_000)
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        lead = screen.column("lead")
+        # Acme (overdue, so first) leaves Lead and comes back; Lead stays scrolled to the top.
+        for keys in (["greater_than_sign", "y"], ["less_than_sign"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert lead.scroll_y == 0
+            bar = lead.vertical_scrollbar
+            assert lead.show_vertical_scrollbar
+            assert lead.virtual_size.height == len(lead.deal_ids) * CARD_HEIGHT
+            assert bar.window_virtual_size == lead.virtual_size.height
+            shown = drawn(app, bar.region)
+            bar.refresh()  # a scrollbar drawn afresh looks the same
+            await pilot.pause()
+            assert drawn(app, bar.region) == shown
+        assert len(lead.deal_ids) == 42
+
+
+def drawn(app: object, region: Region) -> list[list[tuple[str, object]]]:
+    """The segments (text and style) the screen shows in a region, row by row."""
+    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return [[(seg.text, seg.style) for seg in strips[y].crop(region.x, region.right)]
+            for y in range(region.y, region.bottom)]

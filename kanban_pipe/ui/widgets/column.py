@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from kanban_pipe.domain.models import Deal, Stage
@@ -101,12 +102,7 @@ class StageColumn(ScrollView, can_focus=False):
             self.cursor = cursor_index
         self.cursor = max(0, min(self.cursor, len(deal_ids) - 1))
         height = max(len(deal_ids) * CARD_HEIGHT, 1)
-        virtual_size = Size(self.size.width, height)
-        if virtual_size != self.virtual_size:
-            # Assigning virtual_size would run a layout pass of the whole screen and a
-            # second frame; only this widget's scrollbars depend on it.
-            self.set_reactive(StageColumn.virtual_size, virtual_size)
-            self._scroll_update(virtual_size)
+        self._resize_virtual(Size(self.size.width, height))
         self.refresh()
         if cursor_index is not None:
             self.scroll_to_cursor()
@@ -242,6 +238,33 @@ class StageColumn(ScrollView, can_focus=False):
             self._strips[deal.id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
+    def _resize_virtual(self, virtual_size: Size) -> None:
+        """Take the cards' new virtual size; repaint the scrollbar only if it looks different.
+
+        Assigning virtual_size would run a layout pass of the whole screen; only this
+        column's scrollbar depends on it, and with thousands of cards a card more or
+        less seldom moves its thumb by a visible eighth of a cell.
+        """
+        old = self.virtual_size
+        if virtual_size == old:
+            return
+        self.set_reactive(StageColumn.virtual_size, virtual_size)
+        height = self.container_size.height
+        if (self.show_vertical_scrollbar and min(old.height, virtual_size.height) > height
+                and self._thumb(old.height) == self._thumb(virtual_size.height)):
+            bar = self.vertical_scrollbar
+            bar.set_reactive(ScrollBar.window_virtual_size, virtual_size.height)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)  # fewer cards: clamp
+            return
+        self._scroll_update(virtual_size)
+
+    def _thumb(self, virtual_height: int) -> list[Segment]:
+        """The scrollbar as drawn for this virtual height (Textual's own drawing)."""
+        bar = self.vertical_scrollbar
+        return list(bar.renderer.render_bar(
+            size=bar.size.height, virtual_size=virtual_height, window_size=bar.window_size,
+            position=bar.position, thickness=bar.thickness, vertical=True).segments)
+
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
                       layout: bool = True) -> bool:
         """Placed again by a layout pass: only a new size matters.
@@ -257,11 +280,7 @@ class StageColumn(ScrollView, can_focus=False):
 
     def on_resize(self, event: events.Resize) -> None:
         """Cards are drawn to the width (cached strips are keyed by it); fit the scrollbar."""
-        virtual_size = Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1))
-        if virtual_size != self.virtual_size:
-            # As in show(): assigning virtual_size would lay out the whole screen again.
-            self.set_reactive(StageColumn.virtual_size, virtual_size)
-            self._scroll_update(virtual_size)
+        self._resize_virtual(Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1)))
 
     def on_click(self, event: events.Click) -> None:
         """Tell the board which card was clicked (a double click opens it)."""
