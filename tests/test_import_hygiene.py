@@ -58,7 +58,8 @@ import kanban_pipe.ui.app
 args = cli._board_only(["--db", "x.db", "--user", "anna"])
 later = ("kanban_pipe.transfer", "kanban_pipe.cli_reports", "kanban_pipe.cli_transfer",
          "kanban_pipe.cli_stats", "kanban_pipe.store.review", "kanban_pipe.ui.screens.confirm",
-         "kanban_pipe.ui.screens.forms", "kanban_pipe.ui.screens.review", "sqlite_utils")
+         "kanban_pipe.ui.screens.forms", "kanban_pipe.ui.screens.review", "kanban_pipe.ui.drafts",
+         "sqlite_utils")
 print(json.dumps({"board": args.handler is cli.cmd_board,
                   "loaded": sorted(m for m in sys.modules if m.startswith(later))}))
 """

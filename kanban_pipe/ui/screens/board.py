@@ -160,6 +160,7 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         """Header, one box per stage, the filter line and the footer."""
         self.stages = self.store.stages()
         self.model = BoardModel([stage.key for stage in self.stages])
+        self._start_first_reads()
         # First: showing it then shifts no other widget's painting order, which would
         # count them all as moved and repaint the whole screen.
         yield MilestoneBar(id="milestones")
@@ -179,8 +180,7 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                     yield StageColumn(stage, self.store.deals_by_ids,
                                       today=self.pipeline_app.today, id=f"col-{stage.key}",
                                       empty_hint=EMPTY_HINT)
-        yield SafeInput(placeholder="filter by title, organization, contact or owner",
-                    id="filter")
+        # The filter line is made on the first `/`: start-up need not build an Input.
         # A fixed line of the main keys rather than Textual's Footer: the board's keys
         # never change, and the Footer's many widgets are restyled and recomposed each
         # time a dialog closes, which made every confirmed move ~40 ms slower.
@@ -292,9 +292,13 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         self.notify(f"Cards ordered by {self.order.value}", timeout=2)
         self.reload(focus_id=self.active_column.current_deal_id)
 
-    def action_filter(self) -> None:
-        """Show the filter line."""
-        field = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        """Show the filter line (made on first use)."""
+        field = self.query("#filter").first(Input) if self.query("#filter") else None
+        if field is None:
+            field = SafeInput(placeholder="filter by title, organization, contact or owner",
+                              id="filter")
+            await self.mount(field, before="#key-hints")
         field.add_class("-shown")
         field.focus()
 
@@ -312,13 +316,13 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
 
     def action_clear_filter(self) -> None:
         """Clear the text filter (esc)."""
-        field = self.query_one("#filter", Input)
-        field.remove_class("-shown")
         self.set_focus(None)
-        if self.text_filter:
-            self.text_filter = ""
-            field.value = ""
-            self.reload(focus_id=self.active_column.current_deal_id)
+        for field in self.query("#filter").results(Input):
+            field.remove_class("-shown")
+            if self.text_filter:
+                self.text_filter = ""
+                field.value = ""
+                self.reload(focus_id=self.active_column.current_deal_id)
 
     def action_toggle_owner(self) -> None:
         """Toggle the owner filter: mine → everyone."""

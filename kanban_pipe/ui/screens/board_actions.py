@@ -12,11 +12,11 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import CardOrder
-from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
 
 if TYPE_CHECKING:
+    from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
     from kanban_pipe.ui.screens.board import BoardScreen
 
     _Base = BoardScreen

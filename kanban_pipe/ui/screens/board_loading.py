@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -49,18 +50,39 @@ class BoardLoading(_Base):
     _reader: PipelineStore | None = None
     _reader_lock = threading.Lock()
     _shown_text: dict[str, tuple[str, list[Span]]]
+    _first_reads: Future[ColumnLoad]
+
+    def _start_first_reads(self) -> None:
+        """Start reading what the first frame shows while Textual builds the screen.
+
+        Called from compose: the reads (10-50 ms, most of it in SQLite, which lets go of
+        the GIL) overlap mounting the widgets; on_mount waits for them.
+        """
+        store, stages, order, board_filter = self.store, self.stages, self.order, \
+            self.board_filter
+        today = self.pipeline_app.today()
+        reads: Future[ColumnLoad] = Future()
+
+        def read() -> None:
+            try:
+                pages = {
+                    stage.key: store.column_page(stage.key, order=order,
+                                                 board_filter=board_filter, today=today,
+                                                 limit=FIRST_PAGE)
+                    for stage in stages
+                }
+                reads.set_result(ColumnLoad({}, pages, store.board_sums(board_filter,
+                                                                        today=today),
+                                            store.home_currency(), store.exchange_rates()))
+            except BaseException as error:  # handed to on_mount, which raises it
+                reads.set_exception(error)
+
+        threading.Thread(target=read, name="first-reads", daemon=True).start()
+        self._first_reads = reads
 
     def _first_frame(self) -> None:
-        """Each column's first cards and the sums, read before the first frame."""
-        today = self.pipeline_app.today()
-        pages = {
-            stage.key: self.store.column_page(stage.key, order=self.order,
-                                              board_filter=self.board_filter, today=today,
-                                              limit=FIRST_PAGE)
-            for stage in self.stages
-        }
-        self._apply(ColumnLoad({}, pages, self.store.board_sums(self.board_filter, today=today),
-                               self.store.home_currency(), self.store.exchange_rates()))
+        """Show each column's first cards and the sums (read since compose)."""
+        self._apply(self._first_reads.result())
 
     def _background_store(self) -> PipelineStore:
         """A reader of its own: whole-column reads never hold up the UI thread's reads."""
