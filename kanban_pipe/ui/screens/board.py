@@ -22,7 +22,7 @@ from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
 from kanban_pipe.ui.screens.store_work import StoreWork
 from kanban_pipe.ui.text import plain
-from kanban_pipe.ui.widgets.column import ColumnBox, StageColumn
+from kanban_pipe.ui.widgets.column import CardPalette, ColumnBox, StageColumn
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
 from kanban_pipe.ui.widgets.safe_input import SafeInput
 
@@ -164,6 +164,8 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         # First: showing it then shifts no other widget's painting order, which would
         # count them all as moved and repaint the whole screen.
         yield MilestoneBar(id="milestones")
+        palette = CardPalette()
+        yield palette
         yield Static(id="board-header")
         # Widths known before the first layout: set on the first Resize, they would lay
         # out and draw the whole board a second time before its first frame.
@@ -178,7 +180,8 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                 with box:
                     yield Static(classes="column-header", id=f"head-{stage.key}")
                     yield StageColumn(stage, self.store.deals_by_ids,
-                                      today=self.pipeline_app.today, id=f"col-{stage.key}",
+                                      today=self.pipeline_app.today, palette=palette,
+                                      id=f"col-{stage.key}",
                                       empty_hint=EMPTY_HINT)
         # The filter line is made on the first `/`: start-up need not build an Input.
         # A fixed line of the main keys rather than Textual's Footer: the board's keys

@@ -29,6 +29,7 @@ else:
     _Base = object
 
 FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
+FIRST_DEALS = 20  # of those, whose deals are read with them (a tall terminal's worth)
 EMPTY_HINT = "No deals here.\nn adds one here;\n`kanban-pipe demo`\nopens demo data."
 
 
@@ -50,7 +51,7 @@ class BoardLoading(_Base):
     _reader: PipelineStore | None = None
     _reader_lock = threading.Lock()
     _shown_text: dict[str, tuple[str, list[Span]]]
-    _first_reads: Future[ColumnLoad]
+    _first_reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]]
 
     def _start_first_reads(self) -> None:
         """Start reading what the first frame shows while Textual builds the screen.
@@ -61,7 +62,7 @@ class BoardLoading(_Base):
         store, stages, order, board_filter = self.store, self.stages, self.order, \
             self.board_filter
         today = self.pipeline_app.today()
-        reads: Future[ColumnLoad] = Future()
+        reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]] = Future()
 
         def read() -> None:
             try:
@@ -71,9 +72,12 @@ class BoardLoading(_Base):
                                                  limit=FIRST_PAGE)
                     for stage in stages
                 }
-                reads.set_result(ColumnLoad({}, pages, store.board_sums(board_filter,
-                                                                        today=today),
-                                            store.home_currency(), store.exchange_rates()))
+                # The deals of the cards on screen too: the columns would read them
+                # while drawing the first frame.
+                deals = {key: store.deals_by_ids(ids[:FIRST_DEALS]) for key, ids in pages.items()}
+                load = ColumnLoad({}, pages, store.board_sums(board_filter, today=today),
+                                  store.home_currency(), store.exchange_rates())
+                reads.set_result((load, deals))
             except BaseException as error:  # handed to on_mount, which raises it
                 reads.set_exception(error)
 
@@ -82,7 +86,10 @@ class BoardLoading(_Base):
 
     def _first_frame(self) -> None:
         """Show each column's first cards and the sums (read since compose)."""
-        self._apply(self._first_reads.result())
+        load, deals = self._first_reads.result()
+        for stage_key, stage_deals in deals.items():
+            self.column(stage_key).preload(stage_deals)
+        self._apply(load)
 
     def _background_store(self) -> PipelineStore:
         """A reader of its own: whole-column reads never hold up the UI thread's reads."""

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.widget import Widget
 
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT, CardStyles, render_card
@@ -27,11 +28,12 @@ _PREFETCH = 12  # cards loaded beyond the visible ones, so scrolling rarely wait
 _CACHE_CARDS = 400
 
 
-class StageColumn(ScrollView, can_focus=False):
-    """One stage's cards, drawn with the Line API from a list of deal ids.
+class CardPalette(Widget):
+    """The cards' colours, from its component classes; every column draws with them.
 
-    It never takes the focus: the board's keys act on it, and a focus change would
-    restyle it (its component classes are thirteen stylesheet passes) and redraw it.
+    One hidden widget holds them for all columns: as component classes of each column
+    they cost thirteen stylesheet passes per column whenever it was styled (mounting,
+    the screen's first resume, a hover), and each column worked out the same styles.
     """
 
     COMPONENT_CLASSES = {
@@ -41,25 +43,73 @@ class StageColumn(ScrollView, can_focus=False):
     }
 
     DEFAULT_CSS = """
+    CardPalette { display: none; }
+    CardPalette > .card--base { color: $text; }
+    CardPalette > .card--cursor { background: $surface-lighten-2; }
+    CardPalette > .card--cursor-active { background: $primary 35%; }
+    CardPalette > .card--title { text-style: bold; }
+    CardPalette > .card--muted { color: $text-muted; }
+    CardPalette > .card--overdue { color: $text-error; }
+    CardPalette > .card--missing { color: $text-warning; }
+    CardPalette > .card--stale { color: $primary-lighten-3; }
+    CardPalette > .card--closing { color: $text-success; }
+    CardPalette > .card--unqualified { color: $error-lighten-3; }
+    CardPalette > .card--today { color: $text-warning; }
+    CardPalette > .card--won { color: $text-success; }
+    CardPalette > .card--hint { color: $text-muted; text-style: italic; }
+    """
+
+    _styles: CardStyles | None = None
+
+    def notify_style_update(self) -> None:
+        """Theme changed: the styles are worked out again (columns redraw their cards)."""
+        super().notify_style_update()
+        self._styles = None
+
+    def card_styles(self) -> CardStyles:
+        """The styles of each part of a card (a new object whenever the theme changed)."""
+        if self._styles is None:
+            get = self.get_component_rich_style
+
+            # Full styles blend translucent theme colours with the background (a partial
+            # style would drop the alpha); keep only the part each role needs.
+            def colour(name: str) -> Style:
+                full = get(name)
+                return Style(color=full.color, bold=full.bold, italic=full.italic)
+
+            base = get("card--base")
+            self._styles = CardStyles(
+                base=base,
+                cursor=Style(bgcolor=get("card--cursor").bgcolor),
+                cursor_active=Style(bgcolor=get("card--cursor-active").bgcolor),
+                title=colour("card--title") + Style(bold=True),
+                muted=colour("card--muted"),
+                overdue=colour("card--overdue"),
+                missing=colour("card--missing"),
+                stale=colour("card--stale"),
+                closing=colour("card--closing"),
+                unqualified=colour("card--unqualified"),
+                due_today=colour("card--today"),
+                won=colour("card--won"),
+                hint=base + Style(color=get("card--hint").color, italic=True),
+            )
+        return self._styles
+
+
+class StageColumn(ScrollView, can_focus=False):
+    """One stage's cards, drawn with the Line API from a list of deal ids.
+
+    It never takes the focus: the board's keys act on it, and a focus change would
+    restyle it and redraw it. Its colours come from the board's CardPalette.
+    """
+
+    DEFAULT_CSS = """
     StageColumn {
         height: 1fr;
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
         overflow-x: hidden;
     }
-    StageColumn > .card--base { color: $text; }
-    StageColumn > .card--cursor { background: $surface-lighten-2; }
-    StageColumn > .card--cursor-active { background: $primary 35%; }
-    StageColumn > .card--title { text-style: bold; }
-    StageColumn > .card--muted { color: $text-muted; }
-    StageColumn > .card--overdue { color: $text-error; }
-    StageColumn > .card--missing { color: $text-warning; }
-    StageColumn > .card--stale { color: $primary-lighten-3; }
-    StageColumn > .card--closing { color: $text-success; }
-    StageColumn > .card--unqualified { color: $error-lighten-3; }
-    StageColumn > .card--today { color: $text-warning; }
-    StageColumn > .card--won { color: $text-success; }
-    StageColumn > .card--hint { color: $text-muted; text-style: italic; }
     """
 
     class CardClicked(Message):
@@ -73,11 +123,12 @@ class StageColumn(ScrollView, can_focus=False):
 
     def __init__(
         self, stage: Stage, loader: DealLoader, *, today: Callable[[], date],
-        empty_hint: str = "", id: str | None = None,
+        palette: CardPalette, empty_hint: str = "", id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.stage = stage
         self._loader = loader
+        self._palette = palette
         self._today = today
         self.empty_hint = empty_hint
         self.deal_ids: list[int] = []
@@ -106,6 +157,10 @@ class StageColumn(ScrollView, can_focus=False):
         self.refresh()
         if cursor_index is not None:
             self.scroll_to_cursor()
+
+    def preload(self, deals: Mapping[int, Deal]) -> None:
+        """Take deals read ahead (the first frame's), so drawing them reads nothing."""
+        self._deals.update(deals)
 
     def forget(self) -> None:
         """Drop every cached deal (after an undo or a change seen from elsewhere)."""
@@ -151,37 +206,12 @@ class StageColumn(ScrollView, can_focus=False):
 
     # -- drawing --------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        """Theme or class changed: styles and drawn cards must be recomputed."""
-        super().notify_style_update()
-        self._styles = None
-        self._strips.clear()
-
     def _card_styles(self) -> CardStyles:
-        if self._styles is None:
-            get = self.get_component_rich_style
-
-            # Full styles blend translucent theme colours with the background (a partial
-            # style would drop the alpha); keep only the part each role needs.
-            def colour(name: str) -> Style:
-                full = get(name)
-                return Style(color=full.color, bold=full.bold, italic=full.italic)
-
-            self._styles = CardStyles(
-                base=get("card--base"),
-                cursor=Style(bgcolor=get("card--cursor").bgcolor),
-                cursor_active=Style(bgcolor=get("card--cursor-active").bgcolor),
-                title=colour("card--title") + Style(bold=True),
-                muted=colour("card--muted"),
-                overdue=colour("card--overdue"),
-                missing=colour("card--missing"),
-                stale=colour("card--stale"),
-                closing=colour("card--closing"),
-                unqualified=colour("card--unqualified"),
-                due_today=colour("card--today"),
-                won=colour("card--won"),
-            )
-        return self._styles
+        styles = self._palette.card_styles()
+        if styles is not self._styles:  # the theme changed: cards are drawn again
+            self._styles = styles
+            self._strips.clear()
+        return styles
 
     def _deal_at(self, index: int) -> Deal | None:
         deal_id = self.deal_ids[index]
@@ -216,9 +246,7 @@ class StageColumn(ScrollView, can_focus=False):
         if not self.deal_ids:
             hint_lines = self.empty_hint.splitlines()
             if 1 <= y <= len(hint_lines):
-                hint_colour = self.get_component_rich_style("card--hint").color
-                hint = Segment(f" {hint_lines[y - 1]}", styles.base + Style(color=hint_colour,
-                                                                             italic=True))
+                hint = Segment(f" {hint_lines[y - 1]}", styles.hint)
                 return Strip([hint]).adjust_cell_length(width, styles.base)
             return Strip.blank(width, styles.base)
         if index >= len(self.deal_ids):
