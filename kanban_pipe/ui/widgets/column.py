@@ -229,12 +229,14 @@ class StageColumn(ScrollView, can_focus=False):
         return deal
 
     def _line_width(self) -> int:
-        # scrollable_content_region is recomputed on every access; it only changes with
-        # the size and the scrollbar, so it is worked out once per change.
-        key = (self.size, self.show_vertical_scrollbar)
+        # The width of scrollable_content_region, worked out once per size and scrollbar
+        # change: it (like `size`) looks the widget up in the screen's map on every access,
+        # and this runs for every line drawn.
+        key = (self.outer_size, self.show_vertical_scrollbar)
         if key != self._width_key:
             self._width_key = key
-            self._width = self.scrollable_content_region.width
+            self._width = (self.outer_size.width - self.styles.gutter.width
+                           - self.scrollbar_size_vertical)
         return self._width
 
     def render_line(self, y: int) -> Strip:
