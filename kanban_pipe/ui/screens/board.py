@@ -158,9 +158,8 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
 
     def compose(self) -> ComposeResult:
         """Header, one box per stage, the filter line and the footer."""
-        self.stages = self.store.stages()
-        self.model = BoardModel([stage.key for stage in self.stages])
-        self._start_first_reads()
+        if self._first_reads is None:
+            self.read_ahead(self.store, self.pipeline_app.today())
         # First: showing it then shifts no other widget's painting order, which would
         # count them all as moved and repaint the whole screen.
         yield MilestoneBar(id="milestones")

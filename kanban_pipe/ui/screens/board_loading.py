@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,9 @@ from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
-from kanban_pipe.domain.ordering import SortKey
+from kanban_pipe.domain.ordering import BoardFilter, SortKey
 from kanban_pipe.store import PipelineStore, StageSum
+from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
@@ -51,17 +53,19 @@ class BoardLoading(_Base):
     _reader: PipelineStore | None = None
     _reader_lock = threading.Lock()
     _shown_text: dict[str, tuple[str, list[Span]]]
-    _first_reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]]
+    _first_reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]] | None = None
 
-    def _start_first_reads(self) -> None:
-        """Start reading what the first frame shows while Textual builds the screen.
+    def read_ahead(self, store: PipelineStore, today: date) -> None:
+        """Read the stages, and start reading what the first frame shows in a thread.
 
-        Called from compose: the reads (10-50 ms, most of it in SQLite, which lets go of
-        the GIL) overlap mounting the widgets; on_mount waits for them.
+        Called as the screen is made (before the app has started), or from compose: the
+        reads (10-50 ms, most of it in SQLite, which lets go of the GIL) overlap Textual
+        starting up and mounting the widgets; on_mount waits for them.
         """
-        store, stages, order, board_filter = self.store, self.stages, self.order, \
-            self.board_filter
-        today = self.pipeline_app.today()
+        self.stages = store.stages()
+        self.model = BoardModel([stage.key for stage in self.stages])
+        # The board starts in urgency order, showing everyone's deals: no user needed.
+        stages, order, board_filter = self.stages, self.order, BoardFilter("", None)
         reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]] = Future()
 
         def read() -> None:
@@ -86,6 +90,7 @@ class BoardLoading(_Base):
 
     def _first_frame(self) -> None:
         """Show each column's first cards and the sums (read since compose)."""
+        assert self._first_reads is not None  # started by read_ahead
         load, deals = self._first_reads.result()
         for stage_key, stage_deals in deals.items():
             self.column(stage_key).preload(stage_deals)
