@@ -89,7 +89,7 @@ class BoardLoading(_Base):
         self._first_reads = reads
 
     def _first_frame(self) -> None:
-        """Show each column's first cards and the sums (read since compose)."""
+        """Show each column's first cards and the sums (read ahead, see read_ahead)."""
         assert self._first_reads is not None  # started by read_ahead
         load, deals = self._first_reads.result()
         for stage_key, stage_deals in deals.items():
