@@ -134,6 +134,9 @@ def run_board(store: PipelineStore, *, db_label: str | None = None) -> None:
     # passes walk every object Textual and the package have made, 25-40 ms each, and
     # at start-up one fell on nearly every frame.
     gc.disable()
-    app.run()
+    try:
+        app.run()
+    finally:
+        gc.enable()  # already on after the first frame; this covers an app that never drew
     if app.fatal_error is not None:
         raise app.fatal_error

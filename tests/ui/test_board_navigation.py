@@ -149,6 +149,24 @@ async def test_forward_move_asks_in_place_and_the_board_keys_wait(board: Board) 
         assert screen.current_deal().id == board.ids["borealis"]  # type: ignore[union-attr]
 
 
+async def test_the_bars_answers_can_be_clicked(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#milestones")
+        for label, stage in (("Cancel (n)", "lead"), ("Confirm (y)", "qualified")):
+            await pilot.press("h", "greater_than_sign")  # Acme, in Lead
+            await settle(pilot)
+            # The answers are the last line inside the bar's border, after a 1-cell padding.
+            answers = bar.region.height - 2
+            x = 2 + (0 if label.startswith("Confirm") else len("Confirm (y)   "))
+            assert screen_text(app).splitlines()[bar.region.y + answers][x:].startswith(label)
+            await pilot.click("#milestones", offset=(x + 1, answers))
+            await settle(pilot)
+            assert "Confirm (y)" not in screen_text(app)
+            assert board.store.get_deal(board.ids["acme"]).stage == stage
+
+
 async def test_number_key_jumps_and_confirms_every_skipped_milestone(board: Board) -> None:
     app = board.app()
     async with app.run_test(size=(140, 40)) as pilot:

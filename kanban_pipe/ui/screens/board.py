@@ -354,6 +354,10 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         self._saving = True
         self._answer(True)
 
+    @on(MilestoneBar.Answered)
+    def _answer_clicked(self, event: MilestoneBar.Answered) -> None:
+        self.action_answer_milestones(event.confirmed)
+
     def _close_bar(self) -> None:
         if self._answer is not None:
             self._answer, self._saving = None, False

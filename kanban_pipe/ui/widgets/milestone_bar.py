@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from kanban_pipe.ui.text import plain, safe_text
 
 YES_LABEL = "Confirm (y)"
 NO_LABEL = "Cancel (n)"
+_GAP = "   "  # between the two answers
 
 
 def milestone_question(
@@ -56,6 +59,13 @@ class MilestoneBar(Static):
     MilestoneBar.-shown { display: block; }
     """
 
+    class Answered(Message):
+        """An answer was clicked: True confirms, False cancels."""
+
+        def __init__(self, confirmed: bool) -> None:
+            super().__init__()
+            self.confirmed = confirmed
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Move forward"
@@ -63,8 +73,19 @@ class MilestoneBar(Static):
     def ask(self, question: Content) -> None:
         """Show `question` (literal text, see milestone_question) with the two answers."""
         self.update(Content.assemble(
-            question, "\n\n", (YES_LABEL, "bold $accent"), "   ", (NO_LABEL, "bold")))
+            question, "\n\n", (YES_LABEL, "bold $accent"), _GAP, (NO_LABEL, "bold")))
         self.add_class("-shown")
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on an answer (the last line) answers as its key would."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y != self.content_region.height - 1:
+            return
+        no_start = len(YES_LABEL) + len(_GAP)
+        if offset.x < len(YES_LABEL):
+            self.post_message(self.Answered(True))
+        elif no_start <= offset.x < no_start + len(NO_LABEL):
+            self.post_message(self.Answered(False))
 
     def close(self) -> None:
         """Hide the bar."""
