@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 SYNC_QUERY = "\x1b[?2026$p"
 SYNC_ANSWER = b"\x1b[?2026;2$y"
 FRAME_END = "\x1b[?2026l"
+_MARKERS = (FRAME_END.encode(), SYNC_QUERY.encode())
+_MARKER_TAIL = max(len(marker) for marker in _MARKERS) - 1
 
 # CSI: parameters 0x30-0x3F, intermediates 0x20-0x2F, final 0x40-0x7E.
 _TOKEN = re.compile(
@@ -178,6 +180,8 @@ class Terminal:
         self._pending = ""
         self._frame_bytes = 0
         self._frame_hook: Callable[[Frame], None] | None = None
+        self._unparsed: list[tuple[bytes, float]] = []
+        self._scan_tail = b""
 
     # -- life -------------------------------------------------------------------------
 
@@ -248,21 +252,40 @@ class Terminal:
         return at
 
     def pump(self, timeout: float) -> bool:
-        """Read whatever the program writes within `timeout` s; False once it has exited."""
-        ready, _, _ = select.select([self.fd], [], [], max(timeout, 0))
-        if not ready:
-            return True
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except OSError:  # EIO: the program closed the terminal
-            return False
-        at = time.perf_counter()
-        if not data:
-            return False
-        self.last_output_at = at
-        self.raw += data
-        self._feed(self._decoder.decode(data), at, len(data))
-        return True
+        """Read what the program writes within `timeout` s; False once it has exited.
+
+        Reads are parsed only once one carries a frame's end (or the sync query), or the
+        time is up: the pty hands over at most 4 KB per read and parsing one takes this
+        driver ~1-2 ms, so parsing between reads added the driver's own time to a big
+        frame's (~10 ms on the board's ~38 KB first frame, 4-6 ms on a deal move). Each
+        read keeps the time it arrived.
+        """
+        deadline = time.perf_counter() + max(timeout, 0)
+        alive = True
+        while True:
+            ready, _, _ = select.select([self.fd], [], [],
+                                        max(deadline - time.perf_counter(), 0))
+            if not ready:
+                break
+            try:
+                data = os.read(self.fd, 1 << 16)
+            except OSError:  # EIO: the program closed the terminal
+                data = b""
+            at = time.perf_counter()
+            if not data:
+                alive = False
+                break
+            self.last_output_at = at
+            self._unparsed.append((data, at))
+            seen = self._scan_tail + data
+            self._scan_tail = seen[-_MARKER_TAIL:]
+            if any(marker in seen for marker in _MARKERS):
+                break
+        for data, at in self._unparsed:
+            self.raw += data
+            self._feed(self._decoder.decode(data), at, len(data))
+        self._unparsed.clear()
+        return alive
 
     def _feed(self, text: str, at: float, size: int) -> None:
         text = self._pending + text

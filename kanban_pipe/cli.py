@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from kanban_pipe import __version__, cli_reports, cli_transfer, paths
+from kanban_pipe import __version__, paths
 from kanban_pipe import cli_output as out
 from kanban_pipe.cli_commands import (
     FACTS,
@@ -179,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     home.add_argument("code", metavar="CODE")
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
-    # their commands in modules of their own.
+    # their commands in modules of their own, imported only when the full parser is built.
+    from kanban_pipe import cli_reports, cli_transfer
+
     cli_reports.register(commands, sub)
     cli_transfer.register(commands, sub)
 
@@ -188,6 +190,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--no-open", action="store_true", help="do not open the board")
     return parser
+
+
+def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
+    """The arguments when they only open the board (at most --db and --user), else None.
+
+    Opening the board is the common case, and building every command's parser imports
+    the report and transfer modules (~40 ms of the board's start). A command, --help,
+    --version, an abbreviation or a mistake goes to the full parser, as before.
+    """
+    parser = argparse.ArgumentParser(prog="kanban-pipe", add_help=False, allow_abbrev=False,
+                                     exit_on_error=False)
+    _add_global_options(parser, default=None)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    if rest:
+        return None
+    args.handler, args.parser, args.command = cmd_board, parser, None
+    return args
 
 
 # -- running ------------------------------------------------------------------------------
@@ -261,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run kanban-pipe with `argv` (default: the process arguments); return the exit code."""
     _tolerate_encoding()
     try:
-        return _run(build_parser().parse_args(argv))
+        return _run(_board_only(argv) or build_parser().parse_args(argv))
     except SystemExit as stop:  # argparse: --help (0) and bad usage (2)
         if stop.code is None:
             return 0

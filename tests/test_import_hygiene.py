@@ -49,3 +49,30 @@ def test_store_and_domain_do_not_import_textual_or_rich():
 
 def test_domain_is_pure():
     assert run(DOMAIN_ONLY) == []
+
+
+BOARD_START = """
+import json, sys
+from kanban_pipe import cli
+import kanban_pipe.ui.app
+args = cli._board_only(["--db", "x.db", "--user", "anna"])
+later = ("kanban_pipe.transfer", "kanban_pipe.cli_reports", "kanban_pipe.cli_transfer",
+         "kanban_pipe.cli_stats", "kanban_pipe.store.review", "kanban_pipe.ui.screens.confirm",
+         "kanban_pipe.ui.screens.forms", "kanban_pipe.ui.screens.review", "kanban_pipe.ui.drafts",
+         "sqlite_utils")
+print(json.dumps({"board": args.handler is cli.cmd_board,
+                  "loaded": sorted(m for m in sys.modules if m.startswith(later))}))
+"""
+
+
+def test_opening_the_board_loads_no_command_or_dialog_modules():
+    # They cost the board's first frame ~50 ms; each loads when its command or key is used.
+    assert run(BOARD_START) == {"board": True, "loaded": []}
+
+
+def test_only_db_and_user_take_the_board_shortcut():
+    from kanban_pipe import cli
+
+    assert cli._board_only([]) is not None
+    for argv in (["list"], ["--help"], ["--version"], ["--us", "anna"], ["--db"], ["-x"]):
+        assert cli._board_only(argv) is None, argv

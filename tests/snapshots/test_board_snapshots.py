@@ -93,6 +93,12 @@ def test_board_filtered(snap_compare: SnapCompare, store: PipelineStore) -> None
                         run_before=keys_then_settle("slash", *"acme", "enter", check=only_acme))
 
 
+def test_board_milestone_bar(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """`4` on a Lead deal: the bar over the board's foot lists every milestone it skips."""
+    assert snap_compare(make_app(store), terminal_size=WIDE,
+                        run_before=keys_then_settle("4", check=on_screen(BoardScreen)))
+
+
 @pytest.mark.parametrize(
     ("marker", "keys"),
     [

@@ -260,6 +260,23 @@ async def test_won_notification_quotes_the_title_literally(store: PipelineStore)
         assert app.is_running
 
 
+async def test_forward_move_question_quotes_the_title_literally(store: PipelineStore) -> None:
+    ids = add_hostile(store, HOSTILE)
+    app = make_app(store)
+    async with app.run_test(size=BOARD_SIZE) as pilot:
+        await settle(pilot)
+        for case, _raw, shown in in_column_order(app, ids, HOSTILE):
+            await focus_card(pilot, ids[case])
+            await pilot.press("greater_than_sign")
+            await settle(pilot)
+            assert f"Move '{shown}' Lead → Qualified?" in screen_text(app), case
+            assert leaks(app) == [], case
+            await pilot.press("n")
+            await settle(pilot)
+        assert app.is_running
+    assert {store.get_deal(ids[case]).stage for case, _, _ in HOSTILE} == {"lead"}
+
+
 @pytest.mark.parametrize(
     "cases",
     [

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from textual.geometry import Region
+
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.widgets.card import CARD_HEIGHT
 from tests.ui.conftest import Board, settle
 from tests.ui.screen_text import screen_text
 
@@ -119,6 +122,49 @@ async def test_move_forward_cancelled_with_escape_changes_nothing(board: Board) 
         await settle(pilot)
         assert board.store.get_deal(board.ids["acme"]).stage == "lead"
         assert isinstance(app.screen, BoardScreen)
+
+
+async def test_forward_move_asks_in_place_and_the_board_keys_wait(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        assert app.screen is screen  # no dialog screen: the bar asks over the board
+        text = screen_text(app)
+        assert "Move 'Acme fleet renewal' Lead → Qualified?" in text
+        assert "Confirm (y)" in text and "Cancel (n)" in text
+        # Board keys do nothing while it asks: no cursor move, no other column, no delete.
+        await pilot.press("j", "l", "D", "greater_than_sign", "w")
+        await settle(pilot)
+        assert app.screen is screen and screen.active == 0
+        assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
+        assert board.store.get_deal(board.ids["acme"]).status.value == "open"
+        await pilot.press("n")
+        await settle(pilot)
+        assert "Confirm (y)" not in screen_text(app)
+        assert board.store.get_deal(board.ids["acme"]).stage == "lead"
+        await pilot.press("j")  # the keys work again
+        assert screen.current_deal().id == board.ids["borealis"]  # type: ignore[union-attr]
+
+
+async def test_the_bars_answers_can_be_clicked(board: Board) -> None:
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#milestones")
+        for label, stage in (("Cancel (n)", "lead"), ("Confirm (y)", "qualified")):
+            await pilot.press("h", "greater_than_sign")  # Acme, in Lead
+            await settle(pilot)
+            # The answers are the last line inside the bar's border, after a 1-cell padding.
+            answers = bar.region.height - 2
+            x = 2 + (0 if label.startswith("Confirm") else len("Confirm (y)   "))
+            assert screen_text(app).splitlines()[bar.region.y + answers][x:].startswith(label)
+            await pilot.click("#milestones", offset=(x + 1, answers))
+            await settle(pilot)
+            assert "Confirm (y)" not in screen_text(app)
+            assert board.store.get_deal(board.ids["acme"]).stage == stage
 
 
 async def test_number_key_jumps_and_confirms_every_skipped_milestone(board: Board) -> None:
@@ -240,3 +286,37 @@ async def test_a_click_focuses_a_card_and_a_double_click_opens_it(board: Board) 
         await settle(pilot)
         assert isinstance(app.screen, DealDetailScreen)
         assert "Dune expansion" in screen_text(app)
+
+
+async def test_a_long_columns_scrollbar_follows_its_card_count(board: Board) -> None:
+    # A move changes the column's height by a card; the scrollbar is repainted only when
+    # its thumb would look different, but always knows the new height, and it shows the
+    # same as a scrollbar drawn afresh for that height.
+    for number in range(40):
+        board.store.add_deal(f"Filler {number}", stage="lead", value=100_000)
+    app = board.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = board_screen(app)
+        lead = screen.column("lead")
+        # Acme (overdue, so first) leaves Lead and comes back; Lead stays scrolled to the top.
+        for keys in (["greater_than_sign", "y"], ["less_than_sign"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert lead.scroll_y == 0
+            bar = lead.vertical_scrollbar
+            assert lead.show_vertical_scrollbar
+            assert lead.virtual_size.height == len(lead.deal_ids) * CARD_HEIGHT
+            assert bar.window_virtual_size == lead.virtual_size.height
+            shown = drawn(app, bar.region)
+            bar.refresh()  # a scrollbar drawn afresh looks the same
+            await pilot.pause()
+            assert drawn(app, bar.region) == shown
+        assert len(lead.deal_ids) == 42
+
+
+def drawn(app: object, region: Region) -> list[list[tuple[str, object]]]:
+    """The segments (text and style) the screen shows in a region, row by row."""
+    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return [[(seg.text, seg.style) for seg in strips[y].crop(region.x, region.right)]
+            for y in range(region.y, region.bottom)]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import HorizontalScroll, Vertical
+from textual.containers import HorizontalScroll
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder
 from kanban_pipe.store import PipelineStore
@@ -20,7 +22,8 @@ from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
 from kanban_pipe.ui.screens.store_work import StoreWork
 from kanban_pipe.ui.text import plain, safe_text
-from kanban_pipe.ui.widgets.column import StageColumn
+from kanban_pipe.ui.widgets.column import CardPalette, ColumnBox, StageColumn
+from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
 from kanban_pipe.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
@@ -82,12 +85,36 @@ MIN_COLUMN_WIDTH = 28
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 
 
+def column_widths(width: int, columns: int) -> list[int]:
+    """Each column's width: an equal share, at least MIN_COLUMN_WIDTH (beyond that they
+    scroll sideways); the last takes the cells the division leaves over."""
+    if not columns:
+        return []
+    share = max(MIN_COLUMN_WIDTH, width // columns)
+    spare = max(0, width - share * columns)
+    return [share] * (columns - 1) + [share + spare]
+
+
+# While the milestone bar asks, these answer it (check_action turns the board's keys off
+# meanwhile). The screen holds them, not the bar: the bar would need the focus, and a
+# focus change repaints the whole screen.
+MILESTONE_BINDINGS = [
+    Binding("y,enter", "answer_milestones(True)", "Confirm", show=False,
+            id="board.milestones_yes"),
+    Binding("n,escape", "answer_milestones(False)", "Cancel", show=False,
+            id="board.milestones_no"),
+]
+
+
 class BoardScreen(BoardActions, BoardLoading, StoreWork):
     """The pipeline board."""
 
-    BINDINGS = BOARD_BINDINGS
+    # The bar's answers first: for n, esc and enter they are tried before the board's own.
+    BINDINGS = [*MILESTONE_BINDINGS, *BOARD_BINDINGS]
+    # No widget takes the focus by itself (see compose): keys go to the board's bindings.
+    AUTO_FOCUS = ""
     DEFAULT_CSS = """
-    BoardScreen { layout: vertical; }
+    BoardScreen { layout: vertical; layers: default confirm; }
     #board-header { height: 1; background: $panel; color: $text; padding: 0 1; }
     #columns { height: 1fr; }
     .column-box {
@@ -115,7 +142,11 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         self._sums_generation = 0
         self.model = BoardModel([])
         self._home = "EUR"
+        self._shown_text = {}  # what each header Static shows, to skip unchanged updates
         self._rates: dict[str, Decimal] = {}
+        # While the milestone bar asks: what its answer runs, and whether it is saving.
+        self._answer: Callable[[bool | None], None] | None = None
+        self._saving = False
 
     @property
     def pipeline_app(self) -> PipelineApp:
@@ -136,22 +167,33 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
 
     def compose(self) -> ComposeResult:
         """Header, one box per stage, the filter line and the footer."""
-        self.stages = self.store.stages()
-        self.model = BoardModel([stage.key for stage in self.stages])
+        if self._first_reads is None:
+            self.read_ahead(self.store, self.pipeline_app.today())
+        # First: showing it then shifts no other widget's painting order, which would
+        # count them all as moved and repaint the whole screen.
+        yield MilestoneBar(id="milestones")
+        palette = CardPalette()
+        yield palette
         yield Static(id="board-header")
         if self.store.read_only:
             yield Static(read_only_banner(self.store.read_only_reason), id="read-only-banner")
-        with HorizontalScroll(id="columns"):
-            for stage in self.stages:
-                box = Vertical(classes="column-box", id=f"box-{stage.key}")
+        # Widths known before the first layout: set on the first Resize, they would lay
+        # out and draw the whole board a second time before its first frame.
+        widths = column_widths(self.app.size.width, len(self.stages))
+        # Nothing on the board takes the focus (keys go to the screen's bindings): a focus
+        # change restyles the focused widget's whole subtree, every card column with it.
+        with HorizontalScroll(id="columns", can_focus=False):
+            for stage, width in zip(self.stages, widths, strict=True):
+                box = ColumnBox(classes="column-box", id=f"box-{stage.key}")
+                box.styles.width = width
                 box.border_title = plain(stage.name)  # Content: never markup
                 with box:
                     yield Static(classes="column-header", id=f"head-{stage.key}")
                     yield StageColumn(stage, self.store.deals_by_ids,
-                                      today=self.pipeline_app.today, id=f"col-{stage.key}",
+                                      today=self.pipeline_app.today, palette=palette,
+                                      id=f"col-{stage.key}",
                                       empty_hint=EMPTY_HINT)
-        yield SafeInput(placeholder="filter by title, organization, contact or owner",
-                    id="filter")
+        # The filter line is made on the first `/`: start-up need not build an Input.
         # A fixed line of the main keys rather than Textual's Footer: the board's keys
         # never change, and the Footer's many widgets are restyled and recomposed each
         # time a dialog closes, which made every confirmed move ~40 ms slower.
@@ -222,13 +264,9 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     def on_resize(self) -> None:
         """Columns share the width; below MIN_COLUMN_WIDTH each they scroll sideways."""
         boxes = list(self.query(".column-box"))
-        if not boxes:
-            return
-        width = max(MIN_COLUMN_WIDTH, self.size.width // len(boxes))
-        spare = max(0, self.size.width - width * len(boxes))
-        for index, box in enumerate(boxes):
-            # The last column takes the cells the division leaves over.
-            box.styles.width = width + (spare if index == len(boxes) - 1 else 0)
+        for box, width in zip(boxes, column_widths(self.size.width, len(boxes)), strict=True):
+            if box.styles.width is None or box.styles.width.cells != width:
+                box.styles.width = width
 
     def _set_active(self, index: int) -> None:
         columns = self.columns()
@@ -239,8 +277,10 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                 # The title shows which column is active: a CSS class on the box would
                 # restyle it and everything in it (~15 ms) on every move between columns.
                 title = plain(f" {column.stage.name} ")
-                column.parent.border_title = (  # type: ignore[union-attr]
-                    title.stylize("reverse bold") if i == index else plain(column.stage.name))
+                box = column.parent
+                assert isinstance(box, ColumnBox)
+                box.show_title(title.stylize("reverse bold") if i == index
+                               else plain(column.stage.name))
         self.active = index
         self.query_one("#columns", HorizontalScroll).scroll_to_widget(
             columns[index].parent, animate=False)  # type: ignore[arg-type]
@@ -265,9 +305,13 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         self.notify(f"Cards ordered by {self.order.value}", timeout=2)
         self.reload(focus_id=self.active_column.current_deal_id)
 
-    def action_filter(self) -> None:
-        """Show the filter line."""
-        field = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        """Show the filter line (made on first use)."""
+        field = self.query("#filter").first(Input) if self.query("#filter") else None
+        if field is None:
+            field = SafeInput(placeholder="filter by title, organization, contact or owner",
+                              id="filter")
+            await self.mount(field, before="#key-hints")
         field.add_class("-shown")
         field.focus()
 
@@ -285,13 +329,13 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
 
     def action_clear_filter(self) -> None:
         """Clear the text filter (esc)."""
-        field = self.query_one("#filter", Input)
-        field.remove_class("-shown")
         self.set_focus(None)
-        if self.text_filter:
-            self.text_filter = ""
-            field.value = ""
-            self.reload(focus_id=self.active_column.current_deal_id)
+        for field in self.query("#filter").results(Input):
+            field.remove_class("-shown")
+            if self.text_filter:
+                self.text_filter = ""
+                field.value = ""
+                self.reload(focus_id=self.active_column.current_deal_id)
 
     def action_toggle_owner(self) -> None:
         """Toggle the owner filter: mine → everyone."""
@@ -300,8 +344,55 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                     timeout=2)
         self.reload(focus_id=self.active_column.current_deal_id)
 
+    # -- the milestone bar -------------------------------------------------------------
+
+    def confirm_milestones(self, deal_title: str, from_stage: str, to_stage: str,
+                           milestones: list[str], then: Callable[[bool | None], None]) -> None:
+        """Ask in the bar over the board's foot: no dialog screen to push and pop."""
+        self._answer, self._saving = then, False
+        self.query_one(MilestoneBar).ask(
+            milestone_question(deal_title, from_stage, to_stage, milestones))
+
+    def action_answer_milestones(self, confirmed: bool) -> None:
+        """y / enter confirms the milestones (and moves the deal); n / esc cancels."""
+        if self._answer is None or self._saving:
+            return
+        if not confirmed:
+            self._close_bar()
+            return
+        # The bar stays up (the keys still waiting) until the move is saved: closing it
+        # and showing the moved card then make one frame instead of two.
+        self._saving = True
+        self._answer(True)
+
+    @on(MilestoneBar.Answered)
+    def _answer_clicked(self, event: MilestoneBar.Answered) -> None:
+        self.action_answer_milestones(event.confirmed)
+
+    def _close_bar(self) -> None:
+        if self._answer is not None:
+            self._answer, self._saving = None, False
+            self.query_one(MilestoneBar).close()
+
+    def move_saved(self, deal: Deal, *, before: Deal) -> None:
+        """Close the milestone bar (if it asked) in the same frame as the card moves."""
+        self._close_bar()
+        super().move_saved(deal, before=before)
+
+    def move_refused(self, error: KanbanPipeError) -> None:
+        """Close the milestone bar, then say why the move was refused."""
+        self._close_bar()
+        super().move_refused(error)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the milestone bar asks (and saves), the board's keys wait for it."""
+        asking = self._answer is not None
+        return asking if action == "answer_milestones" else not asking
+
     @on(StageColumn.CardClicked)
     def _card_clicked(self, event: StageColumn.CardClicked) -> None:
+        if self._answer is not None:
+            return
         index = next(i for i, s in enumerate(self.stages) if s.key == event.stage_key)
         self._set_active(index)
         self.active_column.move_cursor(event.index)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
@@ -11,12 +12,13 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import CardOrder
-from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
 from kanban_pipe.ui.screens.edit_saving import EditSaving
 from kanban_pipe.ui.screens.store_work import saves
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
 
+if TYPE_CHECKING:
+    from kanban_pipe.ui.drafts import ActivityDraft, DealDraft
 
 class BoardActions(EditSaving):
     """Key actions that change deals; mixed into BoardScreen."""
@@ -67,9 +69,6 @@ class BoardActions(EditSaving):
         self._move(deal, target)
 
     def _move(self, deal: Deal, target: Stage) -> None:
-        # The modals are imported where they open: start-up does not pay for them.
-        from kanban_pipe.ui.screens.confirm import MilestoneConfirm
-
         passed = milestones_passed(self.stages, deal.stage, target.key)
         milestones = [s.milestone for s in passed if s.milestone]
 
@@ -80,18 +79,35 @@ class BoardActions(EditSaving):
                 lambda: self.store.move_deal(deal.id, target.key, expected_version=deal.version),
                 # No toast: the card moving, with the focus on it, says it all, and a
                 # toast costs a layout pass and extra frames on every move.
-                lambda moved: self._changed(moved, before=deal),
+                lambda moved: self.move_saved(moved, before=deal),
+                self.move_refused,
             )
 
         if milestones:
-            self.app.push_screen(
-                MilestoneConfirm(deal_title=deal.title,
-                                 from_stage=self._stage(deal.stage).name,
-                                 to_stage=target.name, milestones=milestones),
-                go,
-            )
+            self.confirm_milestones(deal.title, self._stage(deal.stage).name, target.name,
+                                    milestones, go)
         else:
             go()
+
+    def move_saved(self, deal: Deal, *, before: Deal) -> None:
+        """A move is saved: show the deal in its new stage."""
+        self._changed(deal, before=before)
+
+    def move_refused(self, error: KanbanPipeError) -> None:
+        """The store refused a move: say why."""
+        self.show_error(error)
+
+    def confirm_milestones(self, deal_title: str, from_stage: str, to_stage: str,
+                           milestones: list[str], then: Callable[[bool | None], None]) -> None:
+        """Ask to confirm the milestones a forward move claims (the board asks inline)."""
+        # The modals are imported where they open: start-up does not pay for them.
+        from kanban_pipe.ui.screens.confirm import MilestoneConfirm
+
+        self.app.push_screen(
+            MilestoneConfirm(deal_title=deal_title, from_stage=from_stage, to_stage=to_stage,
+                             milestones=milestones),
+            then,
+        )
 
     @saves
     def action_reorder(self, offset: int) -> None:
@@ -343,8 +359,8 @@ class BoardActions(EditSaving):
         """(keys, what they do) from the live bindings, so help never drifts from them."""
         rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
-            if not isinstance(binding, Binding):
-                continue
+            if not isinstance(binding, Binding) or binding.action.startswith("answer_"):
+                continue  # answers to the milestone bar are shown on the bar itself
             if binding.action.startswith("move_to_stage("):
                 if binding.action == "move_to_stage(1)":
                     rows.append(("1–9", KEY_HELP["move_to_stage"]))

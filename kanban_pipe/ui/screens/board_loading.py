@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.content import Content
+from textual.content import Content, Span
 from textual.widgets import Static
 
 from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
-from kanban_pipe.domain.ordering import SortKey
+from kanban_pipe.domain.ordering import BoardFilter, SortKey
 from kanban_pipe.store import PipelineStore, StageSum
+from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
@@ -28,6 +31,7 @@ else:
     _Base = object
 
 FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
+FIRST_DEALS = 20  # of those, whose deals are read with them (a tall terminal's worth)
 EMPTY_HINT = "No deals here.\nn adds one here;\n`kanban-pipe demo`\nopens demo data."
 
 
@@ -48,18 +52,49 @@ class BoardLoading(_Base):
 
     _reader: PipelineStore | None = None
     _reader_lock = threading.Lock()
+    _shown_text: dict[str, tuple[str, list[Span]]]
+    _first_reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]] | None = None
+
+    def read_ahead(self, store: PipelineStore, today: date) -> None:
+        """Read the stages, and start reading what the first frame shows in a thread.
+
+        Called as the screen is made (before the app has started), or from compose: the
+        reads (10-50 ms, most of it in SQLite, which lets go of the GIL) overlap Textual
+        starting up and mounting the widgets; on_mount waits for them.
+        """
+        self.stages = store.stages()
+        self.model = BoardModel([stage.key for stage in self.stages])
+        # The board starts in urgency order, showing everyone's deals: no user needed.
+        stages, order, board_filter = self.stages, self.order, BoardFilter("", None)
+        reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]] = Future()
+
+        def read() -> None:
+            try:
+                pages = {
+                    stage.key: store.column_page(stage.key, order=order,
+                                                 board_filter=board_filter, today=today,
+                                                 limit=FIRST_PAGE)
+                    for stage in stages
+                }
+                # The deals of the cards on screen too: the columns would read them
+                # while drawing the first frame.
+                deals = {key: store.deals_by_ids(ids[:FIRST_DEALS]) for key, ids in pages.items()}
+                load = ColumnLoad({}, pages, store.board_sums(board_filter, today=today),
+                                  store.home_currency(), store.exchange_rates())
+                reads.set_result((load, deals))
+            except BaseException as error:  # handed to on_mount, which raises it
+                reads.set_exception(error)
+
+        threading.Thread(target=read, name="first-reads", daemon=True).start()
+        self._first_reads = reads
 
     def _first_frame(self) -> None:
-        """Each column's first cards and the sums, read before the first frame."""
-        today = self.pipeline_app.today()
-        pages = {
-            stage.key: self.store.column_page(stage.key, order=self.order,
-                                              board_filter=self.board_filter, today=today,
-                                              limit=FIRST_PAGE)
-            for stage in self.stages
-        }
-        self._apply(ColumnLoad({}, pages, self.store.board_sums(self.board_filter, today=today),
-                               self.store.home_currency(), self.store.exchange_rates()))
+        """Show each column's first cards and the sums (read ahead, see read_ahead)."""
+        assert self._first_reads is not None  # started by read_ahead
+        load, deals = self._first_reads.result()
+        for stage_key, stage_deals in deals.items():
+            self.column(stage_key).preload(stage_deals)
+        self._apply(load)
 
     def _background_store(self) -> PipelineStore:
         """A reader of its own: whole-column reads never hold up the UI thread's reads."""
@@ -180,13 +215,12 @@ class BoardLoading(_Base):
                 weighted_all += weighted_rows
             # Deals in a currency without a rate are counted apart, never added.
             apart = f" +{value.unconverted_deals} no rate" if value.unconverted_deals else ""
-            # A fixed-size header: no layout pass needed when its text changes.
-            self.query_one(f"#head-{stage.key}", Static).update(Content.assemble(
+            self._update_static(f"#head-{stage.key}", Content.assemble(
                 (f"{count} deal{'s' if count != 1 else ''}", "bold"),
                 f" · {money_words(value, unconverted=False)}\n",
                 ("weighted ", "dim"), money_words(weighted, unconverted=False),
                 (apart, "$text-warning"),
-            ), layout=False)
+            ))
         self._show_header(total(grand, home, rates), total(weighted_all, home, rates),
                           sum(deals for _, _, deals in grand))
 
@@ -205,7 +239,16 @@ class BoardLoading(_Base):
         ]
         if self.store.read_only:
             parts += [" · ", ("READ-ONLY", "bold reverse")]
-        self.query_one("#board-header", Static).update(Content.assemble(*parts), layout=False)
+        self._update_static("#board-header", Content.assemble(*parts))
+
+    def _update_static(self, selector: str, content: Content) -> None:
+        """Show `content` in a fixed-size Static, if it changed (a move changes two heads)."""
+        shown = self._shown_text.get(selector)
+        if shown == (content.plain, content.spans):
+            return
+        self._shown_text[selector] = (content.plain, content.spans)
+        # Fixed-size: no layout pass needed when the text changes.
+        self.query_one(selector, Static).update(content, layout=False)
 
 
 def money_words(amount: MoneyTotal, *, unconverted: bool = True) -> str:

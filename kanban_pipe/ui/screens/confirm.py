@@ -12,7 +12,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from kanban_pipe.ui.text import plain, safe_text
+from kanban_pipe.ui.text import plain
+from kanban_pipe.ui.widgets.milestone_bar import milestone_question
+
+__all__ = ["ConfirmDialog", "MilestoneConfirm", "milestone_question"]
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -104,26 +107,6 @@ class ConfirmDialog(ModalScreen[bool]):
     def action_cancel(self) -> None:
         """Answer no."""
         self.dismiss(False)
-
-
-def milestone_question(
-    deal_title: str, from_stage: str, to_stage: str, milestones: list[str]
-) -> Content:
-    """The milestone question ("Move 'X' Lead → Proposal? Confirm that ...") as literal text."""
-    parts: list[str | Content | tuple[str, str]] = [
-        "Move '",
-        (safe_text(deal_title), "bold"),
-        "' ",
-        plain(from_stage),
-        " → ",
-        (safe_text(to_stage), "bold"),
-        "?",
-    ]
-    if milestones:
-        parts.append("\n\nConfirm that the customer has:")
-        for milestone in milestones:
-            parts += ["\n  • ", plain(milestone)]
-    return Content.assemble(*parts)
 
 
 class MilestoneConfirm(ConfirmDialog):

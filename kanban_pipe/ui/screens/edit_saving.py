@@ -11,10 +11,10 @@ from kanban_pipe.domain.amounts import format_amount
 from kanban_pipe.domain.conflicts import three_way
 from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
 from kanban_pipe.domain.models import Deal, NextStep
-from kanban_pipe.ui.drafts import DealDraft
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
+    from kanban_pipe.ui.drafts import DealDraft
     from kanban_pipe.ui.screens.board import BoardScreen
 
     _Base = BoardScreen
@@ -50,6 +50,8 @@ def draft_fields(draft: DealDraft, deal: Deal) -> Fields:
 
 def fields_draft(fields: Fields) -> DealDraft:
     """deal_fields' shape back into what the edit form hands over."""
+    from kanban_pipe.ui.drafts import DealDraft  # loads with the forms, not at start-up
+
     value, currency = fields["value"]
     return DealDraft(
         title=fields["title"], organization=fields["organization"], contact=fields["contact"],

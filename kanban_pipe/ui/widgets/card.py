@@ -43,6 +43,7 @@ class CardStyles:
     unqualified: Style
     due_today: Style
     won: Style
+    hint: Style  # the empty column's hint
 
 
 def card_markers(deal: Deal, stage: Stage, today: date) -> list[str]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Self
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.containers import Vertical
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.widget import Widget
 
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT, CardStyles, render_card
@@ -23,8 +28,13 @@ _PREFETCH = 12  # cards loaded beyond the visible ones, so scrolling rarely wait
 _CACHE_CARDS = 400
 
 
-class StageColumn(ScrollView):
-    """One stage's cards, drawn with the Line API from a list of deal ids."""
+class CardPalette(Widget):
+    """The cards' colours, from its component classes; every column draws with them.
+
+    One hidden widget holds them for all columns: as component classes of each column
+    they cost thirteen stylesheet passes per column whenever it was styled (mounting,
+    the screen's first resume, a hover), and each column worked out the same styles.
+    """
 
     COMPONENT_CLASSES = {
         "card--base", "card--cursor", "card--title", "card--muted", "card--overdue",
@@ -33,25 +43,73 @@ class StageColumn(ScrollView):
     }
 
     DEFAULT_CSS = """
+    CardPalette { display: none; }
+    CardPalette > .card--base { color: $text; }
+    CardPalette > .card--cursor { background: $surface-lighten-2; }
+    CardPalette > .card--cursor-active { background: $primary 35%; }
+    CardPalette > .card--title { text-style: bold; }
+    CardPalette > .card--muted { color: $text-muted; }
+    CardPalette > .card--overdue { color: $text-error; }
+    CardPalette > .card--missing { color: $text-warning; }
+    CardPalette > .card--stale { color: $primary-lighten-3; }
+    CardPalette > .card--closing { color: $text-success; }
+    CardPalette > .card--unqualified { color: $error-lighten-3; }
+    CardPalette > .card--today { color: $text-warning; }
+    CardPalette > .card--won { color: $text-success; }
+    CardPalette > .card--hint { color: $text-muted; text-style: italic; }
+    """
+
+    _styles: CardStyles | None = None
+
+    def notify_style_update(self) -> None:
+        """Theme changed: the styles are worked out again (columns redraw their cards)."""
+        super().notify_style_update()
+        self._styles = None
+
+    def card_styles(self) -> CardStyles:
+        """The styles of each part of a card (a new object whenever the theme changed)."""
+        if self._styles is None:
+            get = self.get_component_rich_style
+
+            # Full styles blend translucent theme colours with the background (a partial
+            # style would drop the alpha); keep only the part each role needs.
+            def colour(name: str) -> Style:
+                full = get(name)
+                return Style(color=full.color, bold=full.bold, italic=full.italic)
+
+            base = get("card--base")
+            self._styles = CardStyles(
+                base=base,
+                cursor=Style(bgcolor=get("card--cursor").bgcolor),
+                cursor_active=Style(bgcolor=get("card--cursor-active").bgcolor),
+                title=colour("card--title") + Style(bold=True),
+                muted=colour("card--muted"),
+                overdue=colour("card--overdue"),
+                missing=colour("card--missing"),
+                stale=colour("card--stale"),
+                closing=colour("card--closing"),
+                unqualified=colour("card--unqualified"),
+                due_today=colour("card--today"),
+                won=colour("card--won"),
+                hint=base + Style(color=get("card--hint").color, italic=True),
+            )
+        return self._styles
+
+
+class StageColumn(ScrollView, can_focus=False):
+    """One stage's cards, drawn with the Line API from a list of deal ids.
+
+    It never takes the focus: the board's keys act on it, and a focus change would
+    restyle it and redraw it. Its colours come from the board's CardPalette.
+    """
+
+    DEFAULT_CSS = """
     StageColumn {
         height: 1fr;
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
         overflow-x: hidden;
     }
-    StageColumn > .card--base { color: $text; }
-    StageColumn > .card--cursor { background: $surface-lighten-2; }
-    StageColumn > .card--cursor-active { background: $primary 35%; }
-    StageColumn > .card--title { text-style: bold; }
-    StageColumn > .card--muted { color: $text-muted; }
-    StageColumn > .card--overdue { color: $text-error; }
-    StageColumn > .card--missing { color: $text-warning; }
-    StageColumn > .card--stale { color: $primary-lighten-3; }
-    StageColumn > .card--closing { color: $text-success; }
-    StageColumn > .card--unqualified { color: $error-lighten-3; }
-    StageColumn > .card--today { color: $text-warning; }
-    StageColumn > .card--won { color: $text-success; }
-    StageColumn > .card--hint { color: $text-muted; text-style: italic; }
     """
 
     class CardClicked(Message):
@@ -65,11 +123,12 @@ class StageColumn(ScrollView):
 
     def __init__(
         self, stage: Stage, loader: DealLoader, *, today: Callable[[], date],
-        empty_hint: str = "", id: str | None = None,
+        palette: CardPalette, empty_hint: str = "", id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.stage = stage
         self._loader = loader
+        self._palette = palette
         self._today = today
         self.empty_hint = empty_hint
         self.deal_ids: list[int] = []
@@ -94,15 +153,14 @@ class StageColumn(ScrollView):
             self.cursor = cursor_index
         self.cursor = max(0, min(self.cursor, len(deal_ids) - 1))
         height = max(len(deal_ids) * CARD_HEIGHT, 1)
-        virtual_size = Size(self.size.width, height)
-        if virtual_size != self.virtual_size:
-            # Assigning virtual_size would run a layout pass of the whole screen and a
-            # second frame; only this widget's scrollbars depend on it.
-            self.set_reactive(StageColumn.virtual_size, virtual_size)
-            self._scroll_update(virtual_size)
+        self._resize_virtual(Size(self.size.width, height))
         self.refresh()
         if cursor_index is not None:
             self.scroll_to_cursor()
+
+    def preload(self, deals: Mapping[int, Deal]) -> None:
+        """Take deals read ahead (the first frame's), so drawing them reads nothing."""
+        self._deals.update(deals)
 
     def forget(self) -> None:
         """Drop every cached deal (after an undo or a change seen from elsewhere)."""
@@ -148,37 +206,12 @@ class StageColumn(ScrollView):
 
     # -- drawing --------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        """Theme or class changed: styles and drawn cards must be recomputed."""
-        super().notify_style_update()
-        self._styles = None
-        self._strips.clear()
-
     def _card_styles(self) -> CardStyles:
-        if self._styles is None:
-            get = self.get_component_rich_style
-
-            # Full styles blend translucent theme colours with the background (a partial
-            # style would drop the alpha); keep only the part each role needs.
-            def colour(name: str) -> Style:
-                full = get(name)
-                return Style(color=full.color, bold=full.bold, italic=full.italic)
-
-            self._styles = CardStyles(
-                base=get("card--base"),
-                cursor=Style(bgcolor=get("card--cursor").bgcolor),
-                cursor_active=Style(bgcolor=get("card--cursor-active").bgcolor),
-                title=colour("card--title") + Style(bold=True),
-                muted=colour("card--muted"),
-                overdue=colour("card--overdue"),
-                missing=colour("card--missing"),
-                stale=colour("card--stale"),
-                closing=colour("card--closing"),
-                unqualified=colour("card--unqualified"),
-                due_today=colour("card--today"),
-                won=colour("card--won"),
-            )
-        return self._styles
+        styles = self._palette.card_styles()
+        if styles is not self._styles:  # the theme changed: cards are drawn again
+            self._styles = styles
+            self._strips.clear()
+        return styles
 
     def _deal_at(self, index: int) -> Deal | None:
         deal_id = self.deal_ids[index]
@@ -196,12 +229,14 @@ class StageColumn(ScrollView):
         return deal
 
     def _line_width(self) -> int:
-        # scrollable_content_region is recomputed on every access; it only changes with
-        # the size and the scrollbar, so it is worked out once per change.
-        key = (self.size, self.show_vertical_scrollbar)
+        # The width of scrollable_content_region, worked out once per size and scrollbar
+        # change: it (like `size`) looks the widget up in the screen's map on every access,
+        # and this runs for every line drawn.
+        key = (self.outer_size, self.show_vertical_scrollbar)
         if key != self._width_key:
             self._width_key = key
-            self._width = self.scrollable_content_region.width
+            self._width = (self.outer_size.width - self.styles.gutter.width
+                           - self.scrollbar_size_vertical)
         return self._width
 
     def render_line(self, y: int) -> Strip:
@@ -213,9 +248,7 @@ class StageColumn(ScrollView):
         if not self.deal_ids:
             hint_lines = self.empty_hint.splitlines()
             if 1 <= y <= len(hint_lines):
-                hint_colour = self.get_component_rich_style("card--hint").color
-                hint = Segment(f" {hint_lines[y - 1]}", styles.base + Style(color=hint_colour,
-                                                                             italic=True))
+                hint = Segment(f" {hint_lines[y - 1]}", styles.hint)
                 return Strip([hint]).adjust_cell_length(width, styles.base)
             return Strip.blank(width, styles.base)
         if index >= len(self.deal_ids):
@@ -235,13 +268,79 @@ class StageColumn(ScrollView):
             self._strips[deal.id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
+    def _resize_virtual(self, virtual_size: Size) -> None:
+        """Take the cards' new virtual size; repaint the scrollbar only if it looks different.
+
+        Assigning virtual_size would run a layout pass of the whole screen; only this
+        column's scrollbar depends on it, and with thousands of cards a card more or
+        less seldom moves its thumb by a visible eighth of a cell.
+        """
+        old = self.virtual_size
+        if virtual_size == old:
+            return
+        self.set_reactive(StageColumn.virtual_size, virtual_size)
+        height = self.container_size.height
+        if (self.show_vertical_scrollbar and min(old.height, virtual_size.height) > height
+                and self._thumb(old.height) == self._thumb(virtual_size.height)):
+            bar = self.vertical_scrollbar
+            bar.set_reactive(ScrollBar.window_virtual_size, virtual_size.height)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)  # fewer cards: clamp
+            return
+        self._scroll_update(virtual_size)
+
+    def _thumb(self, virtual_height: int) -> list[Segment]:
+        """The scrollbar as drawn for this virtual height (Textual's own drawing)."""
+        bar = self.vertical_scrollbar
+        return list(bar.renderer.render_bar(
+            size=bar.size.height, virtual_size=virtual_height, window_size=bar.window_size,
+            position=bar.position, thickness=bar.thickness, vertical=True).segments)
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        """Placed again by a layout pass: only a new size matters.
+
+        The compositor offers its own idea of the virtual size (the viewport, as a
+        ScrollView has no children), which never equals the column's (its cards), so
+        every layout pass anywhere on the screen (the milestone bar showing, a toast)
+        repainted all five scrollbars.
+        """
+        if size == self._size and container_size == self.container_size:
+            return False
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self, event: events.Resize) -> None:
-        """Cards are drawn to the width: redraw them at the new one."""
-        self._strips.clear()
-        self.virtual_size = Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1))
+        """Cards are drawn to the width (cached strips are keyed by it); fit the scrollbar."""
+        self._resize_virtual(Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1)))
 
     def on_click(self, event: events.Click) -> None:
         """Tell the board which card was clicked (a double click opens it)."""
         index = (event.y + self.scroll_offset.y) // CARD_HEIGHT
         if 0 <= index < len(self.deal_ids):
             self.post_message(self.CardClicked(self.stage.key, index, event.chain))
+
+
+class ColumnBox(Vertical):
+    """A stage's box around its header and cards, with the stage name in the top border."""
+
+    _title_line_only = False
+
+    def show_title(self, title: Content) -> None:
+        """Put `title` in the top border, drawing again only that line.
+
+        Setting border_title repaints the whole box (every line of its border and
+        background), though only the top line shows the title.
+        """
+        self._title_line_only = True
+        try:
+            self.border_title = title
+        finally:
+            self._title_line_only = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """Refresh; while the title alone changes, only the top border line."""
+        if self._title_line_only and not regions and not layout and not recompose:
+            # Regions are given in content coordinates: the border row sits above them.
+            gutter = self.styles.gutter
+            regions = (Region(-gutter.left, -gutter.top, self.outer_size.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
