@@ -16,7 +16,6 @@ from textual.widgets import Input, Static
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder
-from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
@@ -27,7 +26,7 @@ from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_questio
 from kanban_pipe.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from kanban_pipe.ui.app import PipelineApp
+    pass
 
 T = TypeVar("T")
 
@@ -147,16 +146,6 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         # While the milestone bar asks: what its answer runs, and whether it is saving.
         self._answer: Callable[[bool | None], None] | None = None
         self._saving = False
-
-    @property
-    def pipeline_app(self) -> PipelineApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def store(self) -> PipelineStore:
-        """The pipeline store (screens talk to the store; widgets never do)."""
-        return self.pipeline_app.store
 
     @property
     def board_filter(self) -> BoardFilter:

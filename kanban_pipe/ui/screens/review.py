@@ -20,7 +20,6 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, QualificationFact, Stage
 from kanban_pipe.domain.review import ChangesSince, ReviewItem
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
-from kanban_pipe.store import PipelineStore
 from kanban_pipe.store.review import changes_since_last_review, record_review, review_queue
 from kanban_pipe.ui.screens import review_view as view
 from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
@@ -29,7 +28,7 @@ from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
-    from kanban_pipe.ui.app import PipelineApp
+    pass
 
 T = TypeVar("T")
 Phase = Literal["loading", "intro", "deal", "saving", "summary"]
@@ -82,16 +81,6 @@ class ReviewScreen(BoardActions, StoreWork):
         self.walk = ReviewWalk([], {}, date.min)
         self.result: ReviewSummary | None = None
         self._started_at: datetime | None = None
-
-    @property
-    def pipeline_app(self) -> PipelineApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def store(self) -> PipelineStore:
-        """The pipeline store."""
-        return self.pipeline_app.store
 
     def compose(self) -> ComposeResult:
         """Progress line, the page of the current phase, the keys."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
 from textual.notifications import SeverityLevel
@@ -12,6 +12,10 @@ from textual.screen import Screen
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.ui.text import safe_text
+
+if TYPE_CHECKING:
+    from kanban_pipe.store import PipelineStore
+    from kanban_pipe.ui.app import PipelineApp
 
 T = TypeVar("T")
 Action = TypeVar("Action", bound=Callable[..., None])
@@ -32,9 +36,19 @@ def saves(action: Action) -> Action:
 class StoreWork(Screen[None]):
     """A screen whose keys save through the store: one worker per action, safe notices."""
 
+    @property
+    def pipeline_app(self) -> PipelineApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> PipelineStore:
+        """The pipeline store (screens talk to the store; widgets never do)."""
+        return self.pipeline_app.store
+
     def refuse_read_only(self) -> bool:
         """True (after telling the user why) when the pipeline cannot be changed here."""
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.store
         if not store.read_only:
             return False
         reason = store.read_only_reason or "this file cannot be written"
