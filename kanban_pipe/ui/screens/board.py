@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,9 +24,6 @@ from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import CardPalette, ColumnBox, StageColumn
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
 from kanban_pipe.ui.widgets.safe_input import SafeInput
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ screen supplies the deal they act on and takes each saved deal back into the wal
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -26,9 +26,6 @@ from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.text import safe_text
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 Phase = Literal["loading", "intro", "deal", "saving", "summary"]
