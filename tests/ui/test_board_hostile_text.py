@@ -229,20 +229,14 @@ async def check_forms(pilot: Pilot[None], ids: dict[str, int],
         await pilot.pause()
 
 
-async def test_edit_form_shows_the_text_literally(store: PipelineStore) -> None:
-    ids = add_hostile(store, WITHOUT_BEL)
+@pytest.mark.parametrize("cases", [WITHOUT_BEL, WITH_BEL], ids=["literal", "bel-as-picture"])
+async def test_edit_form_shows_the_text_literally(store: PipelineStore, cases) -> None:
+    # With BEL: form inputs show it as a control picture, never ring it.
+    ids = add_hostile(store, cases)
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await check_forms(pilot, ids, WITHOUT_BEL)
-
-
-async def test_form_inputs_show_bel_as_a_control_picture(store: PipelineStore) -> None:
-    ids = add_hostile(store, WITH_BEL)
-    app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await check_forms(pilot, ids, WITH_BEL)
+        await check_forms(pilot, ids, cases)
 
 
 async def test_won_notification_quotes_the_title_literally(store: PipelineStore) -> None:
