@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kanban_pipe.cli import build_parser
+from kanban_pipe.cli.parser import build_parser
 
 HELP_WIDTH = 92  # fixed, so the text does not depend on the terminal it was made in
 

@@ -53,14 +53,14 @@ def test_domain_is_pure():
 
 BOARD_START = """
 import json, sys
-from kanban_pipe import cli
+from kanban_pipe.cli import board, run
 import kanban_pipe.ui.app
-args = cli._board_only(["--db", "x.db", "--user", "anna"])
-later = ("kanban_pipe.transfer", "kanban_pipe.cli_reports", "kanban_pipe.cli_transfer",
-         "kanban_pipe.cli_stats", "kanban_pipe.store.review", "kanban_pipe.ui.screens.confirm",
+args = run._board_only(["--db", "x.db", "--user", "anna"])
+later = ("kanban_pipe.transfer", "kanban_pipe.cli.reports", "kanban_pipe.cli.transfer",
+         "kanban_pipe.cli.stats", "kanban_pipe.store.review", "kanban_pipe.ui.screens.confirm",
          "kanban_pipe.ui.screens.forms", "kanban_pipe.ui.screens.review", "kanban_pipe.ui.drafts",
          "sqlite_utils")
-print(json.dumps({"board": args.handler is cli.cmd_board,
+print(json.dumps({"board": args.handler is board.cmd_board,
                   "loaded": sorted(m for m in sys.modules if m.startswith(later))}))
 """
 
@@ -71,8 +71,8 @@ def test_opening_the_board_loads_no_command_or_dialog_modules():
 
 
 def test_only_db_and_user_take_the_board_shortcut():
-    from kanban_pipe import cli
+    from kanban_pipe.cli import run
 
-    assert cli._board_only([]) is not None
+    assert run._board_only([]) is not None
     for argv in (["list"], ["--help"], ["--version"], ["--us", "anna"], ["--db"], ["-x"]):
-        assert cli._board_only(argv) is None, argv
+        assert run._board_only(argv) is None, argv

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kanban_pipe import cli, cli_commands
+from kanban_pipe import cli
+from kanban_pipe.cli import board, parser
+from kanban_pipe.cli import run as cli_run
 from kanban_pipe.store import open_store
 
 
@@ -97,7 +99,7 @@ def test_keyboard_interrupt_exits_130_quietly(run, monkeypatch) -> None:
     def interrupted(store, args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_list", interrupted)
+    monkeypatch.setattr(parser, "cmd_list", interrupted)
     result = run("list")
     assert (result.code, result.out, result.err) == (130, "", "")
 
@@ -112,7 +114,7 @@ def test_read_only_store_reports_one_line(run, db, monkeypatch) -> None:
         store.read_only = True
         return store
 
-    monkeypatch.setattr(cli, "open_store", read_only_store)
+    monkeypatch.setattr(cli_run, "open_store", read_only_store)
     result = run("move", "1", "next")
     assert result.code == 1
     assert result.err.startswith("kanban-pipe: error: ") and "read-only" in result.err
@@ -122,5 +124,5 @@ def test_read_only_store_reports_one_line(run, db, monkeypatch) -> None:
 
 def test_commands_module_never_imports_the_board_at_import_time() -> None:
     # The board import lives inside a function; the module itself must not name textual.
-    source = Path(cli_commands.__file__).read_text()
+    source = Path(board.__file__).read_text()
     assert "import textual" not in source and "from textual" not in source

@@ -164,7 +164,7 @@ def test_wide_characters_keep_columns_aligned(run, store) -> None:
     store().add_deal("Plain", value=100)
     lines = run("list").out.splitlines()[:3]
     # The ORG column starts at the same display column on every line.
-    from kanban_pipe.cli_output import display_width
+    from kanban_pipe.cli.output import display_width
 
     starts = {display_width(line[:line.index(mark)]) for line, mark in
               zip(lines, ("ORG", "-", "-"), strict=True)}

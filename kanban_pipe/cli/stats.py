@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kanban_pipe import cli_output as out
+from kanban_pipe.cli import output as out
 
 if TYPE_CHECKING:
     from fractions import Fraction

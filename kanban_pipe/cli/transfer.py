@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from kanban_pipe import cli_output as out
+from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
 from kanban_pipe.store import PipelineStore

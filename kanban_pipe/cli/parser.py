@@ -1,31 +1,18 @@
-"""The `kanban-pipe` command: arguments, the pipeline file and user, errors and exit codes.
-
-Textual is imported only when the board opens (see cli_commands._open_board), so the
-scripting commands stay light.
-"""
+"""The argparse parser of every `kanban-pipe` command and its argument types."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import getpass
-import os
-import sqlite3
-import sys
 from typing import Any
 
-from kanban_pipe import __version__, paths
-from kanban_pipe import cli_output as out
-from kanban_pipe.cli_commands import (
-    FACTS,
+from kanban_pipe import __version__
+from kanban_pipe.cli.board import cmd_board, cmd_demo
+from kanban_pipe.cli.config import cmd_currency, cmd_stages
+from kanban_pipe.cli.deals import (
     cmd_add,
-    cmd_board,
-    cmd_currency,
     cmd_delete,
-    cmd_demo,
     cmd_done,
     cmd_edit,
-    cmd_list,
     cmd_log,
     cmd_lost,
     cmd_move,
@@ -33,16 +20,13 @@ from kanban_pipe.cli_commands import (
     cmd_pause,
     cmd_qualify,
     cmd_resume,
-    cmd_show,
-    cmd_stages,
     cmd_undo,
     cmd_won,
 )
+from kanban_pipe.cli.inputs import FACTS
+from kanban_pipe.cli.reading import cmd_list, cmd_show
 from kanban_pipe.domain.amounts import AMOUNT_FORMS_HELP
 from kanban_pipe.domain.dates import DATE_FORMS_HELP
-from kanban_pipe.domain.errors import InvalidInputError, KanbanPipeError
-from kanban_pipe.domain.validation import clean_name
-from kanban_pipe.store import open_store
 
 _MAX_ID = 2**63 - 1  # SQLite's INTEGER range; larger ids would overflow the driver
 
@@ -64,7 +48,8 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """Add --db and --user to `parser` (each parser gets its own, see below)."""
     # Each parser gets its own actions: shared `parents` actions share their default too,
     # so the top level's None would override a value given before the command.
     parser.add_argument("--db", metavar="PATH", default=default,
@@ -81,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "the board.",
         epilog=f"Dates: {DATE_FORMS_HELP}. Amounts: {AMOUNT_FORMS_HELP}.",
     )
-    _add_global_options(parser, default=None)
+    add_global_options(parser, default=None)
     parser.set_defaults(handler=cmd_board, parser=parser)
     parser.add_argument("--version", action="version", version=f"kanban-pipe {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -90,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
             deal: bool = False) -> argparse.ArgumentParser:
         command = group.add_parser(name, help=text, description=text)
         # --db and --user also work after the command; SUPPRESS keeps the top-level value.
-        _add_global_options(command, default=argparse.SUPPRESS)
+        add_global_options(command, default=argparse.SUPPRESS)
         command.set_defaults(handler=handler, parser=command)
         if deal:
             command.add_argument("id", type=_deal_id, metavar="ID", help="deal id, e.g. 12")
@@ -180,124 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.
-    from kanban_pipe import cli_reports, cli_transfer
+    from kanban_pipe.cli import reports, transfer
 
-    cli_reports.register(commands, sub)
-    cli_transfer.register(commands, sub)
+    reports.register(commands, sub)
+    transfer.register(commands, sub)
 
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--no-open", action="store_true", help="do not open the board")
     return parser
-
-
-def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
-    """The arguments when they only open the board (at most --db and --user), else None.
-
-    Opening the board is the common case, and building every command's parser imports
-    the report and transfer modules (~40 ms of the board's start). A command, --help,
-    --version, an abbreviation or a mistake goes to the full parser, as before.
-    """
-    parser = argparse.ArgumentParser(prog="kanban-pipe", add_help=False, allow_abbrev=False,
-                                     exit_on_error=False)
-    _add_global_options(parser, default=None)
-    try:
-        args, rest = parser.parse_known_args(argv)
-    except argparse.ArgumentError:
-        return None
-    if rest:
-        return None
-    args.handler, args.parser, args.command = cmd_board, parser, None
-    return args
-
-
-# -- running ------------------------------------------------------------------------------
-
-def _db_path(args: argparse.Namespace) -> str:
-    chosen = args.db or os.environ.get("KANBAN_PIPE_DB")
-    if chosen:
-        # `--db=~/x.db` and a quoted "~" in KANBAN_PIPE_DB are not expanded by the shell.
-        return os.path.expanduser(chosen)
-    # Only the default location is created on first use; a typo in --db should not be.
-    return str(paths.ensure_parent(paths.default_db_path()))
-
-
-def _user(args: argparse.Namespace) -> str:
-    # An empty variable counts as unset, as shells make it easy to export one by accident.
-    name = args.user or os.environ.get("KANBAN_PIPE_USER") or None
-    if name is None:
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError):  # no login name in some containers
-            name = "me"
-    return clean_name(name or "me", "--user")
-
-
-def _check_text(args: argparse.Namespace) -> None:
-    """Refuse arguments that are not valid text (undecodable bytes in argv)."""
-    for value in vars(args).values():
-        for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str):
-                try:
-                    text.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise InvalidInputError(
-                        f"{out.safe(ascii(text))} is not valid UTF-8 text") from None
-
-
-def _run(args: argparse.Namespace) -> int:
-    _check_text(args)
-    if args.handler is cmd_demo:
-        text = cmd_demo(args, _user(args))
-    elif getattr(args, "file_handler", None) is not None:
-        # Commands that must look at the file before (or instead of) opening it as a
-        # pipeline, e.g. `check` on a damaged file, get its path and the user.
-        text = args.file_handler(args, _db_path(args), _user(args))
-    else:
-        # The board checks the file page by page after its first frame (writes wait
-        # for it); every other command checks it before doing anything.
-        store = open_store(_db_path(args), user=_user(args),
-                           defer_check=args.handler is cmd_board)
-        if store.location_warning and args.handler is not cmd_board:  # the board shows it
-            print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
-        try:
-            text = args.handler(store, args)
-        finally:
-            store.close()
-    if text is not None:
-        print(text)
-    return 0
-
-
-def _tolerate_encoding() -> None:
-    # A terminal that cannot show '→' or a customer's name should get an escape, not a crash.
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        reconfigure = getattr(stream, "reconfigure", None)
-        if encoding != "utf8" and reconfigure is not None:
-            reconfigure(errors="backslashreplace")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run kanban-pipe with `argv` (default: the process arguments); return the exit code."""
-    _tolerate_encoding()
-    try:
-        return _run(_board_only(argv) or build_parser().parse_args(argv))
-    except SystemExit as stop:  # argparse: --help (0) and bad usage (2)
-        if stop.code is None:
-            return 0
-        return stop.code if isinstance(stop.code, int) else 2
-    except KanbanPipeError as error:
-        print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) went away: silence the flush Python tries at exit.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except (OSError, sqlite3.Error) as error:
-        print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
-        return 1

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from kanban_pipe import cli_output as out
+from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import Stage
 from kanban_pipe.domain.review import (
     QUEUE_TITLES,

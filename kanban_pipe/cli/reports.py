@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from kanban_pipe import cli_stats
-from kanban_pipe.cli_standup import (
+from kanban_pipe.cli import stats
+from kanban_pipe.cli.standup import (
     CHANGES_LISTED,
     standup_json,
     standup_markdown,
@@ -54,4 +54,4 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     standup.add_argument("--owner", metavar="NAME", help=OWNER_HELP)
     standup.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                          help="text (default), markdown for a chat message, json for scripts")
-    cli_stats.register_stats(commands, sub)
+    stats.register_stats(commands, sub)
