@@ -11,7 +11,7 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.transfer.backup import backup_file, check_file, schema_words
+from kanban_pipe.transfer.backup import backup_file, check_file, schema_words, sqlite_words
 from kanban_pipe.transfer.columns import FIELDS, parse_pairs
 from kanban_pipe.transfer.exporter import FORMATS, export_text, write_export
 from kanban_pipe.transfer.importer import ImportOptions, ImportReport, import_file
@@ -168,6 +168,7 @@ def file_check(args: argparse.Namespace, db_path: str, user: str) -> str:
         f"activities:     {found.activities:,}",
         f"stages:         {found.stages}",
         "integrity:      ok (integrity check and foreign keys)",
+        f"sqlite:         {sqlite_words()}",
     ])
 
 

@@ -18,7 +18,12 @@ from kanban_pipe.domain.errors import (
     ReadOnlyError,
 )
 from kanban_pipe.domain.models import ActivityKind, Deal
-from kanban_pipe.store.connection import check_integrity, run_write, storage_error
+from kanban_pipe.store.connection import (
+    check_integrity,
+    record_passed_check,
+    run_write,
+    storage_error,
+)
 from kanban_pipe.store.rows import DEAL_COLUMNS, deal_from_row, stamp
 
 if TYPE_CHECKING:
@@ -98,6 +103,8 @@ class StoreCore:
             raise
         finally:
             self._verified.set()
+        if not self.read_only:
+            record_passed_check(self.path, self.uri)
 
     def close(self) -> None:
         """Close the connection."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import sqlite3
@@ -24,6 +25,15 @@ from kanban_pipe.domain.errors import (
     StorageError,
 )
 from kanban_pipe.store.filesystem import create_shared_file, write_obstacle
+from kanban_pipe.store.integrity import (
+    TrackedConnection,
+    check_due,
+    check_length,
+    ended_uncleanly,
+    opened_in_this_process,
+    quick_check,
+    record_check,
+)
 from kanban_pipe.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 5000
@@ -69,17 +79,23 @@ def _disk_full(path: str) -> bool:
     return room.f_bavail * room.f_frsize < 64 * 1024
 
 
-def connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+def connect(target: str, *, uri: bool = False, path: str | None = None) -> sqlite3.Connection:
     """A connection in manual transaction mode, usable from a worker thread under a lock.
 
-    `target` is a path, or with `uri=True` a `file:` URI (see read_only_uri).
+    `target` is a path, or with `uri=True` a `file:` URI (see read_only_uri) of `path`.
+    Memory-mapped I/O stays off (it is off unless asked for; said here so nobody asks):
+    with mmap, a rare WAL-reset race between two checkpointing writers, fixed in SQLite
+    3.51.3, becomes lasting damage instead of a failed read.
     """
+    file = path if path is not None else ("" if uri or target == ":memory:" else target)
     conn = sqlite3.connect(
         target, isolation_level=None, check_same_thread=False,
         timeout=BUSY_TIMEOUT_MS / 1000, uri=uri,
+        factory=functools.partial(TrackedConnection, tracked_path=file),
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA mmap_size = 0")
     return conn
 
 
@@ -103,9 +119,9 @@ def _check_identity(conn: sqlite3.Connection, path: str, *, full_check: bool = T
                     migrate_allowed: bool = True) -> bool:
     """Refuse foreign, newer or damaged files; return True when the file is brand new.
 
-    `full_check=False` skips SQLite's page-by-page check of an up-to-date file (the
-    board runs it in the background instead: ~1-2 s at 100,000 deals with history); a
-    file that needs a migration is always checked before anything is written to it.
+    `full_check=False` skips SQLite's page-by-page check of an up-to-date file (see
+    store.integrity for when it runs); a file that needs a migration is always checked
+    before anything is written to it.
     """
     # One statement, so one snapshot: read separately, another process could finish
     # creating the file in between (id still 0, tables already there) and we'd refuse it.
@@ -130,18 +146,8 @@ def _check_identity(conn: sqlite3.Connection, path: str, *, full_check: bool = T
             "read-only here; open it once as a user who may write it"
         )
     if tables and (full_check or user_version < SCHEMA_VERSION):
-        _quick_check(conn, path)
+        quick_check(conn, path)
     return tables == 0
-
-
-def _quick_check(conn: sqlite3.Connection, path: str) -> None:
-    result = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-    if result != "ok":
-        # The report can span many lines ("*** in database main ***\nPage 3: ...");
-        # the error is one line, so keep its first real finding.
-        findings = [line for line in result.splitlines() if not line.startswith("***")]
-        finding = " ".join((findings[0] if findings else result).split())[:200]
-        raise DamagedDatabaseError(f"{path} is damaged ({finding}); restore it from a backup")
 
 
 def read_only_uri(path: str, *, immutable: bool = False) -> str:
@@ -157,11 +163,11 @@ def read_only_uri(path: str, *, immutable: bool = False) -> str:
 def check_integrity(path: str, uri: str | None = None) -> None:
     """Run SQLite's quick check on its own read-only connection; raise if damaged."""
     try:
-        conn = connect(uri, uri=True) if uri else connect_read_only(path)[0]
+        conn = connect(uri, uri=True, path=path) if uri else connect_read_only(path)[0]
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
     try:
-        _quick_check(conn, path)
+        quick_check(conn, path)
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
     finally:
@@ -177,10 +183,15 @@ class Opened:
     uri: str | None = None  # how to open more connections to it, when not by plain path
 
 
-def open_connection(path: str, *, full_check: bool = True) -> Opened:
-    """Open, check and migrate `path`: writable if we may, otherwise read-only with the reason."""
+def open_connection(path: str, *, full_check: bool | None = None) -> Opened:
+    """Open, check and migrate `path`: writable if we may, otherwise read-only with the reason.
+
+    `full_check` True or False says whether SQLite's page-by-page check runs; None leaves
+    it to the policy of store.integrity (an unclean end, or no check within a day).
+    """
     _check_header(path)
     obstacle = ""
+    unclean = False
     if path != ":memory:":
         folder = Path(path).resolve().parent
         if not folder.is_dir():
@@ -188,15 +199,19 @@ def open_connection(path: str, *, full_check: bool = True) -> Opened:
         obstacle = write_obstacle(path)
         if obstacle and not Path(path).exists():
             raise ReadOnlyError(f"cannot create {path}: {obstacle}; choose another folder")
+        check_length(path)
+        # Before our own connection exists: afterwards it holds the file itself.
+        unclean = ended_uncleanly(path, opened_here=opened_in_this_process(path))
         if obstacle:
-            return _open_read_only(path, obstacle, full_check=full_check)
+            return _open_read_only(path, obstacle, full_check=full_check, unclean=unclean)
         create_shared_file(path)
     try:
         conn = connect(path)
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
     with _closed_on_failure(conn, path):
-        _check_identity(conn, path, full_check=full_check)
+        full = _full_check_wanted(conn, full_check, unclean)
+        new = _check_identity(conn, path, full_check=full)
         try:
             _enable_wal(conn)
             # Only take the write lock when a migration is due: an up-to-date file opens
@@ -209,7 +224,30 @@ def open_connection(path: str, *, full_check: bool = True) -> Opened:
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 raise
             return Opened(conn, "SQLite may not write it here (a read-only disk?)")
+        if full and not new:
+            record_check(conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
         return Opened(conn)
+
+
+def _full_check_wanted(conn: sqlite3.Connection, asked: bool | None, unclean: bool) -> bool:
+    """Whether this open runs the page-by-page check (see store.integrity)."""
+    if asked is not None:
+        return asked
+    return unclean or check_due(conn)
+
+
+def record_passed_check(path: str, uri: str | None = None) -> None:
+    """Note in the file that it passed a full check (for the board's deferred one)."""
+    if uri:
+        return  # opened read-only: nothing can be noted
+    try:
+        conn = connect(path)
+    except sqlite3.Error:
+        return
+    try:
+        record_check(conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
+    finally:
+        conn.close()
 
 
 @contextmanager
@@ -235,7 +273,7 @@ def connect_read_only(path: str) -> tuple[sqlite3.Connection, str]:
     for immutable in (False, True):
         uri = read_only_uri(path, immutable=immutable)
         try:
-            conn = connect(uri, uri=True)
+            conn = connect(uri, uri=True, path=path)
         except sqlite3.Error as error:
             failure = error
             continue
@@ -250,14 +288,16 @@ def connect_read_only(path: str) -> tuple[sqlite3.Connection, str]:
     raise failure
 
 
-def _open_read_only(path: str, obstacle: str, *, full_check: bool) -> Opened:
+def _open_read_only(path: str, obstacle: str, *, full_check: bool | None,
+                    unclean: bool) -> Opened:
     """Open a file this process may not write, for reading; `obstacle` says why."""
     try:
         conn, uri = connect_read_only(path)
     except sqlite3.Error as error:
         raise storage_error(error, path) from error
     with _closed_on_failure(conn, path):
-        if _check_identity(conn, path, full_check=full_check, migrate_allowed=False):
+        full = _full_check_wanted(conn, full_check, unclean)
+        if _check_identity(conn, path, full_check=full, migrate_allowed=False):
             raise ReadOnlyError(f"{path} is empty and read-only: there is no pipeline in it "
                                 "to show")
     return Opened(conn, obstacle, uri)

@@ -25,7 +25,7 @@ class PipelineStore(DealActions, PipelineConfig):
         sums) then never hold up what the UI thread reads or writes.
         """
         try:
-            conn = connect(self.uri or self.path, uri=self.uri is not None)
+            conn = connect(self.uri or self.path, uri=self.uri is not None, path=self.path)
         except sqlite3.Error as error:
             raise storage_error(error, self.path) from error
         return PipelineStore(conn, self.path, user=self.user, read_only=True,
@@ -86,15 +86,16 @@ class PipelineStore(DealActions, PipelineConfig):
 
 
 def open_store(path: str, *, user: str, clock: Clock = utc_now,
-               defer_check: bool = False) -> PipelineStore:
+               defer_check: bool = False, full_check: bool | None = None) -> PipelineStore:
     """Open (creating and migrating if needed) the pipeline at `path` for `user`.
 
     A file this process may not write opens read-only (`store.read_only_reason` says
-    why). With `defer_check` the page-by-page integrity check of an up-to-date file is left to
+    why). The page-by-page integrity check runs when store.integrity's policy asks for it
+    (or always / never with `full_check`). With `defer_check` it is left to
     `store.verify_integrity()` (the board runs it after its first frame); writes wait
     for it and are refused if it fails.
     """
-    opened = open_connection(str(path), full_check=not defer_check)
+    opened = open_connection(str(path), full_check=False if defer_check else full_check)
     store = PipelineStore(opened.conn, str(path), user=user, read_only_reason=opened.read_only,
                           uri=opened.uri, clock=clock, verified=not defer_check)
     if str(path) != ":memory:":

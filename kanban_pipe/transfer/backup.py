@@ -218,6 +218,22 @@ def _check_destination(source: Path, destination: Path, target: str) -> None:
             f"{target} exists and is not a kanban-pipe backup; choose another name")
 
 
+# SQLite 3.51.3 fixed a rare WAL-reset race that can damage a file when two connections
+# write and checkpoint at the same moment: a shared pipeline's everyday situation.
+SAFE_SQLITE = (3, 51, 3)
+
+
+def sqlite_words(version: str = sqlite3.sqlite_version) -> str:
+    """The SQLite library in use, with a warning when it predates the WAL-reset fix."""
+    numbers = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+    if numbers >= SAFE_SQLITE:
+        return version
+    safe = ".".join(map(str, SAFE_SQLITE))
+    return (f"{version} (warning: older than {safe}, which fixes a rare damage when two "
+            "people save at the same moment; the README's team set-up says how to get a "
+            "newer one)")
+
+
 def schema_words(version: int) -> str:
     """'1 (current)', '0 (older: upgraded when next opened)' or '2 (newer than ...)'."""
     if version == SCHEMA_VERSION:

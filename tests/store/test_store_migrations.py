@@ -142,6 +142,10 @@ def test_reopening_is_a_no_op(db_path: Path, open_as, raw):
     deal = first.add_deal("Acme renewal", value=120_000)
     first.set_exchange_rate("SEK", "0.087")
     first.close()
+    # The first reopen checks the file page by page and notes when (store.integrity);
+    # from then on, for a day, opening writes nothing.
+    open_as("anna").close()
+    assert raw.scalar("SELECT count(*) FROM settings WHERE key = 'integrity_checked_at'") == 1
     schema_before = raw.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
     stages_before = raw.rows("SELECT * FROM stages ORDER BY position")
     settings_before = raw.rows("SELECT * FROM settings")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kanban_pipe.store import open_store
+from kanban_pipe.transfer.backup import sqlite_words
 
 WRITER = """
 import sys, time
@@ -111,8 +112,18 @@ def test_check_reports_a_healthy_file(run, big):
     assert lines[1] == f"location:       {Path(big).resolve()}"
     assert lines[2].startswith("size:           ") and lines[2].endswith("(wal journal)")
     assert lines[3].startswith("schema version: ") and lines[3].endswith("(current)")
-    assert lines[4:] == ["deals:          3,000", "activities:     3,000", "stages:         5",
-                         "integrity:      ok (integrity check and foreign keys)"]
+    assert lines[4:8] == ["deals:          3,000", "activities:     3,000", "stages:         5",
+                          "integrity:      ok (integrity check and foreign keys)"]
+    assert lines[8] == f"sqlite:         {sqlite_words()}" and len(lines) == 9
+
+
+@pytest.mark.parametrize(("version", "warned"), [
+    ("3.40.1", True), ("3.51.2", True), ("3.51.3", False), ("3.52.0", False),
+    ("4.0.0", False)])
+def test_check_warns_of_an_sqlite_older_than_the_wal_reset_fix(version, warned):
+    words = sqlite_words(version)
+    assert words.startswith(version)
+    assert ("warning: older than 3.51.3" in words) is warned
 
 
 def damage(source: str, target: Path) -> Path:
