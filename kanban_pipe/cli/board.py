@@ -38,7 +38,7 @@ def cmd_demo(args: argparse.Namespace, user: str) -> str | None:
     shown = out.safe(str(path))
     store = open_store(str(path), user=user)
     try:
-        held = store.db["deals"].count
+        held = store.deal_count()
         if held:
             raise InvalidInputError(
                 f"{shown} already holds {held} deal(s); demo data goes into a new or empty "

@@ -77,21 +77,21 @@ class PipelineQueries(StoreCore):
 
     def stages(self) -> list[Stage]:
         """The pipeline's stages, in board order."""
-        rows = self._query(f"SELECT {STAGE_COLUMNS} FROM stages ORDER BY position")
+        rows = self.rows(f"SELECT {STAGE_COLUMNS} FROM stages ORDER BY position")
         return [stage_from_row(row) for row in rows]
 
     def home_currency(self) -> str:
         """The currency totals are shown in."""
-        rows = self._query("SELECT value FROM settings WHERE key = 'home_currency'")
+        rows = self.rows("SELECT value FROM settings WHERE key = 'home_currency'")
         return str(rows[0][0]) if rows else "EUR"
 
     def exchange_rates(self) -> dict[str, Decimal]:
         """Rates the user has set: home-currency units per unit of each other currency."""
-        return {c: Decimal(r) for c, r in self._query("SELECT currency, rate FROM exchange_rates")}
+        return {c: Decimal(r) for c, r in self.rows("SELECT currency, rate FROM exchange_rates")}
 
     def activities(self, deal_id: int, *, limit: int | None = None) -> list[Activity]:
         """A deal's history, newest first."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE deal_id = ? ORDER BY id DESC"
             + (" LIMIT ?" if limit else ""),
             [deal_id, limit] if limit else [deal_id],
@@ -100,21 +100,25 @@ class PipelineQueries(StoreCore):
 
     def changes_since(self, deal_id: int, version: int) -> list[Activity]:
         """What was done to a deal after the version a form was opened on, oldest first."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE deal_id = ? AND version > ?"
             " ORDER BY id",
             [deal_id, version],
         )
         return [activity_from_row(row) for row in rows]
 
+    def deal_count(self) -> int:
+        """How many deals the pipeline holds (any status, deleted ones too)."""
+        return int(self.rows("SELECT count(*) FROM deals")[0][0])
+
     def latest_activity_id(self) -> int:
         """The id of the newest activity (0 for an empty log)."""
-        return int(self._query("SELECT coalesce(max(id), 0) FROM activities")[0][0])
+        return int(self.rows("SELECT coalesce(max(id), 0) FROM activities")[0][0])
 
     def others_activities_since(self, after_id: int, *,
                                 limit: int = 50) -> list[tuple[Activity, str, str]]:
         """Other users' log entries after `after_id`, oldest first, with deal title and owner."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {_prefixed_activity('a')}, d.title, d.owner FROM activities a"
             " JOIN deals d ON d.id = a.deal_id WHERE a.id > ? AND a.actor != ?"
             " ORDER BY a.id LIMIT ?",
@@ -140,7 +144,7 @@ class PipelineQueries(StoreCore):
         if statuses:
             where.append(f"d.status IN ({', '.join('?' for _ in statuses)})")
             params.extend(s.value for s in statuses)
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {_prefixed('d')} FROM deals d JOIN stages s ON s.key = d.stage"
             f" WHERE {' AND '.join(where)} ORDER BY s.position, d.id",
             params,
@@ -192,13 +196,13 @@ class PipelineQueries(StoreCore):
                       f" AND deleted_at IS NULL{extra}")
         rows = []
         for part in _URGENCY_SLICES:
-            rows += self._query(f"{open_deals} AND {part} LIMIT :limit", params)
+            rows += self.rows(f"{open_deals} AND {part} LIMIT :limit", params)
         # Paused deals back on the board and recent wins are few: one sorted query.
         others = " UNION ALL ".join(
             f"SELECT {_FACTS}, next_action FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
             for part in _BOARD_PARTS[1:]
         )
-        rows += [row[:-1] for row in self._query(
+        rows += [row[:-1] for row in self.rows(
             f"SELECT * FROM ({others}) ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
             params)]
         day = today.isoformat()
@@ -214,7 +218,7 @@ class PipelineQueries(StoreCore):
         inner, params = self._on_board(
             "id, next_action, next_due, value, expected_close, stage_entered_at, position",
             stage, board_filter, today)
-        rows = self._query(
+        rows = self.rows(
             f"SELECT id FROM ({inner}) ORDER BY {_ORDER_SQL[order]} LIMIT :limit",
             {**params, "limit": limit},
         )
@@ -225,7 +229,7 @@ class PipelineQueries(StoreCore):
         """Every card of a column as sorted keys (the deal id is each key's last item)."""
         sql, params = self._on_board(_FACTS, stage, board_filter, today)
         day = today.isoformat()
-        keys = [sort_key(CardFacts(*row), order, day) for row in self._query(sql, params)]
+        keys = [sort_key(CardFacts(*row), order, day) for row in self.rows(sql, params)]
         keys.sort()
         return keys
 
@@ -242,7 +246,7 @@ class PipelineQueries(StoreCore):
         found: dict[int, Deal] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            rows = self._query(
+            rows = self.rows(
                 f"SELECT {DEAL_COLUMNS} FROM deals WHERE id IN ({', '.join('?' for _ in chunk)})",
                 chunk,
             )
@@ -259,7 +263,7 @@ class PipelineQueries(StoreCore):
         extra, params = self._filter_sql(None, board_filter, today)
         totals: dict[tuple[str, str], list[int]] = {}
         for part in _BOARD_PARTS:
-            for stage, currency, deals, value in self._query(
+            for stage, currency, deals, value in self.rows(
                 f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM deals"
                 f" WHERE {part} AND deleted_at IS NULL{extra} GROUP BY stage, currency",
                 params,

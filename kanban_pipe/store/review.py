@@ -82,7 +82,7 @@ def review_candidates(store: PipelineStore, *, today: date,
     params = {"today": today.isoformat(),
               "close_by": (today + timedelta(days=CLOSING_SOON_DAYS)).isoformat(),
               "owner": owner}
-    return [deal_from_row(row) for row in store._query(sql, params)]
+    return [deal_from_row(row) for row in store.rows(sql, params)]
 
 
 def review_queue(store: PipelineStore, *, today: date,
@@ -106,7 +106,7 @@ def last_review(store: PipelineStore, *, owner: str | None = None) -> ReviewReco
     # A rep's own review starts from their last one or the last team stand-up, whichever
     # is newer; a team stand-up starts from the last team stand-up only.
     where = "owner IS NULL OR owner = ?" if owner else "owner IS NULL"
-    rows = store._query(
+    rows = store.rows(
         f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE {where} ORDER BY id DESC LIMIT 1",
         [owner] if owner else [],
     )
@@ -116,7 +116,7 @@ def last_review(store: PipelineStore, *, owner: str | None = None) -> ReviewReco
 def reviews(store: PipelineStore) -> list[ReviewRecord]:
     """Every recorded review, oldest first."""
     return [_record_from_row(row) for row in
-            store._query(f"SELECT {_REVIEW_COLUMNS} FROM reviews ORDER BY id")]
+            store.rows(f"SELECT {_REVIEW_COLUMNS} FROM reviews ORDER BY id")]
 
 
 def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
@@ -130,7 +130,7 @@ def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
         window_start = store.clock() - timedelta(days=CHANGES_WINDOW_DAYS)
         # The time window becomes an id range once (activities_at index), so both cases
         # then read the log by primary key.
-        first = store._query("SELECT min(id) FROM activities WHERE at >= ?",
+        first = store.rows("SELECT min(id) FROM activities WHERE at >= ?",
                              [stamp(window_start)])[0][0]
         after_id = (first - 1) if first is not None else store.latest_activity_id()
     kinds = sorted({kind.value for kind in CHANGE_WORDS})
@@ -147,11 +147,11 @@ def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
         where += " AND a.at >= ?"
         params.append(stamp(window_start))
     join = "FROM activities a JOIN deals d ON d.id = a.deal_id"
-    counts = store._query(
+    counts = store.rows(
         f"SELECT a.kind, a.actor, count(*) {join} WHERE {where} GROUP BY a.kind, a.actor"
         " ORDER BY a.kind, a.actor", params)
     prefixed = ", ".join(f"a.{column.strip()}" for column in ACTIVITY_COLUMNS.split(","))
-    recent = store._query(
+    recent = store.rows(
         f"SELECT {prefixed}, d.title {join} WHERE {where} ORDER BY a.id DESC LIMIT ?",
         [*params, shown])
     return ChangesSince(
@@ -170,15 +170,13 @@ def record_review(store: PipelineStore, *, started_at: datetime,
     text = json.dumps(summary.to_json(), ensure_ascii=False)
 
     def work() -> ReviewRecord:
-        conn = store.db.conn
+        conn = store.conn
         last_id = conn.execute("SELECT coalesce(max(id), 0) FROM activities").fetchone()[0]
-        cursor = conn.execute(
+        row = conn.execute(
             "INSERT INTO reviews (started_at, finished_at, actor, owner, last_activity_id,"
-            " summary) VALUES (?, ?, ?, ?, ?, ?)",
-            (stamp(started_at), store._now(), store.user, summary.owner, last_id, text),
-        )
-        row = conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE id = ?",
-                           (cursor.lastrowid,)).fetchone()
+            f" summary) VALUES (?, ?, ?, ?, ?, ?) RETURNING {_REVIEW_COLUMNS}",
+            (stamp(started_at), store.now_text(), store.user, summary.owner, last_id, text),
+        ).fetchone()
         return _record_from_row(row)
 
-    return store._write(work)
+    return store.write(work)

@@ -153,14 +153,14 @@ def test_a_failed_load_leaves_nothing_behind(anna: PipelineStore, db_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     schema = "SELECT type, name, sql FROM sqlite_schema ORDER BY name"
     before = rows(db_path, schema)
-    real = bulk._statements
+    real = bulk._row_sets
 
     def failing(*args: Any) -> Any:
         statements = real(*args)
         yield from (next(statements) for _ in range(3))
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bulk, "_statements", failing)
+    monkeypatch.setattr(bulk, "_row_sets", failing)
     with pytest.raises(RuntimeError, match="disk on fire") as failure:
         bulk.load_demo(anna, deals=5_000, seed=1)
     assert rows(db_path, "SELECT count(*) FROM deals") == [(0,)]

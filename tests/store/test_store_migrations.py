@@ -118,13 +118,13 @@ def test_board_query_plan_uses_an_index(store: PipelineStore, raw, monkeypatch,
     for number in range(12):
         store.add_deal(f"Deal {number}", stage="lead" if number % 2 else "proposal")
     captured: list[tuple[str, list[Any]]] = []
-    original = store._query
+    original = store.rows
 
     def spy(sql: str, params=()):
         captured.append((sql, list(params)))
         return original(sql, params)
 
-    monkeypatch.setattr(store, "_query", spy)
+    monkeypatch.setattr(store, "rows", spy)
     ids = store.column_deal_ids("lead", order=order, board_filter=board_filter, today=TODAY)
     assert len(captured) == 1
     sql, params = captured[0]
