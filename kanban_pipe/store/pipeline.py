@@ -95,8 +95,8 @@ def open_store(path: str, *, user: str, clock: Clock = utc_now,
     if is_server_url(target):
         from kanban_pipe.store.postgres import open_server  # psycopg: only for a server
 
-        engine, conn = open_server(target)
-        return PipelineStore(engine, conn, user=user, clock=clock,
+        engine, conn, read_only = open_server(target)
+        return PipelineStore(engine, conn, user=user, clock=clock, read_only_reason=read_only,
                              verified=not defer_check)
     from kanban_pipe.store.sqlite_engine import open_file
 

@@ -203,7 +203,7 @@ class PipelineQueries(StoreCore):
             for part in _BOARD_PARTS[1:]
         )
         rows += [row[:-1] for row in self.rows(
-            f"SELECT * FROM ({others}) ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
+            f"SELECT * FROM ({others}) board ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
             params)]
         day = today.isoformat()
         keys = sorted(sort_key(CardFacts(*row), CardOrder.URGENCY, day) for row in rows)
@@ -219,7 +219,7 @@ class PipelineQueries(StoreCore):
             "id, next_action, next_due, value, expected_close, stage_entered_at, position",
             stage, board_filter, today)
         rows = self.rows(
-            f"SELECT id FROM ({inner}) ORDER BY {_ORDER_SQL[order]} LIMIT :limit",
+            f"SELECT id FROM ({inner}) board ORDER BY {_ORDER_SQL[order]} LIMIT :limit",
             {**params, "limit": limit},
         )
         return [row[0] for row in rows]

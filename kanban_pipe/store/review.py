@@ -37,15 +37,14 @@ CHANGES_SHOWN = 30  # the newest changes listed one by one; the counts cover all
 # A superset of domain.review.review_reason, so that only deals that can be in a queue are
 # read at all (at 100,000 deals most are healthy). The stale test compares the stored UTC
 # stamp with a day's margin: the domain counts days in local time. Parameters: today,
-# close_by (today + 14 days).
+# close_by (today + 14 days); {since} is the engine's day_shift.
 _CANDIDATE_SQL = """
     (d.expected_close <= :close_by
      OR d.next_action IS NULL OR d.next_action = ''
      OR d.next_due < :today
      OR (s.requires_qualification = 1
          AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0))
-     OR (s.stale_after_days > 0
-         AND d.last_activity_at < date(:today, '+1 day', '-' || s.stale_after_days || ' days')))
+     OR (s.stale_after_days > 0 AND d.last_activity_at < {since}))
 """
 
 
@@ -70,13 +69,15 @@ def review_candidates(store: PipelineStore, *, today: date,
                       owner: str | None = None) -> list[Deal]:
     """Open (or resumed) deals that may need a decision; healthy ones are never read."""
     owner_sql = " AND d.owner = :owner" if owner else ""
+    candidates = _CANDIDATE_SQL.format(
+        since=store.engine.dialect.day_shift(":today", "1 - s.stale_after_days"))
     # One indexed part per status, joined by UNION ALL: an OR across them makes SQLite
     # scan every deal, closed ones included.
     parts = ("d.status = 'open'", "d.status = 'paused' AND d.paused_until <= :today")
     sql = " UNION ALL ".join(
         f"SELECT {_deal_columns('d')} FROM deals d JOIN stages s ON s.key = d.stage"
         f" WHERE {part} AND d.deleted_at IS NULL AND s.is_won = 0{owner_sql}"
-        f" AND {_CANDIDATE_SQL}"
+        f" AND {candidates}"
         for part in parts
     )
     params = {"today": today.isoformat(),
