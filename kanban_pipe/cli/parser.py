@@ -165,10 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.
-    from kanban_pipe.cli import reports, transfer
+    from kanban_pipe.cli import reports, server, transfer
 
     reports.register(commands, sub)
     transfer.register(commands, sub)
+    server.register(commands, sub)
 
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")

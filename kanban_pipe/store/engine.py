@@ -117,6 +117,11 @@ class Engine(ABC):
         """A read transaction: every query inside sees the same committed state."""
 
     @abstractmethod
+    def stream(self, conn: Connection, sql: str, *, size: int = 5000
+               ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a big read in pages, without holding them all (inside a snapshot)."""
+
+    @abstractmethod
     def data_version(self, conn: Connection) -> int:
         """A number that changes when another connection commits (cheap to poll)."""
 

@@ -87,6 +87,13 @@ class SqliteEngine(Engine):
             if began and conn.in_transaction:
                 conn.execute("COMMIT")
 
+    def stream(self, conn: Connection, sql: str, *, size: int = 5000
+               ) -> Iterator[list[tuple[Any, ...]]]:
+        """sqlite3 reads row by row as the cursor is advanced."""
+        cursor = conn.execute(sql)
+        while page := cursor.fetchmany(size):
+            yield page
+
     def data_version(self, conn: Connection) -> int:
         """SQLite's own counter of commits by other connections."""
         return int(conn.execute("PRAGMA data_version").fetchone()[0])

@@ -130,6 +130,16 @@ class PostgresEngine(Engine):
             if began:
                 self._roll_back(conn)
 
+    def stream(self, conn: Connection, sql: str, *, size: int = 5000
+               ) -> Iterator[list[tuple[Any, ...]]]:
+        """A server-side cursor: the server sends `size` rows at a time."""
+        assert isinstance(conn, ServerConnection)
+        with conn.raw().cursor(name="kanban_pipe_stream") as cursor:
+            cursor.itersize = size
+            cursor.execute(sql)  # type: ignore[arg-type]  # our own SQL
+            while page := cursor.fetchmany(size):
+                yield page
+
     def data_version(self, conn: Connection) -> int:
         """Other sessions' committed changes, counted by the listening thread (no query)."""
         return self._listening().version
