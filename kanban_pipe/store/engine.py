@@ -70,6 +70,7 @@ class Dialect:
     `id_list`: a subquery of the integers in a JSON array bound as one parameter;
     `stamp_from_epoch(expression)`: seconds since 1970 as a stored timestamp (UTC text);
     `day_shift(day, days)`: an ISO date (text) moved by a number of days, as ISO text;
+    `like`: the operator that matches a pattern ignoring case (SQLite's LIKE does);
     `no_index` / `fence`: planner hints only SQLite needs (a full scan is faster than
     an index there; a subquery kept apart, each expression computed once per row).
     """
@@ -78,6 +79,7 @@ class Dialect:
     epoch: Callable[[str], str]
     stamp_from_epoch: Callable[[str], str]
     day_shift: Callable[[str, str], str]
+    like: str
     id_list: str
     no_index: str
     fence: str

@@ -167,8 +167,9 @@ class PipelineQueries(StoreCore):
             params["owner"] = board_filter.owner
         if board_filter.text.strip():
             params["pattern"] = "%" + _escape_like(board_filter.text.strip()) + "%"
+            like = self.engine.dialect.like
             extra += "".join(
-                f"{' AND (' if i == 0 else ' OR '}{column} LIKE :pattern ESCAPE '\\'"
+                f"{' AND (' if i == 0 else ' OR '}{column} {like} :pattern ESCAPE '\\'"
                 for i, column in enumerate(("title", "organization", "contact", "owner"))
             ) + ")"
         return extra, params

@@ -34,6 +34,7 @@ SQLITE_DIALECT = Dialect(
     stamp_from_epoch=lambda expression: (
         f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {expression}, 'unixepoch')"),
     day_shift=lambda day, days: f"date({day}, ({days}) || ' days')",
+    like="LIKE",
     id_list="SELECT value FROM json_each(?)",
     no_index="NOT INDEXED",
     fence="LIMIT -1",

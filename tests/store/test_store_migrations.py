@@ -59,6 +59,7 @@ def test_new_file_has_the_five_default_stages(store: PipelineStore, raw):
     ]
 
 
+@pytest.mark.file_only("SQLite's STRICT tables and PRAGMA table_info")
 def test_tables_are_strict_and_named_as_documented(store: PipelineStore, raw):
     listed = {row["name"]: row for row in raw.rows("PRAGMA table_list") if row["schema"] == "main"}
     for table in TABLES:
@@ -100,6 +101,7 @@ def index_columns(raw, table: str) -> dict[str, list[str]]:
     return indexes
 
 
+@pytest.mark.file_only("reads SQLite's index list")
 def test_board_indexes_exist(store: PipelineStore, raw):
     indexes = list(index_columns(raw, "deals").values())
     assert ["stage", "position"] in indexes
@@ -113,6 +115,7 @@ def test_board_indexes_exist(store: PipelineStore, raw):
 @pytest.mark.parametrize(
     "board_filter", [BoardFilter(), BoardFilter(text="acme"), BoardFilter(owner="anna")]
 )
+@pytest.mark.file_only("reads SQLite's query plans")
 def test_board_query_plan_uses_an_index(store: PipelineStore, raw, monkeypatch,
                                         order: CardOrder, board_filter: BoardFilter):
     for number in range(12):

@@ -39,6 +39,7 @@ POSTGRES_DIALECT = Dialect(
     epoch=lambda expression: f"kanban_pipe_epoch({expression})",
     stamp_from_epoch=lambda expression: f"kanban_pipe_stamp({expression})",
     day_shift=lambda day, days: f"to_char(CAST({day} AS date) + ({days}), 'YYYY-MM-DD')",
+    like="ILIKE",
     id_list="SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(? AS jsonb))",
     no_index="",
     # OFFSET 0 keeps a subquery from being merged into the outer query, as LIMIT -1 does
