@@ -52,8 +52,9 @@ def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> N
     """Add --db and --user to `parser` (each parser gets its own, see below)."""
     # Each parser gets its own actions: shared `parents` actions share their default too,
     # so the top level's None would override a value given before the command.
-    parser.add_argument("--db", metavar="PATH", default=default,
-                        help="pipeline file (default: $KANBAN_PIPE_DB, else the user data dir)")
+    parser.add_argument("--db", metavar="DB", default=default,
+                        help="the pipeline: a file, or a postgresql:// URL (default: "
+                             "$KANBAN_PIPE_DB, else a file in the user data dir)")
     parser.add_argument("--user", metavar="NAME", default=default,
                         help="who you are (default: $KANBAN_PIPE_USER, else the login name)")
 
