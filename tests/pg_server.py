@@ -12,6 +12,7 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,14 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 def url_for(folder: Path, database: str = "postgres") -> str:
     """The URL of the server in `folder` (its socket lives there; no password)."""
-    return f"postgresql:///{database}?host={folder / 'socket'}&user={SUPERUSER}"
+    port = (folder / "port").read_text().strip()
+    return f"postgresql:///{database}?host={folder / 'socket'}&port={port}&user={SUPERUSER}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def start(folder: Path) -> str:
@@ -47,11 +55,11 @@ def start(folder: Path) -> str:
     if binaries is None:
         raise RuntimeError("no PostgreSQL server binaries (apt-get install -y postgresql)")
     folder.mkdir(parents=True, exist_ok=True)
-    data, socket = folder / "data", folder / "socket"
-    socket.mkdir(exist_ok=True)
+    data, sockets = folder / "data", folder / "socket"
+    sockets.mkdir(exist_ok=True)
     if os.geteuid() == 0:
         owner = pwd.getpwnam(SUPERUSER)
-        for path in (folder, socket):
+        for path in (folder, sockets):
             os.chown(path, owner.pw_uid, owner.pw_gid)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "text": True}
     if not (data / "PG_VERSION").exists():
@@ -60,8 +68,11 @@ def start(folder: Path) -> str:
             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]), check=False, **quiet)
         if made.returncode:
             raise RuntimeError(f"initdb failed: {made.stderr.strip()}")
-    options = (f"-k {socket} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-               " -c full_page_writes=off -c max_connections=200")
+    # A local socket, and TCP on the loopback only (the README's localhost URLs).
+    port = _free_port()
+    (folder / "port").write_text(str(port))
+    options = (f"-k {sockets} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
+               " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
     started = subprocess.run(_as_server_user([
         str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
         str(folder / "server.log"), "-w", "-t", "60", "start"]), check=False, **quiet)

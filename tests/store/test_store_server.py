@@ -155,10 +155,11 @@ def team_database(pg_base: str | None) -> object:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     base = ServerAddress(pg_base)
-    host = base.parts.get("host", "")
+    host, port = base.parts.get("host", ""), base.parts.get("port", "5432")
 
     def url(role: str) -> str:
-        return f"postgresql:///{names['database']}?host={host}&user={names[role]}"
+        return (f"postgresql:///{names['database']}?host={host}&port={port}"
+                f"&user={names[role]}")
 
     yield names, url
     sql(pg_base, f"DROP DATABASE IF EXISTS {names['database']} WITH (FORCE)")

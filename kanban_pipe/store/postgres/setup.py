@@ -58,12 +58,17 @@ def open_server(url: str) -> tuple[PostgresEngine, ServerConnection, str]:
     return engine, conn, reason
 
 
+# Whether the meta table exists, and how many tables the schema holds. Read from the
+# catalog's tables (the statement's snapshot), not with to_regclass(): that uses the
+# session's catalog cache, which does not see a table committed while we waited for the
+# write lock, so two first connections would both create the schema.
+_TABLES_SQL = ("SELECT count(*) FILTER (WHERE tablename = ?) > 0, count(*) FROM pg_tables"
+               " WHERE schemaname = current_schema()")
+
+
 def _check_identity(conn: ServerConnection, address: ServerAddress) -> int:
     """The schema version of the pipeline here (0: an empty schema); refuse what is not ours."""
-    meta, tables = conn.execute(
-        "SELECT to_regclass(quote_ident(current_schema()) || '.' || ?) IS NOT NULL,"
-        " (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema())",
-        [META_TABLE]).fetchone()
+    meta, tables = conn.execute(_TABLES_SQL, [META_TABLE]).fetchone()
     if not meta:
         if tables:
             raise NotAPipelineError(
@@ -107,8 +112,7 @@ def _migrate(conn: ServerConnection, engine: PostgresEngine, version: int) -> No
 
 def _version_now(conn: ServerConnection) -> int:
     """The version under the write lock (another session may have just created it)."""
-    exists = conn.execute("SELECT to_regclass(quote_ident(current_schema()) || '.' || ?)"
-                          " IS NOT NULL", [META_TABLE]).fetchone()[0]
+    exists = conn.execute(_TABLES_SQL, [META_TABLE]).fetchone()[0]
     if not exists:
         return 0
     row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
