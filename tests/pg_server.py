@@ -86,9 +86,11 @@ def restart(folder: Path) -> None:
     """Stop the server and start it again (fast shutdown: connections are cut)."""
     binaries = server_binaries()
     assert binaries is not None
+    # Output to the log, not to pipes: the new server would hold them open for ever.
     subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(folder / "data"),
-                                    "-m", "fast", "-w", "restart"]),
-                   check=True, capture_output=True)
+                                    "-m", "fast", "-l", str(folder / "server.log"), "-w",
+                                    "restart"]),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop(folder: Path) -> None:
