@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -17,9 +17,10 @@ from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
 from kanban_pipe.ui.text import safe_text
+from kanban_pipe.ui.textual_internals import UncaughtErrorApp
 
 
-class PipelineApp(App[None]):
+class PipelineApp(UncaughtErrorApp):
     """kanban-pipe's board application."""
 
     TITLE = "kanban-pipe"
@@ -94,15 +95,15 @@ class PipelineApp(App[None]):
         except KanbanPipeError as error:
             self.call_from_thread(self._refuse_damaged, error)
 
-    def _handle_exception(self, error: Exception) -> None:
+    def uncaught_error(self, error: Exception) -> bool:
         """A store error nobody caught (a damaged page met while drawing, a file gone) ends
         the app with its one-line reason instead of Textual's traceback."""
         if self.fatal_error is not None:
-            return  # a consequence of the store error the app is already leaving with
+            return True  # a consequence of the store error the app is already leaving with
         if isinstance(error, KanbanPipeError):
             self._refuse_damaged(error)
-            return
-        super()._handle_exception(error)
+            return True
+        return False
 
     def _refuse_damaged(self, error: KanbanPipeError) -> None:
         """A damaged file: nothing was written; leave with the reason."""

@@ -14,12 +14,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
 from kanban_pipe.domain.models import Deal, Stage
+from kanban_pipe.ui.textual_internals import SteadyScrollView
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT, CardStyles, render_card
 
 DealLoader = Callable[[Sequence[int]], Mapping[int, Deal]]
@@ -96,7 +95,7 @@ class CardPalette(Widget):
         return self._styles
 
 
-class StageColumn(ScrollView, can_focus=False):
+class StageColumn(SteadyScrollView, can_focus=False):
     """One stage's cards, drawn with the Line API from a list of deal ids.
 
     It never takes the focus: the board's keys act on it, and a focus change would
@@ -153,7 +152,7 @@ class StageColumn(ScrollView, can_focus=False):
             self.cursor = cursor_index
         self.cursor = max(0, min(self.cursor, len(deal_ids) - 1))
         height = max(len(deal_ids) * CARD_HEIGHT, 1)
-        self._resize_virtual(Size(self.size.width, height))
+        self.update_virtual_size(Size(self.size.width, height))
         self.refresh()
         if cursor_index is not None:
             self.scroll_to_cursor()
@@ -268,49 +267,9 @@ class StageColumn(ScrollView, can_focus=False):
             self._strips[deal.id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
-    def _resize_virtual(self, virtual_size: Size) -> None:
-        """Take the cards' new virtual size; repaint the scrollbar only if it looks different.
-
-        Assigning virtual_size would run a layout pass of the whole screen; only this
-        column's scrollbar depends on it, and with thousands of cards a card more or
-        less seldom moves its thumb by a visible eighth of a cell.
-        """
-        old = self.virtual_size
-        if virtual_size == old:
-            return
-        self.set_reactive(StageColumn.virtual_size, virtual_size)
-        height = self.container_size.height
-        if (self.show_vertical_scrollbar and min(old.height, virtual_size.height) > height
-                and self._thumb(old.height) == self._thumb(virtual_size.height)):
-            bar = self.vertical_scrollbar
-            bar.set_reactive(ScrollBar.window_virtual_size, virtual_size.height)
-            self.scroll_y = self.validate_scroll_y(self.scroll_y)  # fewer cards: clamp
-            return
-        self._scroll_update(virtual_size)
-
-    def _thumb(self, virtual_height: int) -> list[Segment]:
-        """The scrollbar as drawn for this virtual height (Textual's own drawing)."""
-        bar = self.vertical_scrollbar
-        return list(bar.renderer.render_bar(
-            size=bar.size.height, virtual_size=virtual_height, window_size=bar.window_size,
-            position=bar.position, thickness=bar.thickness, vertical=True).segments)
-
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
-                      layout: bool = True) -> bool:
-        """Placed again by a layout pass: only a new size matters.
-
-        The compositor offers its own idea of the virtual size (the viewport, as a
-        ScrollView has no children), which never equals the column's (its cards), so
-        every layout pass anywhere on the screen (the milestone bar showing, a toast)
-        repainted all five scrollbars.
-        """
-        if size == self._size and container_size == self.container_size:
-            return False
-        return super()._size_updated(size, virtual_size, container_size, layout)
-
     def on_resize(self, event: events.Resize) -> None:
         """Cards are drawn to the width (cached strips are keyed by it); fit the scrollbar."""
-        self._resize_virtual(Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1)))
+        self.update_virtual_size(Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1)))
 
     def on_click(self, event: events.Click) -> None:
         """Tell the board which card was clicked (a double click opens it)."""
