@@ -16,6 +16,7 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
+from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.textual_internals import UncaughtErrorApp
 
@@ -37,11 +38,12 @@ class PipelineApp(UncaughtErrorApp):
         self.review_owner = review_owner
         # Set when the deferred integrity check fails: the CLI reports it after exit.
         self.fatal_error: KanbanPipeError | None = None
+        self.session = Session(store, self.today, self.db_label)
         self._board: BoardScreen | None = None
         if not start_in_review:
             # Made now so its first reads run while Textual starts up (~15 ms sooner).
-            self._board = BoardScreen()
-            self._board.read_ahead(store, self.today())
+            self._board = BoardScreen(self.session)
+            self._board.read_ahead()
 
     def today(self) -> date:
         """The user's calendar day (fixed in tests, the store's clock otherwise)."""
@@ -71,7 +73,8 @@ class PipelineApp(UncaughtErrorApp):
             from kanban_pipe.ui.screens.review import ReviewScreen  # only this mode needs it
 
             # Opened for the review alone: when it ends, so does the app.
-            self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
+            self.push_screen(ReviewScreen(self.session, owner=self.review_owner),
+                             lambda _: self.exit())
         if self.store.location_warning:
             self.notify(safe_text(self.store.location_warning), title="Warning",
                         severity="warning", timeout=20, markup=False)

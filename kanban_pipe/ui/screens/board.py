@@ -20,6 +20,7 @@ from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
 from kanban_pipe.ui.screens.store_work import StoreWork
+from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.column import CardPalette, ColumnBox, StageColumn
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
@@ -124,8 +125,8 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     #filter.-shown { display: block; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
         self.stages: list[Stage] = []
         self.order = CardOrder.URGENCY
         self.text_filter = ""
@@ -154,7 +155,7 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     def compose(self) -> ComposeResult:
         """Header, one box per stage, the filter line and the footer."""
         if self._first_reads is None:
-            self.read_ahead(self.store, self.pipeline_app.today())
+            self.read_ahead()
         # First: showing it then shifts no other widget's painting order, which would
         # count them all as moved and repaint the whole screen.
         yield MilestoneBar(id="milestones")
@@ -176,7 +177,7 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                 with box:
                     yield Static(classes="column-header", id=f"head-{stage.key}")
                     yield StageColumn(stage, self.store.deals_by_ids,
-                                      today=self.pipeline_app.today, palette=palette,
+                                      today=self.session.today, palette=palette,
                                       id=f"col-{stage.key}",
                                       empty_hint=EMPTY_HINT)
         # The filter line is made on the first `/`: start-up need not build an Input.

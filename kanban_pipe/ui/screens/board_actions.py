@@ -145,7 +145,7 @@ class BoardActions(EditSaving):
             )
 
         self.app.push_screen(
-            DealForm(today=self.pipeline_app.today(), home_currency=self.store.home_currency(),
+            DealForm(today=self.session.today(), home_currency=self.store.home_currency(),
                      default_owner=self.store.user, stage_name=stage.name, draft=draft,
                      error=error),
             save,
@@ -165,7 +165,7 @@ class BoardActions(EditSaving):
                 self.save_edit(deal, result)
 
         self.app.push_screen(
-            DealForm(today=self.pipeline_app.today(), home_currency=self.store.home_currency(),
+            DealForm(today=self.session.today(), home_currency=self.store.home_currency(),
                      default_owner=self.store.user, stage_name=self._stage(deal.stage).name,
                      deal=deal, draft=draft, error=error),
             save,
@@ -190,7 +190,7 @@ class BoardActions(EditSaving):
                 self.save_next_step(deal, step)
 
         self.app.push_screen(
-            NextStepForm(today=self.pipeline_app.today(), default_owner=self.store.user,
+            NextStepForm(today=self.session.today(), default_owner=self.store.user,
                          current=draft or deal.next_step, deal_title=deal.title, error=error),
             save,
         )
@@ -211,7 +211,7 @@ class BoardActions(EditSaving):
             self._changed(saved, message=f"Done: {safe_text(deal.next_step.action)}"
                           if deal.next_step else "Done")
             self.app.push_screen(
-                NextStepForm(today=self.pipeline_app.today(), default_owner=self.store.user,
+                NextStepForm(today=self.session.today(), default_owner=self.store.user,
                              current=None, deal_title=saved.title),
                 lambda step: step and self.perform(
                     lambda: self.store.set_next_step(saved.id, step.action, due=step.due,
@@ -286,7 +286,7 @@ class BoardActions(EditSaving):
                     lambda saved: self._changed(
                         saved, message=f"Paused '{safe_text(saved.title)}' until {until}"))
 
-        self.app.push_screen(PauseForm(today=self.pipeline_app.today(), deal_title=deal.title),
+        self.app.push_screen(PauseForm(today=self.session.today(), deal_title=deal.title),
                              save)
 
     @saves
@@ -333,7 +333,7 @@ class BoardActions(EditSaving):
             return
         self.app.push_screen(DealDetailScreen(
             deal=deal, stage=self._stage(deal.stage), stages=self.stages,
-            activities=self.store.activities(deal.id), today=self.pipeline_app.today()))
+            activities=self.store.activities(deal.id), today=self.session.today()))
 
     def action_review(self) -> None:
         """Review mode: the stand-up queue (mine when the board shows only mine)."""
@@ -343,12 +343,13 @@ class BoardActions(EditSaving):
 
         owner = self.store.user if self.only_mine else None
         # Deals changed during the review: the board re-reads everything when it closes.
-        self.app.push_screen(ReviewScreen(owner=owner), lambda _summary: self.reload(forget=True))
+        self.app.push_screen(ReviewScreen(self.session, owner=owner),
+                             lambda _summary: self.reload(forget=True))
 
     def action_forecast(self) -> None:
         """Forecast and statistics of the whole pipeline."""
         from kanban_pipe.ui.screens.stats import open_statistics
-        open_statistics(self)
+        open_statistics(self, self.session)
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""

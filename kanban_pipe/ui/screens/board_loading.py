@@ -6,7 +6,6 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -55,13 +54,14 @@ class BoardLoading(_Base):
     _shown_text: dict[str, tuple[str, list[Span]]]
     _first_reads: Future[tuple[ColumnLoad, dict[str, dict[int, Deal]]]] | None = None
 
-    def read_ahead(self, store: PipelineStore, today: date) -> None:
+    def read_ahead(self) -> None:
         """Read the stages, and start reading what the first frame shows in a thread.
 
         Called as the screen is made (before the app has started), or from compose: the
         reads (10-50 ms, most of it in SQLite, which lets go of the GIL) overlap Textual
         starting up and mounting the widgets; on_mount waits for them.
         """
+        store, today = self.store, self.session.today()
         self.stages = store.stages()
         self.model = BoardModel([stage.key for stage in self.stages])
         # The board starts in urgency order, showing everyone's deals: no user needed.
@@ -111,7 +111,7 @@ class BoardLoading(_Base):
 
     def _read(self, stages: Iterable[Stage]) -> ColumnLoad:
         """Full columns and the board sums (runs in a worker thread)."""
-        today = self.pipeline_app.today()
+        today = self.session.today()
         board_filter = self.board_filter
         source = self._background_store()
         keys = {
@@ -172,7 +172,7 @@ class BoardLoading(_Base):
         """Show a deal the user just changed: re-placed and summed in memory, no reads."""
         placed = self.model.place(deal, before=before, order=self.order,
                                   board_filter=self.board_filter,
-                                  today=self.pipeline_app.today())
+                                  today=self.session.today())
         if placed is None:
             stage_keys = {deal.stage} | ({before.stage} if before else set())
             self.reload(stage_keys=stage_keys, changed=[deal.id], focus_id=deal.id)
@@ -228,7 +228,7 @@ class BoardLoading(_Base):
         owner = "mine" if self.only_mine else "everyone"
         parts: list[str | tuple[str, str]] = [
             ("kanban-pipe", "bold"),
-            f" · {safe_text(self.pipeline_app.db_label)} · {safe_text(self.store.user)} · ",
+            f" · {safe_text(self.session.db_label)} · {safe_text(self.store.user)} · ",
             (owner, "bold"),
         ]
         if self.text_filter:

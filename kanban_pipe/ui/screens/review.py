@@ -25,6 +25,7 @@ from kanban_pipe.ui.screens import review_view as view
 from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
+from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
 
 T = TypeVar("T")
@@ -70,8 +71,8 @@ class ReviewScreen(BoardActions, StoreWork):
     BINDINGS = REVIEW_BINDINGS
     CSS_PATH = "review.tcss"
 
-    def __init__(self, *, owner: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, session: Session, *, owner: str | None = None) -> None:
+        super().__init__(session)
         self.owner = owner
         self.phase: Phase = "loading"
         self.stages: list[Stage] = []
@@ -101,7 +102,7 @@ class ReviewScreen(BoardActions, StoreWork):
         """Read the queue and the changes in a worker (100,000 deals take a moment)."""
         self._started_at = self.store.clock()
         self._header()
-        self._load(self.pipeline_app.today())
+        self._load(self.session.today())
 
     @work(thread=True, group="review-load", exclusive=True)
     def _load(self, today: date) -> None:
@@ -157,7 +158,7 @@ class ReviewScreen(BoardActions, StoreWork):
             self.query_one("#deal-end", Static).update(view.end_of_queue(self.walk.total))
             return
         stage = self._stage(item.deal.stage)
-        today = self.pipeline_app.today()
+        today = self.session.today()
         self.query_one("#deal-reason", Static).update(view.reason_banner(item))
         self.query_one("#deal-reason", Static).set_classes(f"queue-{item.queue.value}")
         self.query_one("#deal-card", Static).update(

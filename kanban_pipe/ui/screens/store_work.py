@@ -15,7 +15,7 @@ from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
     from kanban_pipe.store import PipelineStore
-    from kanban_pipe.ui.app import PipelineApp
+    from kanban_pipe.ui.session import Session
 
 T = TypeVar("T")
 Action = TypeVar("Action", bound=Callable[..., None])
@@ -36,15 +36,14 @@ def saves(action: Action) -> Action:
 class StoreWork(Screen[None]):
     """A screen whose keys save through the store: one worker per action, safe notices."""
 
-    @property
-    def pipeline_app(self) -> PipelineApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
 
     @property
     def store(self) -> PipelineStore:
         """The pipeline store (screens talk to the store; widgets never do)."""
-        return self.pipeline_app.store
+        return self.session.store
 
     def refuse_read_only(self) -> bool:
         """True (after telling the user why) when the pipeline cannot be changed here."""
