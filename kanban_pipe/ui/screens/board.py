@@ -18,6 +18,7 @@ from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.screens.board_actions import BoardActions
+from kanban_pipe.ui.screens.board_keys import BOARD_BINDINGS, MILESTONE_BINDINGS
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
 from kanban_pipe.ui.screens.store_work import StoreWork
 from kanban_pipe.ui.session import Session
@@ -29,46 +30,6 @@ from kanban_pipe.ui.widgets.safe_input import SafeInput
 T = TypeVar("T")
 
 ORDERS = list(CardOrder)
-
-# Board keys: the contract of PRODUCT.md. Ids let users remap them.
-BOARD_BINDINGS = [
-    Binding("left,h", "focus_column(-1)", "Prev column", show=False, id="board.left"),
-    Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.right"),
-    Binding("up,k", "move_cursor(-1)", "Prev card", show=False, id="board.up"),
-    Binding("down,j", "move_cursor(1)", "Next card", show=False, id="board.down"),
-    Binding("g,home", "cursor_edge('first')", "First card", show=False, id="board.first"),
-    Binding("G,end", "cursor_edge('last')", "Last card", show=False, id="board.last"),
-    Binding("shift+right,greater_than_sign", "move_deal(1)", "Move ›", id="board.forward"),
-    Binding("shift+left,less_than_sign", "move_deal(-1)", "‹ Back", show=False,
-            id="board.back"),
-    *[
-        Binding(str(n), f"move_to_stage({n})", f"Move to stage {n}", show=False,
-                id=f"board.stage{n}")
-        for n in range(1, 10)
-    ],
-    Binding("S", "cycle_order", "Order", show=False, id="board.order"),
-    Binding("J", "reorder(1)", "Card down", show=False, id="board.reorder_down"),
-    Binding("K", "reorder(-1)", "Card up", show=False, id="board.reorder_up"),
-    Binding("n", "new_deal", "New", id="board.new"),
-    Binding("enter", "open_deal", "Open", show=False, id="board.open"),
-    Binding("e", "edit_deal", "Edit", show=False, id="board.edit"),
-    Binding("s", "next_step", "Next step", id="board.next_step"),
-    Binding("d", "done", "Done", id="board.done"),
-    Binding("a", "log_activity", "Log", id="board.log"),
-    Binding("w", "won", "Won", show=False, id="board.won"),
-    Binding("x", "lost", "Lost", show=False, id="board.lost"),
-    Binding("p", "pause", "Pause", show=False, id="board.pause"),
-    Binding("D", "delete", "Delete", show=False, id="board.delete"),
-    Binding("u,ctrl+z", "undo", "Undo", id="board.undo"),
-    Binding("slash", "filter", "Filter", id="board.filter"),
-    Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
-    Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
-    Binding("r", "review", "Review", id="board.review"),
-    Binding("f", "forecast", "Forecast", show=False, id="board.forecast"),
-    Binding("question_mark", "help", "Help", id="board.help"),
-    Binding("q", "app.quit", "Quit", id="board.quit"),
-]
-
 
 def read_only_banner(reason: str) -> Content:
     """The line that tells a viewer the pipeline cannot be changed from here, and why."""
@@ -90,17 +51,6 @@ def column_widths(width: int, columns: int) -> list[int]:
     share = max(MIN_COLUMN_WIDTH, width // columns)
     spare = max(0, width - share * columns)
     return [share] * (columns - 1) + [share + spare]
-
-
-# While the milestone bar asks, these answer it (check_action turns the board's keys off
-# meanwhile). The screen holds them, not the bar: the bar would need the focus, and a
-# focus change repaints the whole screen.
-MILESTONE_BINDINGS = [
-    Binding("y,enter", "answer_milestones(True)", "Confirm", show=False,
-            id="board.milestones_yes"),
-    Binding("n,escape", "answer_milestones(False)", "Cancel", show=False,
-            id="board.milestones_no"),
-]
 
 
 class BoardScreen(BoardActions, BoardLoading, StoreWork):

@@ -12,6 +12,7 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import CardOrder
+from kanban_pipe.ui.screens.board_keys import KEY_HELP
 from kanban_pipe.ui.screens.edit_saving import EditSaving
 from kanban_pipe.ui.screens.store_work import saves
 from kanban_pipe.ui.text import safe_text
@@ -371,38 +372,3 @@ class BoardActions(EditSaving):
             rows.append((keys, KEY_HELP.get(binding.action, binding.description)))
         rows.append(("ctrl+p", "command palette: every action by name"))
         return rows
-
-
-# Longer words for the help screen than the footer has room for.
-KEY_HELP = {
-    "focus_column(-1)": "focus the previous column",
-    "focus_column(1)": "focus the next column",
-    "move_cursor(-1)": "previous card",
-    "move_cursor(1)": "next card",
-    "cursor_edge('first')": "first card",
-    "cursor_edge('last')": "last card",
-    "move_deal(1)": "move the deal to the next stage (confirms the exit milestone)",
-    "move_deal(-1)": "move the deal back a stage",
-    "move_to_stage": "move the deal straight to stage N (confirms skipped milestones)",
-    "cycle_order": "cycle card order: urgency / value / close date / days in stage / manual",
-    "reorder(1)": "move the card down (manual order)",
-    "reorder(-1)": "move the card up (manual order)",
-    "new_deal": "new deal in the focused stage",
-    "open_deal": "open the deal: every field and the activity history",
-    "edit_deal": "edit the deal's fields",
-    "next_step": "set the next step: action, owner, due date",
-    "done": "mark the next step done, then set the next one",
-    "log_activity": "log a call, email, meeting or note",
-    "won": "close the deal as won",
-    "lost": "close the deal as lost (asks the reason)",
-    "pause": "pause the deal until a date (it leaves the board until then)",
-    "delete": "delete a duplicate or mistake (asks first; undo restores)",
-    "undo": "undo your last change (also one made from the command line)",
-    "filter": "filter by title, organization, contact or owner",
-    "clear_filter": "clear the filter",
-    "toggle_owner": "toggle the owner filter: mine / everyone",
-    "review": "review mode: walk the stand-up queue deal by deal",
-    "forecast": "forecast and statistics: pipeline, win rate, conversion, trend",
-    "help": "this help",
-    "app.quit": "quit (every change is already saved)",
-}

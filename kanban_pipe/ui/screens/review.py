@@ -22,7 +22,8 @@ from kanban_pipe.domain.review import ChangesSince, ReviewItem
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
 from kanban_pipe.store.review import changes_since_last_review, record_review, review_queue
 from kanban_pipe.ui.screens import review_view as view
-from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
+from kanban_pipe.ui.screens.board_actions import BoardActions
+from kanban_pipe.ui.screens.board_keys import KEY_HELP
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.session import Session
