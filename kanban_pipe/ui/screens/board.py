@@ -11,18 +11,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder
+from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
-from kanban_pipe.ui.screens.board_actions import BoardActions
-from kanban_pipe.ui.screens.board_keys import BOARD_BINDINGS, MILESTONE_BINDINGS
+from kanban_pipe.ui.screens.board_keys import (
+    BOARD_BINDINGS,
+    KEY_HELP,
+    MILESTONE_BINDINGS,
+    binding_keys,
+)
 from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
-from kanban_pipe.ui.screens.store_work import StoreWork
+from kanban_pipe.ui.screens.deal_actions import DealActions
+from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import plain, safe_text
+from kanban_pipe.ui.widgets.card import LEGEND
 from kanban_pipe.ui.widgets.column import CardPalette, ColumnBox, StageColumn
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
 from kanban_pipe.ui.widgets.safe_input import SafeInput
@@ -53,8 +60,8 @@ def column_widths(width: int, columns: int) -> list[int]:
     return [share] * (columns - 1) + [share + spare]
 
 
-class BoardScreen(BoardActions, BoardLoading, StoreWork):
-    """The pipeline board."""
+class BoardScreen(BoardLoading, Screen[None]):
+    """The pipeline board: a DealHost for the deal keys, which DealActions saves."""
 
     # The bar's answers first: for n, esc and enter they are tried before the board's own.
     BINDINGS = [*MILESTONE_BINDINGS, *BOARD_BINDINGS]
@@ -76,7 +83,10 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     """
 
     def __init__(self, session: Session) -> None:
-        super().__init__(session)
+        super().__init__()
+        self.session = session
+        self.work = StoreWork(self, session)
+        self.deals = DealActions(self, self.work, no_deal_hint="No deal here: n adds one")
         self.stages: list[Stage] = []
         self.order = CardOrder.URGENCY
         self.text_filter = ""
@@ -94,6 +104,11 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         # While the milestone bar asks: what its answer runs, and whether it is saving.
         self._answer: Callable[[bool | None], None] | None = None
         self._saving = False
+
+    @property
+    def store(self) -> PipelineStore:
+        """The pipeline store (screens talk to the store; widgets never do)."""
+        return self.session.store
 
     @property
     def board_filter(self) -> BoardFilter:
@@ -177,7 +192,7 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                 continue
             what = activity.kind.value.replace("_", " ")
             detail = f" ({activity.detail})" if activity.detail else ""
-            self.tell(f"{activity.actor} {what} '{title}'{detail}", timeout=5)
+            self.work.tell(f"{activity.actor} {what} '{title}'{detail}", timeout=5)
 
     def columns(self) -> list[StageColumn]:
         """The stage columns, left to right."""
@@ -311,15 +326,9 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
             self._answer, self._saving = None, False
             self.query_one(MilestoneBar).close()
 
-    def move_saved(self, deal: Deal, *, before: Deal) -> None:
-        """Close the milestone bar (if it asked) in the same frame as the card moves."""
+    def move_finished(self) -> None:
+        """Close the milestone bar (if it asked) in the same frame as the move shows."""
         self._close_bar()
-        super().move_saved(deal, before=before)
-
-    def move_refused(self, error: KanbanPipeError) -> None:
-        """Close the milestone bar, then say why the move was refused."""
-        self._close_bar()
-        super().move_refused(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the milestone bar asks (and saves), the board's keys wait for it."""
@@ -336,3 +345,122 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
         if event.chain >= 2:
             self.action_open_deal()
 
+    # -- what the deal actions show ----------------------------------------------------
+
+    def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
+        """A key saved the deal: redraw the columns it left and entered, focus following it."""
+        self.place(deal, before=before)
+
+    def deal_undone(self, deal: Deal, words: str) -> None:
+        """An undo changed the deal: re-read the board (the undo may have touched more)."""
+        self.reload(changed=[deal.id], focus_id=deal.id, forget=True)
+        # The store's words carry the whole undone detail; a toast names just what.
+        what = words.split(" on '")[0].split(":")[0]
+        self.work.tell(f"{what[:1].upper()}{what[1:]} on '{deal.title}'", timeout=4)
+
+    # -- deal keys (DealActions saves them) -----------------------------------------------
+
+    def action_move_deal(self, step: int) -> None:
+        """Move the deal a stage forward (confirming the milestone) or back."""
+        self.deals.move(step)
+
+    def action_move_to_stage(self, number: int) -> None:
+        """Move the deal straight to stage N (a forward jump confirms every milestone)."""
+        self.deals.move_to_stage(number)
+
+    def action_new_deal(self) -> None:
+        """Add a deal to the focused stage."""
+        self.deals.new_deal(self.stages[self.active])
+
+    def action_open_deal(self) -> None:
+        """Open the deal's detail: every field and the history, newest first."""
+        self.deals.open_deal()
+
+    def action_edit_deal(self) -> None:
+        """Edit the focused deal's fields."""
+        self.deals.edit()
+
+    def action_next_step(self) -> None:
+        """Set the next step: action, owner (you by default) and due date."""
+        self.deals.next_step()
+
+    def action_done(self) -> None:
+        """Mark the next step done, then ask for the next one."""
+        self.deals.done()
+
+    def action_log_activity(self) -> None:
+        """Log a call, email, meeting or note."""
+        self.deals.log_activity()
+
+    def action_won(self) -> None:
+        """Close the deal as won."""
+        self.deals.won()
+
+    def action_lost(self) -> None:
+        """Close the deal as lost, asking the reason."""
+        self.deals.lost()
+
+    def action_pause(self) -> None:
+        """Pause the deal until a date: it leaves the board until then."""
+        self.deals.pause()
+
+    def action_delete(self) -> None:
+        """Delete a duplicate or mistake, after asking."""
+        self.deals.delete()
+
+    def action_undo(self) -> None:
+        """Undo your last change (also one made from the command line)."""
+        self.deals.undo()
+
+    # -- the board's own keys ----------------------------------------------------------
+
+    @saves
+    def action_reorder(self, offset: int) -> None:
+        """Move the card up or down in the column's manual order."""
+        deal = self.current_deal()
+        if deal is None:
+            self.notify("No deal here: n adds one", timeout=3)
+            return
+        if self.order is not CardOrder.MANUAL:
+            self.order = CardOrder.MANUAL
+            self.notify("Cards now in manual order (S cycles orders)", timeout=3)
+        # A swap moves the neighbour too: re-read the column (reordering is rare).
+        self.work.perform(lambda: self.store.reorder_deal(deal.id, offset),
+                          lambda moved: self.reload(stage_keys={moved.stage},
+                                                    changed=[moved.id], focus_id=moved.id))
+
+    def action_review(self) -> None:
+        """Review mode: the stand-up queue (mine when the board shows only mine)."""
+        from kanban_pipe.ui.screens.review import ReviewScreen  # loads with review mode
+
+        owner = self.store.user if self.only_mine else None
+        # Deals changed during the review: the board re-reads everything when it closes.
+        self.app.push_screen(ReviewScreen(self.session, owner=owner),
+                             lambda _summary: self.reload(forget=True))
+
+    def action_forecast(self) -> None:
+        """Forecast and statistics of the whole pipeline."""
+        from kanban_pipe.ui.screens.stats import open_statistics
+
+        open_statistics(self, self.session)
+
+    def action_help(self) -> None:
+        """Every key and the highlight legend."""
+        from kanban_pipe.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) from the live bindings, so help never drifts from them."""
+        rows: list[tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or binding.action.startswith("answer_"):
+                continue  # answers to the milestone bar are shown on the bar itself
+            if binding.action.startswith("move_to_stage("):
+                if binding.action == "move_to_stage(1)":
+                    rows.append(("1–9", KEY_HELP["move_to_stage"]))
+                continue
+            rows.append((binding_keys(binding, self.app.get_key_display),
+                         KEY_HELP.get(binding.action, binding.description)))
+        rows.append(("ctrl+p", "command palette: every action by name"))
+        return rows

@@ -193,7 +193,7 @@ class BoardLoading(_Base):
         try:
             load = replace(self._read(stages), generation=generation)
         except KanbanPipeError as error:
-            self.app.call_from_thread(self.show_error, error)
+            self.app.call_from_thread(self.work.show_error, error)
             return
         self.app.call_from_thread(self._apply, load, changed=changed, focus_id=focus_id)
 
