@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -15,6 +15,7 @@ from textual.screen import Screen
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
+from kanban_pipe.ui.messages import StoreFailed
 from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
@@ -107,6 +108,12 @@ class PipelineApp(UncaughtErrorApp):
             self._refuse_damaged(error)
             return True
         return False
+
+    @on(StoreFailed)
+    def _store_failed(self, event: StoreFailed) -> None:
+        """A read the board cannot do without failed: leave with the reason."""
+        if self.fatal_error is None:
+            self._refuse_damaged(event.error)
 
     def _refuse_damaged(self, error: KanbanPipeError) -> None:
         """A damaged file: nothing was written; leave with the reason."""

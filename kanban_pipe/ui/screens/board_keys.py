@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
+from textual.content import Content
 
 # Board keys: the contract of PRODUCT.md. Ids let users remap them.
 BOARD_BINDINGS = [
@@ -93,3 +94,31 @@ KEY_HELP = {
 def binding_keys(binding: Binding, key_display: Callable[[Binding], str]) -> str:
     """A binding's keys as the help screen lists them ("u, ctrl+z")."""
     return ", ".join(key_display(Binding(key.strip(), "")) for key in binding.key.split(","))
+
+
+def key_hints(key_display: Callable[[Binding], str]) -> Content:
+    """The line of the board's main keys (BOARD_BINDINGS shown), and the palette's."""
+    parts: list[str | tuple[str, str]] = []
+    for binding in BOARD_BINDINGS:
+        if binding.show:
+            key = key_display(Binding(binding.key.split(",")[0], ""))
+            parts += [(f" {key}", "bold $accent"), f" {binding.description} "]
+    parts += [("  ctrl+p", "bold $accent"), " palette"]
+    return Content.assemble(*parts)
+
+
+def board_key_help(bindings: Iterable[BindingType],
+                   key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
+    """(keys, what they do) for the help screen, from the board's live bindings."""
+    rows: list[tuple[str, str]] = []
+    for binding in bindings:
+        if not isinstance(binding, Binding) or binding.action.startswith("answer_"):
+            continue  # answers to the milestone bar are shown on the bar itself
+        if binding.action.startswith("move_to_stage("):
+            if binding.action == "move_to_stage(1)":
+                rows.append(("1–9", KEY_HELP["move_to_stage"]))
+            continue
+        rows.append((binding_keys(binding, key_display),
+                     KEY_HELP.get(binding.action, binding.description)))
+    rows.append(("ctrl+p", "command palette: every action by name"))
+    return rows
