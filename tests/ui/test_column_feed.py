@@ -12,9 +12,9 @@ from textual.app import App, ComposeResult
 
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.store import PipelineStore, open_store
-from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.widgets.column import CardPalette, StageColumn
-from tests.ui.conftest import TODAY, Board, settle
+from tests.ui.conftest import TODAY, Board
+from tests.ui.pilot import board_screen, press, session, settle
 from tests.ui.screen_text import screen_text
 
 # How a card whose deal is on its way is drawn: its number, dimmed, no card bar.
@@ -43,12 +43,9 @@ def long_lead_column(board: Board, cards: int) -> None:
 async def test_no_deal_is_read_on_the_ui_thread(board: Board, reads: list[str]) -> None:
     long_lead_column(board, 80)
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press(*["j"] * 50)  # well past the first frame's deals
-        await settle(pilot)
-        await pilot.press("greater_than_sign", "y", "S")  # a move, then a reload
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, *["j"] * 50)  # well past the first frame's deals
+        await press(pilot, "greater_than_sign", "y", "S")  # a move, then a reload
         assert "Filler lead" in screen_text(app)
     assert reads, "the board read no deals at all"
     assert threading.main_thread().name not in reads
@@ -66,8 +63,7 @@ async def test_no_placeholder_on_the_first_frame_or_as_the_cursor_moves(board: B
         for _ in range(60):
             await pilot.press("j")
             assert not PLACEHOLDER.search(screen_text(app))
-        screen = app.screen
-        assert isinstance(screen, BoardScreen)
+        screen = board_screen(app)
         assert screen.active_column.cursor == 60
 
 
@@ -130,10 +126,8 @@ async def test_an_older_version_never_replaces_a_newer_one(board: Board) -> None
 async def test_forget_keeps_drawing_the_deals_but_the_board_reads_the_current_one_again(
         board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BoardScreen)
+    async with session(app) as pilot:
+        screen = board_screen(app)
         column = screen.active_column
         erik = open_store(str(board.path), user="erik", clock=board.clock)
         acme = erik.get_deal(board.ids["acme"])
