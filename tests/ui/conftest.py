@@ -103,3 +103,13 @@ def board(tmp_path: Path) -> Iterator[Board]:
     ids = seed(store, clock)
     yield Board(store, clock, ids, path)
     store.close()
+
+
+async def settle(pilot: object) -> None:
+    """Wait for store workers and the frames they cause."""
+    app = pilot.app  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]

@@ -15,19 +15,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kanban_pipe.ui.screens.board import BoardScreen
+from tests.ui.conftest import settle
 from tests.ui.screen_text import screen_text
 
+__all__ = ["BOARD_SIZE", "board_screen", "fill", "notices", "press", "session", "settle"]
+
 BOARD_SIZE = (140, 40)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait for store workers and the frames they cause."""
-    app = pilot.app
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @asynccontextmanager
