@@ -16,7 +16,8 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.messages import StoreFailed
-from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
+from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.screens.board_keys import BOARD_BINDINGS
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.textual_internals import UncaughtErrorApp
@@ -100,8 +101,8 @@ class PipelineApp(UncaughtErrorApp):
             self.call_from_thread(self._refuse_damaged, error)
 
     def uncaught_error(self, error: Exception) -> bool:
-        """A store error nobody caught (a damaged page met while drawing, a file gone) ends
-        the app with its one-line reason instead of Textual's traceback."""
+        """A store error nobody caught (a damaged page met by a read of the UI thread, the
+        file gone) ends the app with its one-line reason instead of Textual's traceback."""
         if self.fatal_error is not None:
             return True  # a consequence of the store error the app is already leaving with
         if isinstance(error, KanbanPipeError):

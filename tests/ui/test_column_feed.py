@@ -10,6 +10,7 @@ import pytest
 from textual import on
 from textual.app import App, ComposeResult
 
+from kanban_pipe.domain.errors import DamagedDatabaseError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.store import PipelineStore, open_store
 from kanban_pipe.ui.widgets.column import CardPalette, StageColumn
@@ -140,3 +141,23 @@ async def test_forget_keeps_drawing_the_deals_but_the_board_reads_the_current_on
         deal = screen.current_deal()  # the board reads it again
         assert deal is not None and deal.organization == "Acme Group"
         assert column.current_deal() == deal
+
+
+async def test_a_failed_read_of_cards_ends_the_board_with_its_reason(
+        board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
+    long_lead_column(board, 80)
+    app = board.app()
+    async with session(app) as pilot:
+        damaged = DamagedDatabaseError("board.db is damaged (test)")
+
+        def failing(self: PipelineStore, ids: object) -> dict[int, Deal]:
+            raise damaged
+
+        monkeypatch.setattr(PipelineStore, "deals_by_ids", failing)
+        await pilot.press(*["j"] * 30)  # cards beyond those read ahead: asked for, and failing
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if not app.is_running:
+                break
+    assert app.return_code == 1
+    assert app.fatal_error is damaged

@@ -242,7 +242,7 @@ class BoardScreen(Screen[None]):
         focus = (placed.stage, placed.index) if placed.stage and placed.index is not None \
             else None
         self.row.show({key: self.model.ids(key) for key in placed.touched},
-                                 changed=[deal], focus=focus)
+                      changed=[deal], focus=focus)
         self._show_sums()
 
     @work(name="read", group="read")

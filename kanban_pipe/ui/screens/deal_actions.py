@@ -13,18 +13,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App
 
-from kanban_pipe.domain.conflicts import three_way
 from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.edit_saving import (
-    LABELS,
-    Fields,
-    clash_table,
     deal_fields,
     draft_fields,
     fields_draft,
+    offer_conflict_choice,
 )
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.text import safe_text
@@ -226,13 +223,18 @@ class DealActions:
             self.work.show_error(failure)
             self.edit(draft, str(failure), base=start)
             return
-        self._resolve_conflict(
-            start, draft_fields(draft, start), deal_fields,
+        offer_conflict_choice(
+            self.work, self._host.app, start, draft_fields(draft, start), deal_fields,
+            keep=self._kept,
             apply=lambda merged, theirs: self._save_edit(theirs, fields_draft(merged)),
             reedit=lambda merged, theirs: self.edit(
                 fields_draft(merged), "Their changes are in the form now; yours are kept.",
                 base=theirs),
         )
+
+    def _kept(self, theirs: Deal, start: Deal) -> None:
+        self._changed(theirs, before=start,
+                      message=f"Kept the saved version of '{safe_text(theirs.title)}'")
 
     @saves
     def next_step(self, draft: NextStep | None = None, error: str = "",
@@ -268,41 +270,14 @@ class DealActions:
             self.work.show_error(failure)
             self.next_step(step, str(failure), base=start)
             return
-        self._resolve_conflict(
-            start, {"next_step": step}, lambda deal: {"next_step": deal.next_step},
+        offer_conflict_choice(
+            self.work, self._host.app, start, {"next_step": step},
+            lambda deal: {"next_step": deal.next_step}, keep=self._kept,
             apply=lambda _merged, theirs: self._save_next_step(theirs, step),
             reedit=lambda _merged, theirs: self.next_step(
                 step, "Someone else saved this deal meanwhile; check, then save again.",
                 base=theirs),
         )
-
-    def _resolve_conflict(self, start: Deal, yours: Fields,
-                          fields_of: Callable[[Deal], Fields], *,
-                          apply: Callable[[Fields, Deal], None],
-                          reedit: Callable[[Fields, Deal], None]) -> None:
-        """Show their saved values against the user's, then keep theirs, apply or re-edit."""
-        from kanban_pipe.ui.screens.conflict import ConflictScreen, conflict_text
-
-        try:
-            theirs = self._store.get_deal(start.id)
-            changes = self._store.changes_since(start.id, start.version)
-        except KanbanPipeError as error:  # deleted meanwhile, or the file went away
-            self.work.show_error(error)
-            return
-        merged, clashes = three_way(fields_of(start), fields_of(theirs), yours)
-
-        def chosen(choice: str | None) -> None:
-            if choice == "theirs":
-                self._changed(theirs, before=start,
-                              message=f"Kept the saved version of '{safe_text(theirs.title)}'")
-            elif choice == "mine":
-                apply(merged, theirs)
-            else:
-                reedit(merged, theirs)
-
-        self._host.app.push_screen(
-            ConflictScreen(conflict_text(theirs.title, changes, clash_table(clashes), LABELS)),
-            chosen)
 
     @saves
     def done(self) -> None:

@@ -1,18 +1,22 @@
-"""Saving over a version someone else changed: the fields compared, in words for the dialog."""
+"""Saving a form over a version someone else changed meanwhile: the choice it leads to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from textual.app import App
+
 from kanban_pipe.domain.amounts import format_amount
-from kanban_pipe.domain.conflicts import FieldClash
+from kanban_pipe.domain.conflicts import FieldClash, three_way
+from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, NextStep
 
 if TYPE_CHECKING:
     from kanban_pipe.ui.drafts import DealDraft
+    from kanban_pipe.ui.screens.store_work import StoreWork
 
 Fields = dict[str, Any]
 
@@ -68,3 +72,37 @@ def shown(value: object) -> str:
 def clash_table(clashes: Iterable[FieldClash]) -> list[FieldClash]:
     """The clashing fields with both values in words, as the conflict dialog lists them."""
     return [replace(c, theirs=shown(c.theirs), yours=shown(c.yours)) for c in clashes]
+
+
+def offer_conflict_choice(work: StoreWork, app: App[Any], start: Deal, yours: Fields,
+                          fields_of: Callable[[Deal], Fields], *,
+                          keep: Callable[[Deal, Deal], None],
+                          apply: Callable[[Fields, Deal], None],
+                          reedit: Callable[[Fields, Deal], None]) -> None:
+    """Show their saved values against the user's (`yours`, changed from `start`), then
+    keep theirs (`keep(theirs, start)`), apply the user's over them, or edit again.
+
+    `apply` and `reedit` get the merged fields (the user's changes over theirs) and their
+    version of the deal.
+    """
+    from kanban_pipe.ui.screens.conflict import ConflictScreen, conflict_text  # on a clash
+
+    try:
+        theirs = work.store.get_deal(start.id)
+        changes = work.store.changes_since(start.id, start.version)
+    except KanbanPipeError as error:  # deleted meanwhile, or the file went away
+        work.show_error(error)
+        return
+    merged, clashes = three_way(fields_of(start), fields_of(theirs), yours)
+
+    def chosen(choice: str | None) -> None:
+        if choice == "theirs":
+            keep(theirs, start)
+        elif choice == "mine":
+            apply(merged, theirs)
+        else:
+            reedit(merged, theirs)
+
+    app.push_screen(
+        ConflictScreen(conflict_text(theirs.title, changes, clash_table(clashes), LABELS)),
+        chosen)
