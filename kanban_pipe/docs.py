@@ -83,7 +83,7 @@ def _table(rows: list[tuple[str, str]]) -> str:
 def key_reference() -> str:
     """The board's keys and review mode's, as Markdown tables, from the bindings."""
     from kanban_pipe.ui.screens.board import BOARD_BINDINGS
-    from kanban_pipe.ui.screens.board_actions import KEY_HELP
+    from kanban_pipe.ui.screens.board_keys import KEY_HELP
     from kanban_pipe.ui.screens.review import _REVIEW_HELP, REVIEW_BINDINGS
 
     # "this help" reads well on the help screen, not in the README.

@@ -7,19 +7,23 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from textual import events, work
-from textual.app import App, SystemCommand
+from textual import events, on, work
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.ui.screens.board import BOARD_BINDINGS, BoardScreen
+from kanban_pipe.ui.messages import StoreFailed
+from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.screens.board_keys import BOARD_BINDINGS
+from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
+from kanban_pipe.ui.textual_internals import UncaughtErrorApp
 
 
-class PipelineApp(App[None]):
+class PipelineApp(UncaughtErrorApp):
     """kanban-pipe's board application."""
 
     TITLE = "kanban-pipe"
@@ -36,11 +40,12 @@ class PipelineApp(App[None]):
         self.review_owner = review_owner
         # Set when the deferred integrity check fails: the CLI reports it after exit.
         self.fatal_error: KanbanPipeError | None = None
+        self.session = Session(store, self.today, self.db_label)
         self._board: BoardScreen | None = None
         if not start_in_review:
             # Made now so its first reads run while Textual starts up (~15 ms sooner).
-            self._board = BoardScreen()
-            self._board.read_ahead(store, self.today())
+            self._board = BoardScreen(self.session)
+            self._board.read_ahead()
 
     def today(self) -> date:
         """The user's calendar day (fixed in tests, the store's clock otherwise)."""
@@ -70,7 +75,8 @@ class PipelineApp(App[None]):
             from kanban_pipe.ui.screens.review import ReviewScreen  # only this mode needs it
 
             # Opened for the review alone: when it ends, so does the app.
-            self.push_screen(ReviewScreen(owner=self.review_owner), lambda _: self.exit())
+            self.push_screen(ReviewScreen(self.session, owner=self.review_owner),
+                             lambda _: self.exit())
         if self.store.location_warning:
             self.notify(safe_text(self.store.location_warning), title="Warning",
                         severity="warning", timeout=20, markup=False)
@@ -94,15 +100,21 @@ class PipelineApp(App[None]):
         except KanbanPipeError as error:
             self.call_from_thread(self._refuse_damaged, error)
 
-    def _handle_exception(self, error: Exception) -> None:
-        """A store error nobody caught (a damaged page met while drawing, a file gone) ends
-        the app with its one-line reason instead of Textual's traceback."""
+    def uncaught_error(self, error: Exception) -> bool:
+        """A store error nobody caught (a damaged page met by a read of the UI thread, the
+        file gone) ends the app with its one-line reason instead of Textual's traceback."""
         if self.fatal_error is not None:
-            return  # a consequence of the store error the app is already leaving with
+            return True  # a consequence of the store error the app is already leaving with
         if isinstance(error, KanbanPipeError):
             self._refuse_damaged(error)
-            return
-        super()._handle_exception(error)
+            return True
+        return False
+
+    @on(StoreFailed)
+    def _store_failed(self, event: StoreFailed) -> None:
+        """A read the board cannot do without failed: leave with the reason."""
+        if self.fatal_error is None:
+            self._refuse_damaged(event.error)
 
     def _refuse_damaged(self, error: KanbanPipeError) -> None:
         """A damaged file: nothing was written; leave with the reason."""

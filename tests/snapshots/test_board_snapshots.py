@@ -20,7 +20,8 @@ from kanban_pipe.ui.screens.detail import DealDetailScreen
 from kanban_pipe.ui.screens.forms import DealForm
 from kanban_pipe.ui.screens.help import HelpScreen
 from kanban_pipe.ui.widgets.card import card_markers
-from tests.ui.conftest import TODAY, settle
+from tests.ui.conftest import TODAY
+from tests.ui.pilot import press, settle
 
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
@@ -39,8 +40,7 @@ def keys_then_settle(*keys: str, check: Callable[[PipelineApp], None] | None = N
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press(*keys)
-        await settle(pilot)
+        await press(pilot, *keys)
         # A blinking Input cursor would make a snapshot depend on timing.
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False

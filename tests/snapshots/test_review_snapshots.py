@@ -16,7 +16,8 @@ from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.app import PipelineApp, create_app
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.review import ReviewScreen
-from tests.ui.conftest import TODAY, settle
+from tests.ui.conftest import TODAY
+from tests.ui.pilot import press, settle
 
 SnapCompare = Callable[..., bool]
 WIDE = (140, 40)
@@ -34,8 +35,7 @@ def keys_then(*keys: str, check: Callable[[PipelineApp], None]
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
         pilot.app.clear_notifications()
         await pilot.pause()
         check(pilot.app)  # type: ignore[arg-type]

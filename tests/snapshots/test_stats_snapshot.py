@@ -15,7 +15,8 @@ from textual.pilot import Pilot
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.app import create_app
 from kanban_pipe.ui.screens.stats import StatsScreen
-from tests.ui.conftest import TODAY, settle
+from tests.ui.conftest import TODAY
+from tests.ui.pilot import press, settle
 
 SnapCompare = Callable[..., bool]
 
@@ -25,8 +26,7 @@ def open_stats(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("f", *keys)
-        await settle(pilot)
+        await press(pilot, "f", *keys)
         screen = pilot.app.screen
         assert isinstance(screen, StatsScreen) and screen.stats is not None
         assert screen.stats.pipeline.deals == 6

@@ -11,31 +11,21 @@ from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.detail import DealDetailScreen
 from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
 from kanban_pipe.ui.screens.help import HelpScreen
-from tests.ui.conftest import TODAY, Board, settle
+from tests.ui.conftest import TODAY, Board
+from tests.ui.pilot import board_screen, fill, press, session
 from tests.ui.screen_text import screen_text
-
-
-async def fill(pilot: object, **fields: str) -> None:
-    """Type into the open form's fields by id."""
-    app = pilot.app  # type: ignore[attr-defined]
-    for name, value in fields.items():
-        app.screen.query_one(f"#{name}", Input).value = value
-    await pilot.pause()  # type: ignore[attr-defined]
 
 
 async def test_n_adds_a_deal_to_the_focused_stage(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("l", "n")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "l", "n")
         assert isinstance(app.screen, DealForm)
         assert "New deal in Qualified" in screen_text(app)
         await fill(pilot, title="Kestrel rollout", organization="Kestrel AB", value="12.5k",
                    expected_close="31/12", next_action="Book demo", next_due="fri")
         assert "12,500 EUR" in screen_text(app)  # the parsed amount is echoed before saving
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, BoardScreen)
         [deal] = [d for d in board.store.list_deals() if d.title == "Kestrel rollout"]
         assert (deal.stage, deal.value, deal.organization) == ("qualified", 1_250_000,
@@ -49,14 +39,11 @@ async def test_n_adds_a_deal_to_the_focused_stage(board: Board) -> None:
 
 async def test_new_deal_with_a_bad_date_is_explained_and_nothing_is_saved(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         before = len(board.store.list_deals())
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         await fill(pilot, title="Bad date deal", expected_close="2026-02-30")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, DealForm)
         assert "not a real date" in screen_text(app)
         assert app.screen.query_one("#title", Input).value == "Bad date deal"
@@ -66,14 +53,11 @@ async def test_new_deal_with_a_bad_date_is_explained_and_nothing_is_saved(board:
 async def test_e_edits_fields_without_counting_as_activity(board: Board) -> None:
     app = board.app()
     before = board.store.get_deal(board.ids["acme"])
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "e")
         assert app.screen.query_one("#title", Input).value == "Acme fleet renewal"
         await fill(pilot, title="Acme renewal 2027", value="15k")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         deal = board.store.get_deal(board.ids["acme"])
         assert (deal.title, deal.value) == ("Acme renewal 2027", 1_500_000)
         assert deal.last_activity_at == before.last_activity_at
@@ -83,15 +67,12 @@ async def test_e_edits_fields_without_counting_as_activity(board: Board) -> None
 
 async def test_s_sets_the_next_step_with_owner_defaulting_to_me(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("j", "s")  # Borealis has no next step
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "j", "s")  # Borealis has no next step
         assert isinstance(app.screen, NextStepForm)
         assert app.screen.query_one("#owner", Input).value == "anna"
         await fill(pilot, action="Send proposal", due="+3d")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         deal = board.store.get_deal(board.ids["borealis"])
         assert deal.next_step is not None
         assert (deal.next_step.action, deal.next_step.owner, deal.next_step.due) == (
@@ -101,33 +82,27 @@ async def test_s_sets_the_next_step_with_owner_defaulting_to_me(board: Board) ->
 
 async def test_d_marks_done_then_asks_for_the_next_step(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("d")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "d")
         kinds = [a.kind.value for a in board.store.activities(board.ids["acme"])]
         assert kinds[0] == "next_step_done"
         assert board.store.get_deal(board.ids["acme"]).next_step is None
         assert isinstance(app.screen, NextStepForm)
         await fill(pilot, action="Send contract", due="tomorrow")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         step = board.store.get_deal(board.ids["acme"]).next_step
         assert step is not None and step.action == "Send contract"
 
 
 async def test_a_logs_an_activity_that_counts_as_movement(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         await pilot.press("l")  # Cobalt is stale
         assert "STALE 30d" in screen_text(app)
-        await pilot.press("a")
-        await settle(pilot)
+        await press(pilot, "a")
         await pilot.press("m")  # meeting
         await pilot.press(*"Met the CTO")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         latest = board.store.activities(board.ids["cobalt"])[0]
         assert (latest.kind.value, latest.detail) == ("meeting", "Met the CTO")
         assert "STALE" not in screen_text(app)
@@ -135,27 +110,21 @@ async def test_a_logs_an_activity_that_counts_as_movement(board: Board) -> None:
 
 async def test_w_wins_the_deal(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "w")
         deal = board.store.get_deal(board.ids["acme"])
         assert (deal.status, deal.stage) == (DealStatus.WON, "won")
-        screen = app.screen
-        assert isinstance(screen, BoardScreen)
+        screen = board_screen(app)
         assert screen.stages[screen.active].key == "won"
         assert screen.current_deal().id == deal.id  # type: ignore[union-attr]
 
 
 async def test_x_loses_with_a_reason_and_the_deal_leaves_the_board(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "x")
         await pilot.press(*"went with a competitor")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         deal = board.store.get_deal(board.ids["acme"])
         assert (deal.status, deal.lost_reason) == (DealStatus.LOST, "went with a competitor")
         assert "Acme fleet renewal" not in screen_text(app)
@@ -163,43 +132,33 @@ async def test_x_loses_with_a_reason_and_the_deal_leaves_the_board(board: Board)
 
 async def test_p_pauses_until_a_date_then_the_deal_returns_by_itself(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "p")
         await fill(pilot, resume="+2w")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         deal = board.store.get_deal(board.ids["acme"])
         assert (deal.status, deal.paused_until) == (DealStatus.PAUSED,
                                                     TODAY + timedelta(days=14))
         assert "Acme fleet renewal" not in screen_text(app)
     later = board.app()
     later._today = lambda: TODAY + timedelta(days=14)
-    async with later.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(later) as pilot:
         assert "Acme fleet renewal" in screen_text(later)
         assert "PAUSED" in screen_text(later)
 
 
 async def test_shift_d_deletes_after_asking_and_u_restores(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("D")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "D")
         assert "Delete 'Acme fleet renewal'?" in screen_text(app)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert board.ids["acme"] in {d.id for d in board.store.list_deals()}
-        await pilot.press("D")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "D")
+        await press(pilot, "y")
         assert board.ids["acme"] not in {d.id for d in board.store.list_deals()}
         assert "Acme fleet renewal" not in screen_text(app)
-        await pilot.press("u")
-        await settle(pilot)
+        await press(pilot, "u")
         assert board.ids["acme"] in {d.id for d in board.store.list_deals()}
         assert "Acme fleet renewal" in screen_text(app)
 
@@ -207,20 +166,16 @@ async def test_shift_d_deletes_after_asking_and_u_restores(board: Board) -> None
 async def test_ctrl_z_undoes_a_change_made_from_the_command_line(board: Board) -> None:
     board.store.move_deal(board.ids["borealis"], "qualified")  # as if by `kanban-pipe move`
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+z")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "ctrl+z")
         assert board.store.get_deal(board.ids["borealis"]).stage == "lead"
         assert board.store.activities(board.ids["borealis"])[0].kind.value == "undo"
 
 
 async def test_enter_opens_the_detail_with_history_newest_first(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("l", "l", "enter")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "l", "l", "enter")
         assert isinstance(app.screen, DealDetailScreen)
         text = screen_text(app)
         assert "Dune expansion" in text and "Dune Ltd" in text
@@ -231,35 +186,27 @@ async def test_enter_opens_the_detail_with_history_newest_first(board: Board) ->
 
 async def test_question_mark_opens_help_with_keys_and_legend(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         for words in ("set the next step: action, owner, due date", "undo your last change",
                       "1–9"):
             assert words in text
-        await pilot.press("pagedown", "pagedown", "pagedown")
-        await settle(pilot)
-        text = screen_text(app)
+        text = await press(pilot, "pagedown", "pagedown", "pagedown")
         for marker in ("LATE", "NO STEP", "STALE", "CLOSE", "UNQUAL"):
             assert marker in text
 
 
 async def test_ctrl_p_offers_every_board_action(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = app.screen
         titles = {command.title for command in app.get_system_commands(screen)}
         for action in ("New", "Next step", "Done", "Log", "Won", "Lost", "Pause", "Delete",
                        "Undo", "Filter", "Mine/all", "Order", "Help"):
             assert action in titles
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"Next step")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await press(pilot, *"Next step")
+        await press(pilot, "enter")
         assert isinstance(app.screen, NextStepForm)

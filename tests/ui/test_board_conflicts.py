@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kanban_pipe.store import open_store
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.conflict import ConflictScreen
 from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
-from tests.ui.conftest import Board, settle
+from tests.ui.conftest import Board
+from tests.ui.pilot import fill, press, session
 from tests.ui.screen_text import screen_text
-
-
-async def fill(pilot: object, **fields: str) -> None:
-    app = pilot.app  # type: ignore[attr-defined]
-    for name, value in fields.items():
-        app.screen.query_one(f"#{name}", Input).value = value
-    await pilot.pause()  # type: ignore[attr-defined]
 
 
 def erik_saves(board: Board, **changes: object) -> None:
@@ -30,23 +27,20 @@ def anna_edits(board: Board) -> int:
         "SELECT count(*) FROM activities WHERE actor = 'anna' AND kind = 'edited'").fetchone()[0]
 
 
-async def clash_on_edit(pilot: object, board: Board) -> ConflictScreen:
+async def clash_on_edit(pilot: Pilot[Any], board: Board) -> ConflictScreen:
     """Anna opens Acme's edit form, Erik saves title and organization, Anna saves a title."""
-    app = pilot.app  # type: ignore[attr-defined]
-    await settle(pilot)
-    await pilot.press("e")  # type: ignore[attr-defined]
-    await settle(pilot)
+    app = pilot.app
+    await press(pilot, "e")
     erik_saves(board, title="Acme (erik's title)", organization="Acme Group")
     await fill(pilot, title="Acme (anna's title)")
-    await pilot.press("ctrl+s")  # type: ignore[attr-defined]
-    await settle(pilot)
+    await press(pilot, "ctrl+s")
     assert isinstance(app.screen, ConflictScreen)
     return app.screen
 
 
 async def test_the_conflict_shows_who_and_their_values_against_yours(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await clash_on_edit(pilot, board)
         lines = screen_text(app).splitlines()
         text = "\n".join(lines)
@@ -64,10 +58,9 @@ async def test_the_conflict_shows_who_and_their_values_against_yours(board: Boar
 async def test_keep_theirs_saves_nothing_of_yours(board: Board) -> None:
     before = anna_edits(board)
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await clash_on_edit(pilot, board)
-        await pilot.press("t")
-        await settle(pilot)
+        await press(pilot, "t")
         assert isinstance(app.screen, BoardScreen)
         assert "Acme (erik's title)" in screen_text(app)
     deal = board.store.get_deal(board.ids["acme"])
@@ -77,10 +70,9 @@ async def test_keep_theirs_saves_nothing_of_yours(board: Board) -> None:
 
 async def test_apply_mine_saves_your_fields_over_theirs_and_keeps_the_rest(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await clash_on_edit(pilot, board)
-        await pilot.press("m")
-        await settle(pilot)
+        await press(pilot, "m")
         assert isinstance(app.screen, BoardScreen)
     deal = board.store.get_deal(board.ids["acme"])
     # Anna's title wins; Erik's organization, which Anna did not touch, stays.
@@ -91,18 +83,16 @@ async def test_apply_mine_saves_your_fields_over_theirs_and_keeps_the_rest(board
 
 async def test_back_to_editing_reopens_the_form_on_their_version(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await clash_on_edit(pilot, board)
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "e")
         assert isinstance(app.screen, DealForm)
         form = app.screen
         assert form.query_one("#title", Input).value == "Acme (anna's title)"  # typed: kept
         assert form.query_one("#organization", Input).value == "Acme Group"  # theirs: shown
         assert "Their changes are in the form now" in screen_text(app)
         await fill(pilot, organization="Acme Holding")
-        await pilot.press("ctrl+s")  # based on their version now: no second conflict
-        await settle(pilot)
+        await press(pilot, "ctrl+s")  # based on their version now: no second conflict
         assert isinstance(app.screen, BoardScreen)
     deal = board.store.get_deal(board.ids["acme"])
     assert (deal.title, deal.organization) == ("Acme (anna's title)", "Acme Holding")
@@ -110,36 +100,29 @@ async def test_back_to_editing_reopens_the_form_on_their_version(board: Board) -
 
 async def test_next_step_conflict_apply_mine(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "s")
         assert isinstance(app.screen, NextStepForm)
         erik = open_store(str(board.path), user="erik", clock=board.clock)
         erik.set_next_step(board.ids["acme"], "Erik calls the CFO", owner="erik")
         erik.close()
         await fill(pilot, action="Send the offer", due="+3d")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ConflictScreen)
         row = next(line for line in screen_text(app).splitlines() if "Next step" in line)
         assert "Erik calls the CFO · erik" in row and "Send the offer · anna" in row
-        await pilot.press("m")
-        await settle(pilot)
+        await press(pilot, "m")
     step = board.store.get_deal(board.ids["acme"]).next_step
     assert step is not None and (step.action, step.owner) == ("Send the offer", "anna")
 
 
 async def test_conflict_text_from_a_hostile_title_is_literal(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "e")
         erik_saves(board, title="[@click=app.quit]x[/] \x1b]52;c;aGk=\x07")
         await fill(pilot, title="Mine")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ConflictScreen)
         text = screen_text(app)
         assert "[@click=app.quit]x[/]" in text and "\x1b" not in text

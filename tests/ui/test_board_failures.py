@@ -13,19 +13,15 @@ from kanban_pipe.ui.app import create_app
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.forms import DealForm
 from tests.disk import fill
-from tests.ui.conftest import NOW, TODAY, Board, Clock, seed, settle
+from tests.ui.conftest import NOW, TODAY, Board, Clock, seed
+from tests.ui.pilot import notices, press, session
 from tests.ui.screen_text import screen_text
 
 
 async def edit_title(pilot: object, title: str) -> None:
     app = pilot.app  # type: ignore[attr-defined]
     app.screen.query_one("#title", Input).value = title
-    await pilot.press("ctrl+s")  # type: ignore[attr-defined]
-    await settle(pilot)
-
-
-def errors(app: object) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]  # type: ignore[attr-defined]
+    await press(pilot, "ctrl+s")  # type: ignore[attr-defined]
 
 
 async def test_busy_file_keeps_the_typed_form_and_a_retry_saves(
@@ -34,19 +30,17 @@ async def test_busy_file_keeps_the_typed_form_and_a_retry_saves(
     board.store.conn.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(str(board.path), isolation_level=None)
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "e")
         other.execute("BEGIN IMMEDIATE")  # someone else is mid-save
         await edit_title(pilot, "Acme renewal (typed)")
-        assert errors(app) == ["board.db is busy: other people are saving right now; nothing "
-                               "was changed, try again"]
+        assert notices(app, "error") == [
+            "board.db is busy: other people are saving right now; nothing was changed, "
+            "try again"]
         assert isinstance(app.screen, DealForm)
         assert app.screen.query_one("#title", Input).value == "Acme renewal (typed)"
         other.execute("ROLLBACK")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, BoardScreen)
     other.close()
     assert board.store.get_deal(board.ids["acme"]).title == "Acme renewal (typed)"
@@ -61,20 +55,17 @@ async def test_full_disk_keeps_state_and_the_save_succeeds_once_space_is_freed(
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next save must grow the -wal
     app = create_app(store, today=lambda: TODAY, db_label="board.db")
     try:
-        async with app.run_test(size=(140, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("e")
-            await settle(pilot)
+        async with session(app) as pilot:
+            await press(pilot, "e")
             filler = fill(small_disk, leave=0)
             await edit_title(pilot, "Acme renewal (typed)")
-            assert len(errors(app)) == 1
-            assert errors(app)[0].startswith("the disk holding board.db is full")
+            assert len(notices(app, "error")) == 1
+            assert notices(app, "error")[0].startswith("the disk holding board.db is full")
             assert isinstance(app.screen, DealForm)  # what was typed is still there
             assert app.screen.query_one("#title", Input).value == "Acme renewal (typed)"
             assert store.get_deal(ids["acme"]).title == "Acme fleet renewal"  # intact
             filler.unlink()
-            await pilot.press("ctrl+s")
-            await settle(pilot)
+            await press(pilot, "ctrl+s")
             assert isinstance(app.screen, BoardScreen)
             assert "Acme renewal (typed)" in screen_text(app)
     finally:

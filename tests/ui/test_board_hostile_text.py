@@ -28,7 +28,8 @@ from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.detail import DealDetailScreen
 from kanban_pipe.ui.screens.forms import DealForm
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT
-from tests.ui.conftest import NOW, TODAY, Clock, settle
+from tests.ui.conftest import NOW, TODAY, Clock
+from tests.ui.pilot import board_screen, notices, press, session, settle
 from tests.ui.screen_text import screen_lines, screen_text
 
 SIZE = (140, 40)
@@ -115,16 +116,9 @@ def make_app(store: PipelineStore) -> PipelineApp:
     return create_app(store, today=lambda: TODAY, db_label="board.db")
 
 
-def board_of(app: PipelineApp) -> BoardScreen:
-    """The board, asserting it is the screen on top."""
-    screen = app.screen
-    assert isinstance(screen, BoardScreen), screen
-    return screen
-
-
 async def focus_card(pilot: Pilot[None], deal_id: int) -> None:
     """Put the cursor on a Lead card with the keys: back to the first column, then j / k."""
-    board = board_of(pilot.app)  # type: ignore[arg-type]
+    board = board_screen(pilot.app)  # type: ignore[arg-type]
     column = board.column("lead")
     steps = column.deal_ids.index(deal_id) - column.cursor
     await pilot.press(*["h"] * board.active, *(["j"] * steps if steps > 0 else ["k"] * -steps))
@@ -134,22 +128,16 @@ async def focus_card(pilot: Pilot[None], deal_id: int) -> None:
 def in_column_order(app: PipelineApp, ids: dict[str, int],
                     cases: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """The cases in the order their cards stand in Lead, so the cursor moves one card at a time."""
-    order = board_of(app).column("lead").deal_ids
+    order = board_screen(app).column("lead").deal_ids
     return sorted(cases, key=lambda case: order.index(ids[case[0]]))
-
-
-def messages(app: PipelineApp) -> list[str]:
-    """The notifications raised so far, oldest first."""
-    return [notification.message for notification in app._notifications]
 
 
 async def test_cards_show_each_string_literally_and_a_click_runs_nothing(
         store: PipelineStore) -> None:
     ids = add_hostile(store, HOSTILE)
     app = make_app(store)
-    async with app.run_test(size=BOARD_SIZE) as pilot:
-        await settle(pilot)
-        board = board_of(app)
+    async with session(app, size=BOARD_SIZE) as pilot:
+        board = board_screen(app)
         column = board.column("lead")
         assert sorted(column.deal_ids) == sorted(ids[case] for case, _, _ in HOSTILE)
         text = screen_text(app)
@@ -176,9 +164,8 @@ async def test_cards_show_each_string_literally_and_a_click_runs_nothing(
 async def test_detail_shows_every_field_literally(store: PipelineStore) -> None:
     ids = add_hostile(store, HOSTILE)
     app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        board = board_of(app)
+    async with session(app, size=SIZE) as pilot:
+        board = board_screen(app)
         for case, _raw, shown in in_column_order(app, ids, HOSTILE):
             await focus_card(pilot, ids[case])
             await pilot.press("enter")
@@ -234,22 +221,19 @@ async def test_edit_form_shows_the_text_literally(store: PipelineStore, cases) -
     # With BEL: form inputs show it as a control picture, never ring it.
     ids = add_hostile(store, cases)
     app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with session(app, size=SIZE) as pilot:
         await check_forms(pilot, ids, cases)
 
 
 async def test_won_notification_quotes_the_title_literally(store: PipelineStore) -> None:
     ids = add_hostile(store, HOSTILE)
     app = make_app(store)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
+    async with session(app, size=SIZE, notifications=True) as pilot:
         for case, _raw, shown in in_column_order(app, ids, HOSTILE):
             await focus_card(pilot, ids[case])
-            await pilot.press("w")
-            await settle(pilot)
+            await press(pilot, "w")
             assert store.get_deal(ids[case]).status is DealStatus.WON, case
-            assert messages(app)[-1] == f"Won '{shown}'! (u undoes)", case
+            assert notices(app)[-1] == f"Won '{shown}'! (u undoes)", case
             assert leaks(app) == [], case
         assert app.is_running
 
@@ -257,16 +241,13 @@ async def test_won_notification_quotes_the_title_literally(store: PipelineStore)
 async def test_forward_move_question_quotes_the_title_literally(store: PipelineStore) -> None:
     ids = add_hostile(store, HOSTILE)
     app = make_app(store)
-    async with app.run_test(size=BOARD_SIZE) as pilot:
-        await settle(pilot)
+    async with session(app, size=BOARD_SIZE) as pilot:
         for case, _raw, shown in in_column_order(app, ids, HOSTILE):
             await focus_card(pilot, ids[case])
-            await pilot.press("greater_than_sign")
-            await settle(pilot)
+            await press(pilot, "greater_than_sign")
             assert f"Move '{shown}' Lead → Qualified?" in screen_text(app), case
             assert leaks(app) == [], case
-            await pilot.press("n")
-            await settle(pilot)
+            await press(pilot, "n")
         assert app.is_running
     assert {store.get_deal(ids[case]).stage for case, _, _ in HOSTILE} == {"lead"}
 
@@ -282,16 +263,13 @@ async def test_undo_notification_quotes_the_title_literally(
         store: PipelineStore, cases: list[tuple[str, str, str]]) -> None:
     ids = add_hostile(store, cases)
     app = make_app(store)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
+    async with session(app, size=SIZE, notifications=True) as pilot:
         for case, _raw, shown in in_column_order(app, ids, cases):
             await focus_card(pilot, ids[case])
-            await pilot.press("w")
-            await settle(pilot)
-            await pilot.press("u")
-            await settle(pilot)
+            await press(pilot, "w")
+            await press(pilot, "u")
             assert store.get_deal(ids[case]).status is DealStatus.OPEN, case
-            undone = messages(app)[-1]
+            undone = notices(app)[-1]
             assert undone.startswith("Undid won") and undone.endswith(f" on '{shown}'"), case
             assert leaks(app) == [], case
 
@@ -309,9 +287,8 @@ async def type_filter(pilot: Pilot[None], text: str) -> Input:
 async def test_filter_header_quotes_the_filter_literally(store: PipelineStore) -> None:
     ids = add_hostile(store, HOSTILE)
     app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        board = board_of(app)
+    async with session(app, size=SIZE) as pilot:
+        board = board_screen(app)
         for case, raw, shown in HOSTILE:
             field = await type_filter(pilot, raw)
             assert board.text_filter == raw, case
@@ -325,8 +302,7 @@ async def test_filter_input_never_draws_control_characters(
         store: PipelineStore) -> None:
     add_hostile(store, CONTROL)
     app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with session(app, size=SIZE) as pilot:
         for case, raw, shown in CONTROL:
             field = await type_filter(pilot, raw)
             assert shown_in(app, field) == shown, case
@@ -337,33 +313,27 @@ async def test_command_palette_offers_actions_and_shows_no_deal_text(
         store: PipelineStore) -> None:
     add_hostile(store, HOSTILE)
     app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
+    async with session(app, size=SIZE) as pilot:
+        await press(pilot, "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         commands = shown_in(app, app.screen.query_one(CommandList))
         for action in ("Card down (J)", "Done (d)", "Edit (e)", "Log (a)"):
             assert action in commands, action
         assert "␛" not in commands and "[" not in commands  # deals are not commands
         assert leaks(app) == []
-        await pilot.press(*"ne")
-        await settle(pilot)
+        await press(pilot, *"ne")
         commands = shown_in(app, app.screen.query_one(CommandList))
         assert "New (n)" in commands and "Next step (s)" in commands
         assert leaks(app) == []
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, BoardScreen) and app.is_running
 
 
 async def test_command_palette_never_draws_pasted_control_characters(
         store: PipelineStore) -> None:
     app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
+    async with session(app, size=SIZE) as pilot:
+        await press(pilot, "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         app.post_message(events.Paste("\x1b[2J"))  # as the driver delivers a paste
         await settle(pilot)

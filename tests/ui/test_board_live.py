@@ -6,7 +6,8 @@ from textual.widgets import Input
 
 from kanban_pipe.store import open_store
 from kanban_pipe.ui.screens.board import BoardScreen
-from tests.ui.conftest import Board, settle
+from tests.ui.conftest import Board
+from tests.ui.pilot import board_screen, notices, press, session, settle
 from tests.ui.screen_text import screen_text
 
 
@@ -21,10 +22,8 @@ async def wait_for(pilot, condition, seconds: float = 3.0) -> bool:
 
 async def test_another_terminals_move_appears_and_focus_follows_the_deal(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BoardScreen)
+    async with session(app) as pilot:
+        screen = board_screen(app)
         assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
         erik = open_store(str(board.path), user="erik", clock=board.clock)
         erik.move_deal(board.ids["acme"], "proposal")
@@ -34,16 +33,14 @@ async def test_another_terminals_move_appears_and_focus_follows_the_deal(board: 
         assert screen.stages[screen.active].key == "proposal"
         assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
         # The focused deal changed: the notice names who did what.
-        texts = [n.message for n in app._notifications]
+        texts = notices(app)
         assert any("erik moved 'Acme fleet renewal'" in t for t in texts)
 
 
 async def test_no_refresh_work_when_nothing_changed(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BoardScreen)
+    async with session(app) as pilot:
+        screen = board_screen(app)
         generation = screen._generation
         await pilot.pause(1.2)
         assert screen._generation == generation
@@ -51,15 +48,12 @@ async def test_no_refresh_work_when_nothing_changed(board: Board) -> None:
 
 async def test_filter_and_an_open_form_survive_a_change_from_elsewhere(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         board_screen = app.screen
         assert isinstance(board_screen, BoardScreen)
-        await pilot.press("slash", *"fleet", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"fleet", "enter")
         assert board_screen.text_filter == "fleet"
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "e")
         form = app.screen
         title = form.query_one("#title", Input)
         title.value = "Acme (half typed"
@@ -69,17 +63,14 @@ async def test_filter_and_an_open_form_survive_a_change_from_elsewhere(board: Bo
         erik.close()
         assert await wait_for(pilot, lambda: second in board_screen.model.ids("lead"))
         assert app.screen is form and title.value == "Acme (half typed"
-        await pilot.press("escape")
-        await settle(pilot)
-        text = screen_text(app)
+        text = await press(pilot, "escape")
         assert "“fleet”" in text and "Second fleet deal" in text
         assert "Unrelated lead" not in text and "Borealis pilot" not in text
 
 
 async def test_notices_only_for_the_focused_deal_or_ones_you_own(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         app._notifications.clear()
         erik = open_store(str(board.path), user="erik", clock=board.clock)
         erik.log_activity(board.ids["fjord"], "call", "erik's own deal")  # not anna's: quiet
@@ -87,7 +78,7 @@ async def test_notices_only_for_the_focused_deal_or_ones_you_own(board: Board) -
         erik.close()
         assert await wait_for(pilot, lambda: len(app._notifications) > 0)
         await pilot.pause(0.6)
-        texts = [n.message for n in app._notifications]
+        texts = notices(app)
         assert texts == ["erik call 'Cobalt licences' (about anna's deal)"]
 
 
@@ -95,12 +86,9 @@ async def test_scroll_position_and_cursor_stay_in_a_long_column(board: Board) ->
     for n in range(60):
         board.store.add_deal(f"Filler lead {n:02}", stage="lead")
     app = board.app()
-    async with app.run_test(size=(140, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BoardScreen)
-        await pilot.press(*["j"] * 40)
-        await settle(pilot)
+    async with session(app, size=(140, 30)) as pilot:
+        screen = board_screen(app)
+        await press(pilot, *["j"] * 40)
         column = screen.active_column
         focused, scrolled = screen.current_deal().id, column.scroll_y  # type: ignore[union-attr]
         assert scrolled > 0

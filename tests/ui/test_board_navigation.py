@@ -7,20 +7,14 @@ from textual.geometry import Region
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT
-from tests.ui.conftest import Board, settle
+from tests.ui.conftest import Board
+from tests.ui.pilot import board_screen, press, session, settle
 from tests.ui.screen_text import screen_text
-
-
-def board_screen(app: object) -> BoardScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, BoardScreen)
-    return screen
 
 
 async def test_board_shows_every_open_stage_with_cards_and_totals(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app):
         text = screen_text(app)
         for name in ("Lead", "Qualified", "Proposal", "Commitment", "Won"):
             assert name in text
@@ -37,8 +31,7 @@ async def test_board_shows_every_open_stage_with_cards_and_totals(board: Board) 
 
 async def test_each_highlight_has_a_text_marker(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app):
         text = screen_text(app)
         for marker in ("LATE", "NO STEP", "STALE 30d", "CLOSE 5d", "UNQUAL"):
             assert marker in text, marker
@@ -46,8 +39,7 @@ async def test_each_highlight_has_a_text_marker(board: Board) -> None:
 
 async def test_hjkl_and_arrows_move_focus_between_columns_and_cards(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = board_screen(app)
         assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
         await pilot.press("j")
@@ -70,11 +62,9 @@ async def test_hjkl_and_arrows_move_focus_between_columns_and_cards(board: Board
 
 async def test_move_back_asks_nothing_and_focus_follows(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         await pilot.press("l")  # Qualified: Cobalt
-        await pilot.press("less_than_sign")
-        await settle(pilot)
+        await press(pilot, "less_than_sign")
         screen = board_screen(app)
         assert board.store.get_deal(board.ids["cobalt"]).stage == "lead"
         assert screen.stages[screen.active].key == "lead"
@@ -85,22 +75,17 @@ async def test_move_back_asks_nothing_and_focus_follows(board: Board) -> None:
 
 async def test_shift_left_also_moves_back(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("l", "l", "shift+left")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "l", "l", "shift+left")
         assert board.store.get_deal(board.ids["dune"]).stage == "qualified"
 
 
 async def test_move_forward_confirms_the_milestone_and_records_it(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("greater_than_sign")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "greater_than_sign")
         assert "Decision maker involved" in screen_text(app)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         deal = board.store.get_deal(board.ids["acme"])
         assert deal.stage == "qualified"
         assert deal.qualification.decision_maker
@@ -114,35 +99,28 @@ async def test_move_forward_confirms_the_milestone_and_records_it(board: Board) 
 
 async def test_move_forward_cancelled_with_escape_changes_nothing(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("shift+right")
-        await settle(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "shift+right")
+        await press(pilot, "escape")
         assert board.store.get_deal(board.ids["acme"]).stage == "lead"
         assert isinstance(app.screen, BoardScreen)
 
 
 async def test_forward_move_asks_in_place_and_the_board_keys_wait(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = board_screen(app)
-        await pilot.press("greater_than_sign")
-        await settle(pilot)
+        await press(pilot, "greater_than_sign")
         assert app.screen is screen  # no dialog screen: the bar asks over the board
         text = screen_text(app)
         assert "Move 'Acme fleet renewal' Lead → Qualified?" in text
         assert "Confirm (y)" in text and "Cancel (n)" in text
         # Board keys do nothing while it asks: no cursor move, no other column, no delete.
-        await pilot.press("j", "l", "D", "greater_than_sign", "w")
-        await settle(pilot)
+        await press(pilot, "j", "l", "D", "greater_than_sign", "w")
         assert app.screen is screen and screen.active == 0
         assert screen.current_deal().id == board.ids["acme"]  # type: ignore[union-attr]
         assert board.store.get_deal(board.ids["acme"]).status.value == "open"
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert "Confirm (y)" not in screen_text(app)
         assert board.store.get_deal(board.ids["acme"]).stage == "lead"
         await pilot.press("j")  # the keys work again
@@ -151,12 +129,10 @@ async def test_forward_move_asks_in_place_and_the_board_keys_wait(board: Board) 
 
 async def test_the_bars_answers_can_be_clicked(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         bar = app.screen.query_one("#milestones")
         for label, stage in (("Cancel (n)", "lead"), ("Confirm (y)", "qualified")):
-            await pilot.press("h", "greater_than_sign")  # Acme, in Lead
-            await settle(pilot)
+            await press(pilot, "h", "greater_than_sign")  # Acme, in Lead
             # The answers are the last line inside the bar's border, after a 1-cell padding.
             answers = bar.region.height - 2
             x = 2 + (0 if label.startswith("Confirm") else len("Confirm (y)   "))
@@ -169,16 +145,12 @@ async def test_the_bars_answers_can_be_clicked(board: Board) -> None:
 
 async def test_number_key_jumps_and_confirms_every_skipped_milestone(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
-        text = screen_text(app)
+    async with session(app) as pilot:
+        text = await press(pilot, "4")
         for milestone in ("Decision maker involved", "Need and goals confirmed",
                           "Customer confirmed timeline"):
             assert milestone in text
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         deal = board.store.get_deal(board.ids["acme"])
         assert deal.stage == "commitment"
         assert deal.qualification.complete
@@ -186,14 +158,12 @@ async def test_number_key_jumps_and_confirms_every_skipped_milestone(board: Boar
 
 async def test_s_cycles_the_card_order(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = board_screen(app)
         await pilot.press("l", "l")  # Proposal: Dune (80k, close in 5d), Ember (9k)
         seen = []
         for _ in range(5):
-            await pilot.press("S")
-            await settle(pilot)
+            await press(pilot, "S")
             seen.append(screen.order)
             assert f"order: {screen.order.value}" in screen_text(app)
         assert seen == [CardOrder.VALUE, CardOrder.CLOSE_DATE, CardOrder.DAYS_IN_STAGE,
@@ -204,67 +174,52 @@ async def test_s_cycles_the_card_order(board: Board) -> None:
 
 async def test_shift_j_and_k_reorder_in_manual_order(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = board_screen(app)
         acme, borealis = board.ids["acme"], board.ids["borealis"]
-        await pilot.press("J")
-        await settle(pilot)
+        await press(pilot, "J")
         assert screen.order is CardOrder.MANUAL
         assert screen.active_column.deal_ids == [borealis, acme]
         assert screen.current_deal().id == acme  # type: ignore[union-attr]
         assert (board.store.get_deal(acme).position
                 > board.store.get_deal(borealis).position)
-        await pilot.press("K")
-        await settle(pilot)
+        await press(pilot, "K")
         assert screen.active_column.deal_ids == [acme, borealis]
 
 
 async def test_filter_by_text_then_escape_clears(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash", *"cobalt")
-        await settle(pilot)
-        text = screen_text(app)
+    async with session(app) as pilot:
+        text = await press(pilot, "slash", *"cobalt")
         assert "Cobalt licences" in text
         assert "Acme fleet renewal" not in text
         assert "“cobalt”" in text
         await pilot.press("enter")  # back to the board, filter kept
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert "Acme fleet renewal" in screen_text(app)
 
 
 async def test_filter_matches_owner_and_organization(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash", *"erik", "enter")
-        await settle(pilot)
-        text = screen_text(app)
+    async with session(app) as pilot:
+        text = await press(pilot, "slash", *"erik", "enter")
         assert "Fjord upgrade" in text and "Acme fleet renewal" not in text
 
 
 async def test_o_toggles_mine_and_everyone(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        text = screen_text(app)
+    async with session(app) as pilot:
+        text = await press(pilot, "o")
         assert "anna · mine" in text
         assert "Fjord upgrade" not in text  # erik's
         assert "Acme fleet renewal" in text
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         assert "Fjord upgrade" in screen_text(app)
 
 
 async def test_q_quits(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
@@ -274,8 +229,7 @@ async def test_a_click_focuses_a_card_and_a_double_click_opens_it(board: Board) 
     from kanban_pipe.ui.screens.detail import DealDetailScreen
 
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = board_screen(app)
         # Proposal holds Dune (card 0, lines 0-5) and Ember (card 1, lines 6-11).
         await pilot.click("#col-proposal", offset=(4, 7))
@@ -295,14 +249,12 @@ async def test_a_long_columns_scrollbar_follows_its_card_count(board: Board) -> 
     for number in range(40):
         board.store.add_deal(f"Filler {number}", stage="lead", value=100_000)
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         screen = board_screen(app)
         lead = screen.column("lead")
         # Acme (overdue, so first) leaves Lead and comes back; Lead stays scrolled to the top.
         for keys in (["greater_than_sign", "y"], ["less_than_sign"]):
-            await pilot.press(*keys)
-            await settle(pilot)
+            await press(pilot, *keys)
             assert lead.scroll_y == 0
             bar = lead.vertical_scrollbar
             assert lead.show_vertical_scrollbar

@@ -15,7 +15,8 @@ from kanban_pipe.store import filesystem, open_store
 from kanban_pipe.ui.screens.board import BoardScreen
 from tests.cli.conftest import REPO
 from tests.permissions import ordinary_user
-from tests.ui.conftest import Board, settle
+from tests.ui.conftest import Board
+from tests.ui.pilot import notices, press, session
 from tests.ui.screen_text import screen_text
 
 REASON = "you have no write permission on the file"
@@ -30,29 +31,25 @@ async def test_banner_and_every_write_key_explains_without_saving(board: Board) 
     board.store.read_only = True
     board.store.read_only_reason = REASON
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         text = screen_text(app)
         assert ("READ-ONLY This pipeline is open read-only — you have no write permission on "
                 "the file. You can look; changes cannot be saved.") in text
         for key in ("n", "e", "s", "d", "a", "w", "x", "p", "D", "u", ">", "<", "3", "J"):
             app._notifications.clear()
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             assert isinstance(app.screen, BoardScreen), key  # no form, no dialog
-            messages = [n.message for n in app._notifications]
+            messages = notices(app)
             assert messages == [f"Read-only: {REASON}. Nothing can be changed here."], key
         # Looking still works.
-        await pilot.press("j", "enter")
-        await settle(pilot)
+        await press(pilot, "j", "enter")
         assert type(app.screen).__name__ == "DealDetailScreen"
     assert activity_count(board) == before
 
 
 async def test_a_writable_board_has_no_banner(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app):
         assert "read-only" not in screen_text(app).lower()
         assert not app.screen.query("#read-only-banner")
 
@@ -66,8 +63,7 @@ async def test_a_pipeline_on_nfs_shows_a_warning_at_start(
     store = open_store(str(tmp_path / "pipe.db"), user="anna")
     try:
         app = Board(store, None, {}, tmp_path).app()  # type: ignore[arg-type]
-        async with app.run_test(size=(140, 40)) as pilot:
-            await settle(pilot)
+        async with session(app):
             warnings = [(n.severity, n.message) for n in app._notifications]
             assert warnings == [("warning", store.location_warning)]
             assert "network filesystem (nfs)" in store.location_warning

@@ -32,6 +32,7 @@ from kanban_pipe.ui.screens.forms import (
 from kanban_pipe.ui.screens.help import HelpScreen
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.card import LEGEND
+from tests.ui.pilot import fill, press
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 SIZE = (100, 40)
@@ -111,13 +112,6 @@ def deal_form(**changes: Any) -> DealForm:
     return DealForm(**(options | changes))
 
 
-async def fill(pilot: Any, **values: str) -> None:
-    """Set several inputs by id and let the change handlers run."""
-    for name, value in values.items():
-        pilot.app.screen.query_one(f"#{name}", Input).value = value
-    await pilot.pause()
-
-
 def value_of(app: App[Any], name: str) -> str:
     """The text of an input on the active screen."""
     return app.screen.query_one(f"#{name}", Input).value
@@ -139,8 +133,7 @@ async def test_new_deal_typed_by_keys_returns_parsed_draft() -> None:
         await pilot.press(*"Acme renewal")
         await pilot.press("tab", "tab", "tab", *"12k")  # organization, contact, value
         await fill(pilot, expected_close="fri", next_action="call Bob", next_due="tomorrow")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
     assert app.results == [
         DealDraft(
             title="Acme renewal",
@@ -180,8 +173,7 @@ async def test_invalid_input_is_explained_and_nothing_typed_is_lost() -> None:
         )
         assert "2026-02-30 is not a real date" in screen_text(app)
         assert "can't read '12x' as an amount" in echo_of(app, "value")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.results == []
         assert isinstance(app.screen, DealForm)
         # The first bad field gets the focus; every typed value is still there.
@@ -205,8 +197,7 @@ async def test_title_and_owner_are_required_and_title_gets_focus() -> None:
     app = ModalHost(deal_form())
     async with app.run_test(size=SIZE) as pilot:
         await fill(pilot, owner="", value="5k")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.results == []
         assert app.focused is app.screen.query_one("#title")
         assert "title is required" in echo_of(app, "title")
@@ -218,8 +209,7 @@ async def test_due_date_without_action_is_refused() -> None:
     app = ModalHost(deal_form())
     async with app.run_test(size=SIZE) as pilot:
         await fill(pilot, title="Acme", next_due="fri")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.results == []
         assert "a due date needs an action" in echo_of(app, "next_action")
         assert app.focused is app.screen.query_one("#next_action")
@@ -231,13 +221,11 @@ async def test_enter_walks_the_fields_and_saves_from_the_last() -> None:
         await pilot.press(*"Deal", "enter")
         assert app.focused is app.screen.query_one("#organization")
         app.screen.query_one("#next_due", Input).focus()
-        await pilot.press(*"+3d", "enter")
-        await pilot.pause()
+        await press(pilot, *"+3d", "enter")
         assert isinstance(app.screen, DealForm)  # refused: the due date needs an action
         await fill(pilot, next_action="call")
         app.screen.query_one("#next_due", Input).focus()
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
     assert app.results[0].next_step == NextStep("call", "ann", date(2026, 11, 28))
 
 
@@ -245,8 +233,7 @@ async def test_escape_cancels_the_deal_form() -> None:
     app = ModalHost(deal_form())
     async with app.run_test(size=SIZE) as pilot:
         await fill(pilot, title="never saved")
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
     assert app.results == [None]
 
 
@@ -260,8 +247,7 @@ async def test_edit_prefills_the_deal_and_keeps_its_next_step() -> None:
         assert value_of(app, "expected_close") == "2026-12-01"
         assert echo_of(app, "expected_close") == "= Tue 2026-12-01 (in 6d)"
         await fill(pilot, contact="Carol Chief")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
     assert app.results == [
         DealDraft(
             title="Acme renewal",
@@ -303,8 +289,7 @@ async def test_reopened_draft_shows_the_store_error_and_the_values() -> None:
             )
         ] == ["Acme", "9900", "SEK", "bob", "2027-01-15", "call", "2026-12-01"]
         assert echo_of(app, "value") == "= 9,900 SEK"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
     assert app.results == [draft]
 
 
@@ -317,11 +302,9 @@ async def test_next_step_defaults_the_owner_and_echoes_the_due_date() -> None:
         assert "Next step · Acme" in screen_text(app)
         assert value_of(app, "owner") == "ann"
         assert "no due date" in echo_of(app, "due")
-        await pilot.press(*"send proposal", "enter", "enter", *"fri")
-        await pilot.pause()
+        await press(pilot, *"send proposal", "enter", "enter", *"fri")
         assert echo_of(app, "due") == "= Fri 2026-11-27 (in 2d)"
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
     assert app.results == [NextStep("send proposal", "ann", date(2026, 11, 27))]
 
 
@@ -338,13 +321,11 @@ async def test_next_step_allows_no_due_date_but_needs_an_action() -> None:
         ]
         assert echo_of(app, "due") == "= Fri 2026-11-20 (5d overdue)"
         await fill(pilot, action="  ", due="")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.results == []
         assert "action is required" in echo_of(app, "action")
         await fill(pilot, action="call back")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
     assert app.results == [NextStep("call back", "bob", None)]
 
 
@@ -355,16 +336,14 @@ async def test_activity_kind_is_picked_by_key_then_text_typed() -> None:
     app = ModalHost(ActivityForm(deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
         assert app.focused is app.screen.query_one("#kind", RadioSet)
-        await pilot.press("m", *"demo done", "enter")
-        await pilot.pause()
+        await press(pilot, "m", *"demo done", "enter")
     assert app.results == [ActivityDraft(ActivityKind.MEETING, "demo done")]
 
 
 async def test_activity_defaults_to_call_and_a_first_letter_is_not_lost() -> None:
     app = ModalHost(ActivityForm(deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"Talked budget", "enter")
-        await pilot.pause()
+        await press(pilot, *"Talked budget", "enter")
     assert app.results == [ActivityDraft(ActivityKind.CALL, "Talked budget")]
 
 
@@ -372,12 +351,10 @@ async def test_activity_kind_by_arrows_and_text_required() -> None:
     app = ModalHost(ActivityForm(deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("right", "enter", "tab")  # select email with the arrow keys
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert app.results == []
         assert "what happened is required" in echo_of(app, "text")
-        await pilot.press(*"sent the quote", "ctrl+s")
-        await pilot.pause()
+        await press(pilot, *"sent the quote", "ctrl+s")
     assert app.results == [ActivityDraft(ActivityKind.EMAIL, "sent the quote")]
 
 
@@ -388,20 +365,17 @@ async def test_lost_reason_completes_from_common_reasons() -> None:
     app = ModalHost(LostForm(deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
         assert "price, competitor, no budget, no decision, timing" in screen_text(app)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert app.results == []
         assert "reason is required" in echo_of(app, "reason")
-        await pilot.press(*"co", "right", "enter")
-        await pilot.pause()
+        await press(pilot, *"co", "right", "enter")
     assert app.results == ["competitor"]
 
 
 async def test_lost_reason_is_free_text() -> None:
     app = ModalHost(LostForm(deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"merged with [b]Globex[/b]", "enter")
-        await pilot.pause()
+        await press(pilot, *"merged with [b]Globex[/b]", "enter")
     assert app.results == ["merged with [b]Globex[/b]"]
 
 
@@ -411,15 +385,13 @@ async def test_lost_reason_is_free_text() -> None:
 async def test_pause_needs_a_date_after_today() -> None:
     app = ModalHost(PauseForm(today=TODAY, deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"today", "enter")
-        await pilot.pause()
+        await press(pilot, *"today", "enter")
         assert app.results == []
         assert "must be after today (2026-11-25)" in screen_text(app)
         assert value_of(app, "resume") == "today"
         await fill(pilot, resume="+2w")
         assert echo_of(app, "resume") == "= Wed 2026-12-09 (in 14d)"
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
     assert app.results == [date(2026, 12, 9)]
 
 
@@ -427,8 +399,7 @@ async def test_pause_escape_returns_none() -> None:
     app = ModalHost(PauseForm(today=TODAY, deal_title="Acme", current=date(2027, 1, 4)))
     async with app.run_test(size=SIZE) as pilot:
         assert value_of(app, "resume") == "2027-01-04"
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
     assert app.results == [None]
 
 
@@ -462,8 +433,7 @@ async def test_milestone_confirm_answers(keys: list[str], answer: bool) -> None:
         assert "Confirm that the customer has:" in text
         assert "• Decision maker involved" in text
         assert "• Need and goals confirmed" in text
-        await pilot.press(*keys)
-        await pilot.pause()
+        await press(pilot, *keys)
     assert app.results == [answer]
 
 
@@ -477,8 +447,7 @@ async def test_confirm_dialog_shows_the_question_literally() -> None:
         await pilot.click("#question", offset=(10, 0))
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
-        await pilot.pause()
+        await press(pilot, "y")
     assert app.results == [True]
 
 
@@ -553,8 +522,7 @@ async def test_detail_without_problems_or_history() -> None:
 async def test_detail_closes_with(key: str) -> None:
     app = ModalHost(detail_screen(make_deal()))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(key)
-        await pilot.pause()
+        await press(pilot, key)
     assert app.results == [None]
 
 
@@ -583,8 +551,7 @@ async def test_help_lists_keys_and_legend_and_closes(key: str) -> None:
         assert late.render().spans[0].style == "$error"
         assert app.screen.query(".legend-marker")[-2].render().spans[0].style == "$warning"
         assert not app.screen.query(".legend-marker")[-1].render().spans
-        await pilot.press(key)
-        await pilot.pause()
+        await press(pilot, key)
     assert app.results == [None]
 
 
@@ -622,8 +589,7 @@ async def test_hostile_title_in_deal_form_is_shown_and_saved_unchanged(title: st
         await pilot.click(".form-title", offset=(2, 0))
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, DealForm)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
     assert [(draft.title, draft.organization) for draft in app.results] == [(title, title)]
 
 
@@ -632,16 +598,14 @@ async def test_hostile_stage_and_deal_names_in_new_deal_form_and_confirm(title: 
     app = ModalHost(deal_form(stage_name=title))
     async with app.run_test(size=SIZE) as pilot:
         assert f"New deal in {safe_text(title)}" in screen_text(app)
-        await pilot.press(*"[@click=app.quit]typed", "ctrl+s")
-        await pilot.pause()
+        await press(pilot, *"[@click=app.quit]typed", "ctrl+s")
     assert app.results[0].title == "[@click=app.quit]typed"
 
     app = ModalHost(milestone_confirm(title))
     async with app.run_test(size=SIZE) as pilot:
         assert f"Move '{safe_text(title)}' Lead → Proposal?" in screen_text(app)
         assert no_links_or_escapes(app)
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
     assert app.results == [False]
 
 
@@ -693,6 +657,5 @@ async def test_quick_forms_reopen_with_the_error_and_the_values(
     async with app.run_test(size=SIZE) as pilot:
         assert "[red]deal changed[/red] meanwhile" in screen_text(app)
         assert value_of(app, field) == typed
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
     assert len(app.results) == 1 and app.results[0] is not None

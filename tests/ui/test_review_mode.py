@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from textual.widgets import Input
-
 from kanban_pipe.domain.models import DealStatus, QualificationFact
 from kanban_pipe.domain.review_walk import Decision, ReviewSummary
 from kanban_pipe.store import open_store
@@ -23,29 +21,9 @@ from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
 from kanban_pipe.ui.screens.help import HelpScreen
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.review import ReviewScreen
-from tests.ui.conftest import TODAY, Board, settle
+from tests.ui.conftest import TODAY, Board
+from tests.ui.pilot import fill, notices, press, session
 from tests.ui.screen_text import screen_text
-
-
-async def fill(pilot: object, **fields: str) -> None:
-    """Type into the open form's fields by id."""
-    app = pilot.app  # type: ignore[attr-defined]
-    for name, value in fields.items():
-        app.screen.query_one(f"#{name}", Input).value = value
-    await pilot.pause()  # type: ignore[attr-defined]
-
-
-async def press(pilot: object, *keys: str) -> str:
-    """Wait for the store workers, press keys, wait again, return the screen text."""
-    await settle(pilot)  # the queue is read in a worker: keys before it are ignored
-    await pilot.press(*keys)  # type: ignore[attr-defined]
-    await settle(pilot)
-    return screen_text(pilot.app)  # type: ignore[attr-defined]
-
-
-def notices(app: PipelineApp) -> list[str]:
-    """The notifications raised so far, oldest first."""
-    return [notification.message for notification in app._notifications]
 
 
 def shown(app: PipelineApp) -> str | None:
@@ -59,7 +37,7 @@ def shown(app: PipelineApp) -> str | None:
 async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
     app = board.app(start_in_review=True)
     store, ids = board.store, board.ids
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         text = await press(pilot)
         assert "5 deals to walk" in text and "Closing soon        1" in text
 
@@ -133,7 +111,7 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
 
 async def test_skip_back_and_the_progress_line(board: Board) -> None:
     app = board.app(start_in_review=True)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await press(pilot, "enter")
         await press(pilot, "b")
         assert shown(app) == "Dune expansion"
@@ -159,7 +137,7 @@ async def test_skip_back_and_the_progress_line(board: Board) -> None:
 async def test_qualify_and_change_owner(board: Board) -> None:
     app = board.app(start_in_review=True)
     store, ids = board.store, board.ids
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await press(pilot, "space")
         await press(pilot, "e")  # the owner is a field of the edit form
         assert isinstance(app.screen, DealForm)
@@ -187,7 +165,7 @@ async def test_qualify_and_change_owner(board: Board) -> None:
 async def test_r_on_the_board_opens_the_review_and_the_board_reloads_after(
         board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await press(pilot, "o")  # only my deals: the review follows the board's filter
         text = await press(pilot, "r")
         assert isinstance(app.screen, ReviewScreen) and app.screen.owner == "anna"
@@ -211,7 +189,7 @@ async def test_opens_with_the_changes_since_the_last_review(board: Board) -> Non
     erik.set_next_step(board.ids["borealis"], "Book a demo", due=TODAY + timedelta(days=1))
     erik.close()
     app = board.app(start_in_review=True)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         text = await press(pilot)
         assert "Since the review of 2026-11-25 10:00 by anna" in text
         assert "1 lost (erik 1)" in text and "1 next steps set (erik 1)" in text
@@ -222,7 +200,7 @@ async def test_opens_with_the_changes_since_the_last_review(board: Board) -> Non
 
 async def test_one_reps_review_and_an_empty_queue(board: Board) -> None:
     app = board.app(start_in_review=True, review_owner="erik")
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         text = await press(pilot)
         assert "Review · erik · 0 deals to walk" in text
         assert "Nothing needs a decision" in text
@@ -236,7 +214,7 @@ async def test_user_text_is_shown_literally(board: Board) -> None:
     hostile = "[bold]x[/] [@click=app.quit]y[/]"
     board.store.edit_deal(board.ids["dune"], title=hostile, organization="[red]Org[/]")
     app = board.app(start_in_review=True)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await press(pilot)
         text = await press(pilot, "space")
         assert hostile in text and "[red]Org[/]" in text
@@ -246,7 +224,7 @@ async def test_user_text_is_shown_literally(board: Board) -> None:
 
 async def test_a_conflicting_change_is_refused_and_shown(board: Board) -> None:
     app = board.app(start_in_review=True)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await press(pilot, "space")
         erik = open_store(str(board.path), user="erik", clock=board.clock)
         erik.edit_deal(board.ids["dune"], title="Dune (erik)")
@@ -266,7 +244,7 @@ def test_qualification_facts_cover_every_fact() -> None:
 
 async def test_u_undoes_a_fix_and_the_deal_is_back_in_the_queue(board: Board) -> None:
     app = board.app(start_in_review=True)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with session(app) as pilot:
         await press(pilot, "space", "space")  # skip Dune: Cobalt (stale) is shown
         assert shown(app) == "Cobalt licences"
         await press(pilot, "w")

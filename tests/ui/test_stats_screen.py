@@ -14,7 +14,8 @@ from textual.widgets import Static
 from kanban_pipe.domain.errors import DatabaseBusyError
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.stats import StatsScreen
-from tests.ui.conftest import Board, settle
+from tests.ui.conftest import Board
+from tests.ui.pilot import press, session
 from tests.ui.screen_text import screen_lines, screen_text
 
 
@@ -25,10 +26,8 @@ def line_with(app: App[None], start: str) -> str:
 
 async def test_f_opens_the_statistics_with_figures_worked_by_hand(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "f")
         assert isinstance(app.screen, StatsScreen)
         text = screen_text(app)
         # Lead 16,500, weighted 10% = 1,650; Qualified 25,000 x 25% = 6,250; Proposal
@@ -53,28 +52,22 @@ async def test_f_opens_the_statistics_with_figures_worked_by_hand(board: Board) 
 
 async def test_escape_and_q_close_it(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+    async with session(app) as pilot:
         for key in ("escape", "q"):
-            await pilot.press("f")
-            await settle(pilot)
+            await press(pilot, "f")
             assert isinstance(app.screen, StatsScreen)
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             assert isinstance(app.screen, BoardScreen)  # q closed the screen, not the app
         assert app.is_running
 
 
 async def test_r_reloads_what_another_terminal_saved(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "f")
         assert "Total open      6  160.5k EUR" in screen_text(app)
         board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         # 10,000 more in Commitment, 8,000 of it weighted.
         assert "Total open      7  170.5k EUR        84.4k EUR" in screen_text(app)
 
@@ -83,10 +76,8 @@ async def test_user_text_is_shown_as_text(board: Board) -> None:
     board.store.rename_stage("lead", "[bold]Lead[/]")
     board.store.add_deal("Markup source", stage="qualified", source="[@click=app.quit]web")
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "f")
         assert "[bold]Lead[/]      2   16.5k EUR" in screen_text(app)
         sources = app.screen.query_one("#stats-bottom", Static)
         assert "[@click=app.quit]web" in str(sources.render())
@@ -95,15 +86,12 @@ async def test_user_text_is_shown_as_text(board: Board) -> None:
 
 async def test_a_narrow_terminal_stacks_the_columns(board: Board) -> None:
     app = board.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with session(app, size=(80, 24)) as pilot:
+        await press(pilot, "f")
         screen = app.screen
         assert isinstance(screen, StatsScreen) and screen.has_class("-narrow")
         assert screen.stats is not None and screen.stats.pipeline.deals == 6
-        await pilot.press("end")
-        await settle(pilot)
+        await press(pilot, "end")
         assert "Lead sources" in screen_text(app)
 
 
@@ -114,9 +102,7 @@ async def test_a_store_error_is_said_in_words(board: Board,
 
     monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", busy)
     app = board.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with session(app) as pilot:
+        await press(pilot, "f")
         assert "Could not read the statistics: board.db is busy" in screen_text(app)
         assert isinstance(app.screen, StatsScreen) and app.screen.stats is None

@@ -1,108 +1,62 @@
-"""The board: one column per stage, keys to navigate, and the header with totals."""
+"""The board: one column per stage, keys to navigate, and the header with totals.
+
+The screen shows; three collaborators do the rest. `loader` reads, off the UI thread,
+and keeps what was read (the columns' model); `deals` runs the deal keys, for which the
+screen is the DealHost; `work` runs the board's own saves. Each column gets its card ids
+and deals from the screen, and asks it (DealsWanted) for the deals of cards coming into
+view that it does not have.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from typing import TypeVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import HorizontalScroll
-from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder
+from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
-from kanban_pipe.ui.screens.board_actions import BoardActions
-from kanban_pipe.ui.screens.board_loading import EMPTY_HINT, BoardLoading
-from kanban_pipe.ui.screens.store_work import StoreWork
-from kanban_pipe.ui.text import plain, safe_text
-from kanban_pipe.ui.widgets.column import CardPalette, ColumnBox, StageColumn
+from kanban_pipe.ui.messages import StoreFailed
+from kanban_pipe.ui.screens.board_header import (
+    EMPTY_HINT,
+    empty_hint,
+    header_line,
+    read_only_banner,
+    stage_heads,
+)
+from kanban_pipe.ui.screens.board_keys import (
+    BOARD_BINDINGS,
+    MILESTONE_BINDINGS,
+    board_key_help,
+    key_hints,
+)
+from kanban_pipe.ui.screens.board_loading import BoardLoader, ColumnLoad, ColumnRequest
+from kanban_pipe.ui.screens.deal_actions import DealActions
+from kanban_pipe.ui.screens.store_work import StoreWork, saves
+from kanban_pipe.ui.session import Session
+from kanban_pipe.ui.widgets.board_columns import BoardColumns
+from kanban_pipe.ui.widgets.card import LEGEND
+from kanban_pipe.ui.widgets.column import PREFETCH, CardPalette, StageColumn
+from kanban_pipe.ui.widgets.fixed_text import FixedText
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
 from kanban_pipe.ui.widgets.safe_input import SafeInput
 
 T = TypeVar("T")
 
 ORDERS = list(CardOrder)
-
-# Board keys: the contract of PRODUCT.md. Ids let users remap them.
-BOARD_BINDINGS = [
-    Binding("left,h", "focus_column(-1)", "Prev column", show=False, id="board.left"),
-    Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.right"),
-    Binding("up,k", "move_cursor(-1)", "Prev card", show=False, id="board.up"),
-    Binding("down,j", "move_cursor(1)", "Next card", show=False, id="board.down"),
-    Binding("g,home", "cursor_edge('first')", "First card", show=False, id="board.first"),
-    Binding("G,end", "cursor_edge('last')", "Last card", show=False, id="board.last"),
-    Binding("shift+right,greater_than_sign", "move_deal(1)", "Move ›", id="board.forward"),
-    Binding("shift+left,less_than_sign", "move_deal(-1)", "‹ Back", show=False,
-            id="board.back"),
-    *[
-        Binding(str(n), f"move_to_stage({n})", f"Move to stage {n}", show=False,
-                id=f"board.stage{n}")
-        for n in range(1, 10)
-    ],
-    Binding("S", "cycle_order", "Order", show=False, id="board.order"),
-    Binding("J", "reorder(1)", "Card down", show=False, id="board.reorder_down"),
-    Binding("K", "reorder(-1)", "Card up", show=False, id="board.reorder_up"),
-    Binding("n", "new_deal", "New", id="board.new"),
-    Binding("enter", "open_deal", "Open", show=False, id="board.open"),
-    Binding("e", "edit_deal", "Edit", show=False, id="board.edit"),
-    Binding("s", "next_step", "Next step", id="board.next_step"),
-    Binding("d", "done", "Done", id="board.done"),
-    Binding("a", "log_activity", "Log", id="board.log"),
-    Binding("w", "won", "Won", show=False, id="board.won"),
-    Binding("x", "lost", "Lost", show=False, id="board.lost"),
-    Binding("p", "pause", "Pause", show=False, id="board.pause"),
-    Binding("D", "delete", "Delete", show=False, id="board.delete"),
-    Binding("u,ctrl+z", "undo", "Undo", id="board.undo"),
-    Binding("slash", "filter", "Filter", id="board.filter"),
-    Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
-    Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
-    Binding("r", "review", "Review", id="board.review"),
-    Binding("f", "forecast", "Forecast", show=False, id="board.forecast"),
-    Binding("question_mark", "help", "Help", id="board.help"),
-    Binding("q", "app.quit", "Quit", id="board.quit"),
-]
-
-
-def read_only_banner(reason: str) -> Content:
-    """The line that tells a viewer the pipeline cannot be changed from here, and why."""
-    because = f" — {safe_text(reason)}" if reason else ""
-    return Content.assemble(("READ-ONLY", "bold reverse"),
-                            f" This pipeline is open read-only{because}. You can look; "
-                            "changes cannot be saved.")
-
-
-MIN_COLUMN_WIDTH = 28
+NO_DEAL_HINT = "No deal here: n adds one"
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 
 
-def column_widths(width: int, columns: int) -> list[int]:
-    """Each column's width: an equal share, at least MIN_COLUMN_WIDTH (beyond that they
-    scroll sideways); the last takes the cells the division leaves over."""
-    if not columns:
-        return []
-    share = max(MIN_COLUMN_WIDTH, width // columns)
-    spare = max(0, width - share * columns)
-    return [share] * (columns - 1) + [share + spare]
-
-
-# While the milestone bar asks, these answer it (check_action turns the board's keys off
-# meanwhile). The screen holds them, not the bar: the bar would need the focus, and a
-# focus change repaints the whole screen.
-MILESTONE_BINDINGS = [
-    Binding("y,enter", "answer_milestones(True)", "Confirm", show=False,
-            id="board.milestones_yes"),
-    Binding("n,escape", "answer_milestones(False)", "Cancel", show=False,
-            id="board.milestones_no"),
-]
-
-
-class BoardScreen(BoardActions, BoardLoading, StoreWork):
+class BoardScreen(Screen[None]):
     """The pipeline board."""
 
     # The bar's answers first: for n, esc and enter they are tried before the board's own.
@@ -124,156 +78,231 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
     #filter.-shown { display: block; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.stages: list[Stage] = []
+        self.session = session
+        self.loader = BoardLoader(session.store)
+        self.work = StoreWork(self, session)
+        self.deals = DealActions(self, self.work, no_deal_hint=NO_DEAL_HINT)
         self.order = CardOrder.URGENCY
         self.text_filter = ""
         self.only_mine = False
-        self.active = 0
-        # Reloads run in threads and may finish out of order: a column only takes
-        # a load newer than the one it shows.
-        self._generation = 0
-        self._shown_generation: dict[str, int] = {}
-        self._sums_generation = 0
-        self.model = BoardModel([])
-        self._home = "EUR"
-        self._shown_text = {}  # what each header Static shows, to skip unchanged updates
-        self._rates: dict[str, Decimal] = {}
-        # While the milestone bar asks: what its answer runs, and whether it is saving.
-        self._answer: Callable[[bool | None], None] | None = None
-        self._saving = False
+        # Made in compose, kept at hand: the keys use them on every press.
+        self._bar = MilestoneBar(id="milestones")
+        self._board_columns: BoardColumns | None = None
+
+    @property
+    def store(self) -> PipelineStore:
+        """The pipeline store (screens talk to the store; widgets never do)."""
+        return self.session.store
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The pipeline's stages, one column each."""
+        return self.loader.stages
+
+    @property
+    def model(self) -> BoardModel:
+        """Each column's cards as read and changed since (see BoardModel)."""
+        return self.loader.model
+
+    @property
+    def _generation(self) -> int:
+        """How many loads (and in-memory placements) the board has started."""
+        return self.loader.generation
 
     @property
     def board_filter(self) -> BoardFilter:
         """What the board currently shows."""
         return BoardFilter(self.text_filter, self.store.user if self.only_mine else None)
 
+    def read_ahead(self) -> None:
+        """Start reading what the first frame shows (see BoardLoader.read_ahead)."""
+        self.loader.read_ahead(self.session.today())
+
     # -- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         """Header, one box per stage, the filter line and the footer."""
-        if self._first_reads is None:
-            self.read_ahead(self.store, self.pipeline_app.today())
+        if not self.loader.started:
+            self.read_ahead()
         # First: showing it then shifts no other widget's painting order, which would
         # count them all as moved and repaint the whole screen.
-        yield MilestoneBar(id="milestones")
+        yield self._bar
         palette = CardPalette()
         yield palette
-        yield Static(id="board-header")
+        yield FixedText(id="board-header")
         if self.store.read_only:
             yield Static(read_only_banner(self.store.read_only_reason), id="read-only-banner")
-        # Widths known before the first layout: set on the first Resize, they would lay
-        # out and draw the whole board a second time before its first frame.
-        widths = column_widths(self.app.size.width, len(self.stages))
-        # Nothing on the board takes the focus (keys go to the screen's bindings): a focus
-        # change restyles the focused widget's whole subtree, every card column with it.
-        with HorizontalScroll(id="columns", can_focus=False):
-            for stage, width in zip(self.stages, widths, strict=True):
-                box = ColumnBox(classes="column-box", id=f"box-{stage.key}")
-                box.styles.width = width
-                box.border_title = plain(stage.name)  # Content: never markup
-                with box:
-                    yield Static(classes="column-header", id=f"head-{stage.key}")
-                    yield StageColumn(stage, self.store.deals_by_ids,
-                                      today=self.pipeline_app.today, palette=palette,
-                                      id=f"col-{stage.key}",
-                                      empty_hint=EMPTY_HINT)
+        self._board_columns = BoardColumns(
+            self.stages, width=self.app.size.width, today=self.session.today,
+            palette=palette, empty_hint=EMPTY_HINT, id="columns")
+        yield self._board_columns
         # The filter line is made on the first `/`: start-up need not build an Input.
         # A fixed line of the main keys rather than Textual's Footer: the board's keys
         # never change, and the Footer's many widgets are restyled and recomposed each
         # time a dialog closes, which made every confirmed move ~40 ms slower.
-        yield Static(self._key_hints(), id="key-hints")
-
-    def _key_hints(self) -> Content:
-        parts: list[str | tuple[str, str]] = []
-        for binding in BOARD_BINDINGS:
-            if binding.show:
-                key = self.app.get_key_display(Binding(binding.key.split(",")[0], ""))
-                parts += [(f" {key}", "bold $accent"), f" {binding.description} "]
-        parts += [("  ctrl+p", "bold $accent"), " palette"]
-        return Content.assemble(*parts)
+        yield Static(key_hints(self.app.get_key_display), id="key-hints")
 
     def on_mount(self) -> None:
         """Show each column's first cards at once; read the full columns after that frame."""
-        self._first_frame()
-        self._set_active(0)
+        # Read ahead (see read_ahead): waits for those reads, or raises their store error.
+        self._apply(self.loader.first_load())
+        self.row.set_active(0)
         self.call_after_refresh(self.reload)
-        self._data_version = self.store.data_version()
-        self._seen_activity = self.store.latest_activity_id()
+        self.loader.watch()
         self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
 
     def on_unmount(self) -> None:
-        """Close the background reader's connection."""
-        self._close_reader()
+        """Stop reading and close the readers' connections."""
+        self.loader.close()
 
     def _poll_changes(self) -> None:
         """Show what other terminals saved, keeping the focused deal, scroll and filter."""
-        version = self.store.data_version(wait=False)
-        if version is None or version == self._data_version:
+        if not self.loader.changed_elsewhere():
             return  # nothing committed elsewhere: no refresh work at all
-        self._data_version = version
         focused = self.active_column.current_deal_id
         self.reload(focus_id=focused, forget=True)
-        self._tell_others_changes(focused)
-
-    def _tell_others_changes(self, focused: int | None) -> None:
-        changes = self.store.others_activities_since(self._seen_activity)
-        if changes:
-            self._seen_activity = changes[-1][0].id
-        for activity, title, owner in changes:
+        # Told: what was done to the focused deal, or to one of the user's own.
+        for activity, title, owner in self.loader.others_activities():
             if activity.deal_id != focused and owner != self.store.user:
                 continue
             what = activity.kind.value.replace("_", " ")
             detail = f" ({activity.detail})" if activity.detail else ""
-            self.tell(f"{activity.actor} {what} '{title}'{detail}", timeout=5)
+            self.work.tell(f"{activity.actor} {what} '{title}'{detail}", timeout=5)
+
+    @property
+    def row(self) -> BoardColumns:
+        """The row of stage columns."""
+        assert self._board_columns is not None, "composed first"
+        return self._board_columns
 
     def columns(self) -> list[StageColumn]:
         """The stage columns, left to right."""
-        return list(self.query(StageColumn))
+        return self.row.columns
 
     def column(self, stage_key: str) -> StageColumn:
         """The column of a stage."""
-        return self.query_one(f"#col-{stage_key}", StageColumn)
+        return self.row.column(stage_key)
+
+    @property
+    def active(self) -> int:
+        """The index of the column the keys act on."""
+        return self.row.active
 
     @property
     def active_column(self) -> StageColumn:
         """The column the keys act on."""
-        return self.columns()[self.active]
+        return self.row.active_column
 
     def current_deal(self) -> Deal | None:
-        """The deal under the cursor, if any."""
-        return self.active_column.current_deal()
+        """The deal under the cursor, if any (read now if the column does not have it)."""
+        column = self.active_column
+        deal_id = column.current_deal_id
+        if deal_id is None:
+            return None
+        deal = column.current_deal()
+        if deal is None:  # not read yet, or in doubt since a change elsewhere
+            read = self.loader.deals([deal_id]).result()
+            column.add_deals(read)
+            deal = read[deal_id]
+        return deal
+
+    # -- reading and showing ----------------------------------------------------------
+
+    def reload(self, *, stage_keys: Iterable[str] | None = None,
+               changed: Iterable[Deal] = (), focus_id: int | None = None,
+               forget: bool = False) -> None:
+        """Re-read some columns (all by default) off the UI thread, then show them.
+
+        `changed` are deals the user just saved (shown as they are); `focus_id` is the
+        deal the focus follows; `forget` holds every deal shown in doubt until read again.
+        """
+        wanted = set(stage_keys) if stage_keys is not None else None
+        windows = self.row.before_reload(
+            empty_hint=empty_hint(self.text_filter, self.only_mine), forget=forget)
+        request = ColumnRequest(
+            [s for s in self.stages if wanted is None or s.key in wanted], self.order,
+            self.board_filter, self.session.today(), windows=windows, focus_id=focus_id,
+            around=self.active_column.cards_on_screen + PREFETCH)
+        saved = list(changed)
+        self._hand_over(self.loader.reload(request),
+                        lambda load: self._apply(load, changed=saved, focus_id=focus_id),
+                        self.work.show_error)
+
+    def place(self, deal: Deal, *, before: Deal | None = None) -> None:
+        """Show a deal the user just changed: re-placed and summed in memory, no reads."""
+        placed = self.loader.place(deal, before=before, order=self.order,
+                                    board_filter=self.board_filter,
+                                    today=self.session.today())
+        if placed is None:
+            stage_keys = {deal.stage} | ({before.stage} if before else set())
+            self.reload(stage_keys=stage_keys, changed=[deal], focus_id=deal.id)
+            return
+        focus = (placed.stage, placed.index) if placed.stage and placed.index is not None \
+            else None
+        self.row.show({key: self.model.ids(key) for key in placed.touched},
+                      changed=[deal], focus=focus)
+        self._show_sums()
+
+    @work(name="read", group="read")
+    async def _hand_over(self, future: Future[T], then: Callable[[T], None],
+                         failed: Callable[[KanbanPipeError], None]) -> None:
+        """Wait for a read, then hand what it brought to `then` on the UI thread.
+
+        An (async) worker waits, so app.workers knows a read is under way; `then` runs
+        on the event loop, as a message handler would.
+        """
+        try:
+            result = await asyncio.wrap_future(future)
+        except KanbanPipeError as error:
+            failed(error)
+            return
+        then(result)
+
+    def _apply(self, load: ColumnLoad, *, changed: Sequence[Deal] = (),
+               focus_id: int | None = None) -> None:
+        """Show what a load read; the focus follows `focus_id` if it is on the board."""
+        shown = self.loader.take(load)
+        row = self.row
+        row.add_deals(load.deals)
+        focus = None
+        if focus_id is not None:
+            focus = next(((stage, ids.index(focus_id)) for stage, ids in shown.items()
+                          if focus_id in ids), None)
+        row.show(shown, changed=changed, focus=focus)
+        if self.loader.take_sums(load):
+            self._show_sums()
+
+    @on(StageColumn.DealsWanted)
+    def _read_deals(self, event: StageColumn.DealsWanted) -> None:
+        self._hand_over(self.loader.deals(event.deal_ids), event.column.add_deals,
+                        self._cards_unreadable)
+
+    def _cards_unreadable(self, error: KanbanPipeError) -> None:
+        # A damaged page or the file gone: the cards cannot be shown, and the board ends
+        # with the reason (as when the columns read while drawing).
+        self.post_message(StoreFailed(error))
+
+    def _show_sums(self) -> None:
+        """Column heads and the header line from the model's sums."""
+        heads, totals = stage_heads(self.stages, self.model.sums,
+                                    self.loader.home_currency, self.loader.rates)
+        self.row.show_heads(heads)
+        self.query_one("#board-header", FixedText).show(header_line(
+            db_label=self.session.db_label, user=self.store.user, only_mine=self.only_mine,
+            text_filter=self.text_filter, order=self.order, totals=totals,
+            read_only=self.store.read_only))
 
     # -- navigation ---------------------------------------------------------------------
 
     def on_resize(self) -> None:
         """Columns share the width; below MIN_COLUMN_WIDTH each they scroll sideways."""
-        boxes = list(self.query(".column-box"))
-        for box, width in zip(boxes, column_widths(self.size.width, len(boxes)), strict=True):
-            if box.styles.width is None or box.styles.width.cells != width:
-                box.styles.width = width
-
-    def _set_active(self, index: int) -> None:
-        columns = self.columns()
-        index = max(0, min(index, len(columns) - 1))
-        for i, column in enumerate(columns):
-            if (i == index) != column.active:
-                column.set_active(i == index)
-                # The title shows which column is active: a CSS class on the box would
-                # restyle it and everything in it (~15 ms) on every move between columns.
-                title = plain(f" {column.stage.name} ")
-                box = column.parent
-                assert isinstance(box, ColumnBox)
-                box.show_title(title.stylize("reverse bold") if i == index
-                               else plain(column.stage.name))
-        self.active = index
-        self.query_one("#columns", HorizontalScroll).scroll_to_widget(
-            columns[index].parent, animate=False)  # type: ignore[arg-type]
+        self.row.fit(self.size.width)
 
     def action_focus_column(self, step: int) -> None:
         """Focus the column left (-1) or right (+1)."""
-        self._set_active(self.active + step)
+        self.row.set_active(self.active + step)
 
     def action_move_cursor(self, step: int) -> None:
         """Move the cursor up (-1) or down (+1) the column."""
@@ -330,58 +359,141 @@ class BoardScreen(BoardActions, BoardLoading, StoreWork):
                     timeout=2)
         self.reload(focus_id=self.active_column.current_deal_id)
 
+    @on(StageColumn.CardClicked)
+    def _card_clicked(self, event: StageColumn.CardClicked) -> None:
+        if self._bar.asking:
+            return
+        index = next(i for i, s in enumerate(self.stages) if s.key == event.stage_key)
+        self.row.set_active(index)
+        self.active_column.move_cursor(event.index)
+        if event.chain >= 2:
+            self.action_open_deal()
+
     # -- the milestone bar -------------------------------------------------------------
 
     def confirm_milestones(self, deal_title: str, from_stage: str, to_stage: str,
                            milestones: list[str], then: Callable[[bool | None], None]) -> None:
         """Ask in the bar over the board's foot: no dialog screen to push and pop."""
-        self._answer, self._saving = then, False
-        self.query_one(MilestoneBar).ask(
-            milestone_question(deal_title, from_stage, to_stage, milestones))
+        self._bar.ask(milestone_question(deal_title, from_stage, to_stage, milestones), then)
 
     def action_answer_milestones(self, confirmed: bool) -> None:
         """y / enter confirms the milestones (and moves the deal); n / esc cancels."""
-        if self._answer is None or self._saving:
-            return
-        if not confirmed:
-            self._close_bar()
-            return
-        # The bar stays up (the keys still waiting) until the move is saved: closing it
-        # and showing the moved card then make one frame instead of two.
-        self._saving = True
-        self._answer(True)
+        self._bar.answer(confirmed)
 
-    @on(MilestoneBar.Answered)
-    def _answer_clicked(self, event: MilestoneBar.Answered) -> None:
-        self.action_answer_milestones(event.confirmed)
-
-    def _close_bar(self) -> None:
-        if self._answer is not None:
-            self._answer, self._saving = None, False
-            self.query_one(MilestoneBar).close()
-
-    def move_saved(self, deal: Deal, *, before: Deal) -> None:
-        """Close the milestone bar (if it asked) in the same frame as the card moves."""
-        self._close_bar()
-        super().move_saved(deal, before=before)
-
-    def move_refused(self, error: KanbanPipeError) -> None:
-        """Close the milestone bar, then say why the move was refused."""
-        self._close_bar()
-        super().move_refused(error)
+    def move_finished(self) -> None:
+        """Close the milestone bar (if it asked) in the same frame as the move shows."""
+        self._bar.close()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the milestone bar asks (and saves), the board's keys wait for it."""
-        asking = self._answer is not None
+        asking = self._bar.asking
         return asking if action == "answer_milestones" else not asking
 
-    @on(StageColumn.CardClicked)
-    def _card_clicked(self, event: StageColumn.CardClicked) -> None:
-        if self._answer is not None:
-            return
-        index = next(i for i, s in enumerate(self.stages) if s.key == event.stage_key)
-        self._set_active(index)
-        self.active_column.move_cursor(event.index)
-        if event.chain >= 2:
-            self.action_open_deal()
+    # -- what the deal actions show ----------------------------------------------------
 
+    def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
+        """A key saved the deal: redraw the columns it left and entered, focus following it."""
+        self.place(deal, before=before)
+
+    def deal_undone(self, deal: Deal, words: str) -> None:
+        """An undo changed the deal: re-read the board (the undo may have touched more)."""
+        self.reload(changed=[deal], focus_id=deal.id, forget=True)
+        # The store's words carry the whole undone detail; a toast names just what.
+        what = words.split(" on '")[0].split(":")[0]
+        self.work.tell(f"{what[:1].upper()}{what[1:]} on '{deal.title}'", timeout=4)
+
+    # -- deal keys (DealActions saves them) -----------------------------------------------
+
+    def action_move_deal(self, step: int) -> None:
+        """Move the deal a stage forward (confirming the milestone) or back."""
+        self.deals.move(step)
+
+    def action_move_to_stage(self, number: int) -> None:
+        """Move the deal straight to stage N (a forward jump confirms every milestone)."""
+        self.deals.move_to_stage(number)
+
+    def action_new_deal(self) -> None:
+        """Add a deal to the focused stage."""
+        self.deals.new_deal(self.stages[self.active])
+
+    def action_open_deal(self) -> None:
+        """Open the deal's detail: every field and the history, newest first."""
+        self.deals.open_deal()
+
+    def action_edit_deal(self) -> None:
+        """Edit the focused deal's fields."""
+        self.deals.edit()
+
+    def action_next_step(self) -> None:
+        """Set the next step: action, owner (you by default) and due date."""
+        self.deals.next_step()
+
+    def action_done(self) -> None:
+        """Mark the next step done, then ask for the next one."""
+        self.deals.done()
+
+    def action_log_activity(self) -> None:
+        """Log a call, email, meeting or note."""
+        self.deals.log_activity()
+
+    def action_won(self) -> None:
+        """Close the deal as won."""
+        self.deals.won()
+
+    def action_lost(self) -> None:
+        """Close the deal as lost, asking the reason."""
+        self.deals.lost()
+
+    def action_pause(self) -> None:
+        """Pause the deal until a date: it leaves the board until then."""
+        self.deals.pause()
+
+    def action_delete(self) -> None:
+        """Delete a duplicate or mistake, after asking."""
+        self.deals.delete()
+
+    def action_undo(self) -> None:
+        """Undo your last change (also one made from the command line)."""
+        self.deals.undo()
+
+    # -- the board's own keys ----------------------------------------------------------
+
+    @saves
+    def action_reorder(self, offset: int) -> None:
+        """Move the card up or down in the column's manual order."""
+        deal = self.current_deal()
+        if deal is None:
+            self.notify(NO_DEAL_HINT, timeout=3)
+            return
+        if self.order is not CardOrder.MANUAL:
+            self.order = CardOrder.MANUAL
+            self.notify("Cards now in manual order (S cycles orders)", timeout=3)
+        # A swap moves the neighbour too: re-read the column (reordering is rare).
+        self.work.perform(lambda: self.store.reorder_deal(deal.id, offset),
+                          lambda moved: self.reload(stage_keys={moved.stage},
+                                                    changed=[moved], focus_id=moved.id))
+
+    def action_review(self) -> None:
+        """Review mode: the stand-up queue (mine when the board shows only mine)."""
+        from kanban_pipe.ui.screens.review import ReviewScreen  # loads with review mode
+
+        owner = self.store.user if self.only_mine else None
+        # Deals changed during the review: the board re-reads everything when it closes.
+        self.app.push_screen(ReviewScreen(self.session, owner=owner),
+                             lambda _summary: self.reload(forget=True))
+
+    def action_forecast(self) -> None:
+        """Forecast and statistics of the whole pipeline."""
+        from kanban_pipe.ui.screens.stats import open_statistics
+
+        open_statistics(self, self.session)
+
+    def action_help(self) -> None:
+        """Every key and the highlight legend."""
+        from kanban_pipe.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) from the live bindings, so help never drifts from them."""
+        return board_key_help(self.BINDINGS, self.app.get_key_display)

@@ -1,25 +1,22 @@
-"""Saving the edit and next-step forms, and the choice when someone saved the deal first."""
+"""Saving a form over a version someone else changed meanwhile: the choice it leads to."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from textual.app import App
+
 from kanban_pipe.domain.amounts import format_amount
-from kanban_pipe.domain.conflicts import three_way
-from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
+from kanban_pipe.domain.conflicts import FieldClash, three_way
+from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, NextStep
-from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
     from kanban_pipe.ui.drafts import DealDraft
-    from kanban_pipe.ui.screens.board import BoardScreen
-
-    _Base = BoardScreen
-else:
-    _Base = object
+    from kanban_pipe.ui.screens.store_work import StoreWork
 
 Fields = dict[str, Any]
 
@@ -72,80 +69,40 @@ def shown(value: object) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
-class EditSaving(_Base):
-    """Form saves that expect the version they were opened on; mixed into BoardActions."""
+def clash_table(clashes: Iterable[FieldClash]) -> list[FieldClash]:
+    """The clashing fields with both values in words, as the conflict dialog lists them."""
+    return [replace(c, theirs=shown(c.theirs), yours=shown(c.yours)) for c in clashes]
 
-    def save_edit(self, start: Deal, draft: DealDraft) -> None:
-        """Save the edit form over the version it was opened on."""
-        self.perform(
-            lambda: self.store.edit_deal(
-                start.id, expected_version=start.version, title=draft.title,
-                organization=draft.organization, contact=draft.contact, value=draft.value,
-                currency=draft.currency, owner=draft.owner or start.owner,
-                source=draft.source, expected_close=draft.expected_close),
-            lambda saved: self._changed(saved, before=start,
-                                        message=f"Saved '{safe_text(saved.title)}'"),
-            lambda failure: self._edit_refused(failure, start, draft),
-        )
 
-    def _edit_refused(self, failure: KanbanPipeError, start: Deal, draft: DealDraft) -> None:
-        if not isinstance(failure, ConflictError):
-            self.show_error(failure)
-            self.action_edit_deal(draft, str(failure), base=start)
-            return
-        self.resolve_conflict(
-            start, draft_fields(draft, start), deal_fields,
-            apply=lambda merged, theirs: self.save_edit(theirs, fields_draft(merged)),
-            reedit=lambda merged, theirs: self.action_edit_deal(
-                fields_draft(merged), "Their changes are in the form now; yours are kept.",
-                base=theirs),
-        )
+def offer_conflict_choice(work: StoreWork, app: App[Any], start: Deal, yours: Fields,
+                          fields_of: Callable[[Deal], Fields], *,
+                          keep: Callable[[Deal, Deal], None],
+                          apply: Callable[[Fields, Deal], None],
+                          reedit: Callable[[Fields, Deal], None]) -> None:
+    """Show their saved values against the user's (`yours`, changed from `start`), then
+    keep theirs (`keep(theirs, start)`), apply the user's over them, or edit again.
 
-    def save_next_step(self, start: Deal, step: NextStep) -> None:
-        """Save the next-step form over the version it was opened on."""
-        self.perform(
-            lambda: self.store.set_next_step(start.id, step.action, due=step.due,
-                                             owner=step.owner, expected_version=start.version),
-            lambda saved: self._changed(saved, message="Next step set"),
-            lambda failure: self._step_refused(failure, start, step),
-        )
+    `apply` and `reedit` get the merged fields (the user's changes over theirs) and their
+    version of the deal.
+    """
+    from kanban_pipe.ui.screens.conflict import ConflictScreen, conflict_text  # on a clash
 
-    def _step_refused(self, failure: KanbanPipeError, start: Deal, step: NextStep) -> None:
-        if not isinstance(failure, ConflictError):
-            self.show_error(failure)
-            self.action_next_step(step, str(failure), base=start)
-            return
-        self.resolve_conflict(
-            start, {"next_step": step}, lambda deal: {"next_step": deal.next_step},
-            apply=lambda _merged, theirs: self.save_next_step(theirs, step),
-            reedit=lambda _merged, theirs: self.action_next_step(
-                step, "Someone else saved this deal meanwhile; check, then save again.",
-                base=theirs),
-        )
+    try:
+        theirs = work.store.get_deal(start.id)
+        changes = work.store.changes_since(start.id, start.version)
+    except KanbanPipeError as error:  # deleted meanwhile, or the file went away
+        work.show_error(error)
+        return
+    merged, clashes = three_way(fields_of(start), fields_of(theirs), yours)
 
-    def resolve_conflict(self, start: Deal, yours: Fields, fields_of: Callable[[Deal], Fields],
-                         *, apply: Callable[[Fields, Deal], None],
-                         reedit: Callable[[Fields, Deal], None]) -> None:
-        """Show their saved values against the user's, then keep theirs, apply or re-edit."""
-        from kanban_pipe.ui.screens.conflict import ConflictScreen, conflict_text
+    def chosen(choice: str | None) -> None:
+        if choice == "theirs":
+            keep(theirs, start)
+        elif choice == "mine":
+            apply(merged, theirs)
+        else:
+            reedit(merged, theirs)
 
-        try:
-            theirs = self.store.get_deal(start.id)
-            changes = self.store.changes_since(start.id, start.version)
-        except KanbanPipeError as error:  # deleted meanwhile, or the file went away
-            self.show_error(error)
-            return
-        merged, clashes = three_way(fields_of(start), fields_of(theirs), yours)
-        table = [replace(c, theirs=shown(c.theirs), yours=shown(c.yours)) for c in clashes]
-
-        def chosen(choice: str | None) -> None:
-            if choice == "theirs":
-                self._changed(theirs, before=start,
-                              message=f"Kept the saved version of '{safe_text(theirs.title)}'")
-            elif choice == "mine":
-                apply(merged, theirs)
-            else:
-                reedit(merged, theirs)
-
-        self.app.push_screen(ConflictScreen(conflict_text(theirs.title, changes, table, LABELS)),
-                             chosen)
+    app.push_screen(
+        ConflictScreen(conflict_text(theirs.title, changes, clash_table(clashes), LABELS)),
+        chosen)

@@ -1,11 +1,13 @@
 """Review mode: the stand-up walks the queue one deal at a time and fixes each with board keys.
 
-The write keys are the board's own (BoardActions, the same modals and store calls); this
-screen supplies the deal they act on and takes each saved deal back into the walk.
+The write keys are the board's own (DealActions: the same modals and store calls); this
+screen is their DealHost: it supplies the deal they act on and takes each saved deal back
+into the walk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Literal, TypeVar
 
@@ -14,18 +16,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, QualificationFact, Stage
 from kanban_pipe.domain.review import ChangesSince, ReviewItem
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
+from kanban_pipe.store import PipelineStore
 from kanban_pipe.store.review import changes_since_last_review, record_review, review_queue
 from kanban_pipe.ui.screens import review_view as view
-from kanban_pipe.ui.screens.board_actions import KEY_HELP, BoardActions
+from kanban_pipe.ui.screens.board_keys import KEY_HELP, binding_keys
+from kanban_pipe.ui.screens.deal_actions import DealActions
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
+from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
+from kanban_pipe.ui.widgets.card import LEGEND
 
 T = TypeVar("T")
 Phase = Literal["loading", "intro", "deal", "saving", "summary"]
@@ -62,22 +69,35 @@ _REVIEW_HELP = {
     "end_review": "end the review: the summary of what was decided, recorded",
 }
 _HISTORY_SHOWN = 5
+_END_OF_QUEUE_HINT = "End of the queue: b goes back, esc ends the review"
 
 
-class ReviewScreen(BoardActions, StoreWork):
+class ReviewScreen(Screen[None]):
     """The stand-up queue; when it closes, `result` holds the summary (None if never loaded)."""
 
     BINDINGS = REVIEW_BINDINGS
     CSS_PATH = "review.tcss"
 
-    def __init__(self, *, owner: str | None = None) -> None:
+    def __init__(self, session: Session, *, owner: str | None = None) -> None:
         super().__init__()
+        self.session = session
+        self.work = StoreWork(self, session)
+        self.deals = DealActions(
+            self, self.work, no_deal_hint=_END_OF_QUEUE_HINT)
         self.owner = owner
         self.phase: Phase = "loading"
         self.stages: list[Stage] = []
         self.walk = ReviewWalk([], {}, date.min)
         self.result: ReviewSummary | None = None
         self._started_at: datetime | None = None
+
+    @property
+    def store(self) -> PipelineStore:
+        """The pipeline store (screens talk to the store; widgets never do)."""
+        return self.session.store
+
+    def _stage(self, key: str) -> Stage:
+        return next(s for s in self.stages if s.key == key)
 
     def compose(self) -> ComposeResult:
         """Progress line, the page of the current phase, the keys."""
@@ -101,7 +121,7 @@ class ReviewScreen(BoardActions, StoreWork):
         """Read the queue and the changes in a worker (100,000 deals take a moment)."""
         self._started_at = self.store.clock()
         self._header()
-        self._load(self.pipeline_app.today())
+        self._load(self.session.today())
 
     @work(thread=True, group="review-load", exclusive=True)
     def _load(self, today: date) -> None:
@@ -110,7 +130,7 @@ class ReviewScreen(BoardActions, StoreWork):
             items = review_queue(self.store, today=today, owner=self.owner)
             changes = changes_since_last_review(self.store, owner=self.owner)
         except KanbanPipeError as error:
-            self.app.call_from_thread(self.show_error, error)
+            self.app.call_from_thread(self.work.show_error, error)
             return
         self.app.call_from_thread(self._loaded, stages, items, changes, today)
 
@@ -157,7 +177,7 @@ class ReviewScreen(BoardActions, StoreWork):
             self.query_one("#deal-end", Static).update(view.end_of_queue(self.walk.total))
             return
         stage = self._stage(item.deal.stage)
-        today = self.pipeline_app.today()
+        today = self.session.today()
         self.query_one("#deal-reason", Static).update(view.reason_banner(item))
         self.query_one("#deal-reason", Static).set_classes(f"queue-{item.queue.value}")
         self.query_one("#deal-card", Static).update(
@@ -167,36 +187,83 @@ class ReviewScreen(BoardActions, StoreWork):
         history = self.store.activities(item.deal.id, limit=_HISTORY_SHOWN)
         self.query_one("#deal-activities", Static).update(view.activities(history))
 
-    # -- what BoardActions needs ------------------------------------------------------
+    # -- what the deal actions act on and show ----------------------------------------
 
     def current_deal(self) -> Deal | None:
         """The deal on screen."""
         item = self.walk.current if self.phase == "deal" else None
         return item.deal if item else None
 
-    def _deal_or_hint(self) -> Deal | None:
-        deal = self.current_deal()
-        if deal is None and self.phase == "deal":
-            self.notify("End of the queue: b goes back, esc ends the review", timeout=3)
-        return deal
-
-    def _changed(self, deal: Deal, *, before: Deal | None = None, message: str = "") -> None:
-        """A board key saved the deal: note what was decided and re-check its reason."""
+    def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
+        """A deal key saved the deal: note what was decided and re-check its reason."""
         self.walk.update(deal)
-        if message:
-            self.tell(message)
         if self.phase == "deal":
             self._show_deal()
 
-    @saves
+    def deal_undone(self, deal: Deal, words: str) -> None:
+        """An undo changed the deal: its place in the queue is re-checked."""
+        self.walk.update(deal)
+        self.work.tell(words[:1].upper() + words[1:])
+        if self.phase == "deal":
+            self._show_deal()
+
+    def confirm_milestones(self, deal_title: str, from_stage: str, to_stage: str,
+                           milestones: list[str], then: Callable[[bool | None], None]) -> None:
+        """Ask to confirm the milestones a forward move claims, in a dialog."""
+        from kanban_pipe.ui.screens.confirm import MilestoneConfirm  # loads when it opens
+
+        self.app.push_screen(
+            MilestoneConfirm(deal_title=deal_title, from_stage=from_stage, to_stage=to_stage,
+                             milestones=milestones),
+            then,
+        )
+
+    def move_finished(self) -> None:
+        """Nothing to close: the dialog closed when it was answered."""
+
+    # -- deal keys (DealActions saves them) -----------------------------------------------
+
+    def action_next_step(self) -> None:
+        """Set the next step: action, owner (you by default) and due date."""
+        self.deals.next_step()
+
+    def action_move_deal(self, step: int) -> None:
+        """Move the deal a stage forward (confirming the milestone) or back."""
+        self.deals.move(step)
+
+    def action_pause(self) -> None:
+        """Pause the deal until a date: it leaves the queue."""
+        self.deals.pause()
+
+    def action_won(self) -> None:
+        """Close the deal as won."""
+        self.deals.won()
+
+    def action_lost(self) -> None:
+        """Close the deal as lost, asking the reason."""
+        self.deals.lost()
+
+    def action_log_activity(self) -> None:
+        """Log a call, email, meeting or note."""
+        self.deals.log_activity()
+
+    def action_edit_deal(self) -> None:
+        """Edit the deal's fields, the owner among them."""
+        self.deals.edit()
+
+    def action_done(self) -> None:
+        """Mark the next step done, then ask for the next one."""
+        self.deals.done()
+
     def action_undo(self) -> None:
         """Undo your last change; the deal's place in the queue is re-checked."""
+        self.deals.undo()
 
-        def then(result: tuple[Deal, str]) -> None:
-            deal, words = result
-            self._changed(deal, message=words[:1].upper() + words[1:])
+    def action_help(self) -> None:
+        """Every key of review mode and the highlight legend."""
+        from kanban_pipe.ui.screens.help import HelpScreen
 
-        self.perform(self.store.undo, then)
+        self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Deal keys only while a deal is shown; the footer follows the phase."""
@@ -212,10 +279,9 @@ class ReviewScreen(BoardActions, StoreWork):
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding):
                 continue
-            keys = ", ".join(self.app.get_key_display(Binding(key.strip(), ""))
-                             for key in binding.key.split(","))
             words = _REVIEW_HELP.get(binding.action) or KEY_HELP.get(binding.action)
-            rows.append((keys, words or binding.description))
+            rows.append((binding_keys(binding, self.app.get_key_display),
+                         words or binding.description))
         return rows
 
     # -- review keys ------------------------------------------------------------------
@@ -239,23 +305,28 @@ class ReviewScreen(BoardActions, StoreWork):
         if self.phase == "intro":
             self.action_next_deal()
         elif self.phase == "deal":
-            self.action_open_deal()
+            self.deals.open_deal()
         elif self.phase == "summary":
             self.dismiss(None)
 
     @saves
     def action_qualify(self) -> None:
         """Confirm or clear qualification facts with three toggles."""
-        deal = self._deal_or_hint()
+        deal = self.current_deal()
         if deal is None:
+            self.notify(_END_OF_QUEUE_HINT, timeout=3)
             return
+
+        def saved(deal: Deal) -> None:
+            self.deal_changed(deal, before=None)
+            self.work.tell("Qualification saved")
 
         def save(facts: dict[QualificationFact, bool] | None) -> None:
             if facts:
-                self.perform(
+                self.work.perform(
                     lambda: self.store.qualify_deal(deal.id, facts,
                                                     expected_version=deal.version),
-                    lambda saved: self._changed(saved, message="Qualification saved"))
+                    saved)
 
         self.app.push_screen(QualifyForm(deal_title=deal.title, current=deal.qualification),
                              save)
@@ -272,9 +343,10 @@ class ReviewScreen(BoardActions, StoreWork):
         self.result = summary
         self._set_phase("saving")
         started = self._started_at or self.store.clock()
-        self.perform(lambda: record_review(self.store, started_at=started, summary=summary),
-                     lambda record: self._summary(f"Recorded as review #{record.id}"),
-                     lambda error: self._summary(f"Not recorded: {error}"))
+        self.work.perform(
+            lambda: record_review(self.store, started_at=started, summary=summary),
+            lambda record: self._summary(f"Recorded as review #{record.id}"),
+            lambda error: self._summary(f"Not recorded: {error}"))
 
     def _summary(self, recorded: str) -> None:
         if self.result is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -21,7 +21,7 @@ from kanban_pipe.store.stats import gather_stats
 from kanban_pipe.ui.text import safe_text
 
 if TYPE_CHECKING:
-    from kanban_pipe.ui.app import PipelineApp
+    from kanban_pipe.ui.session import Session
 
 # The report's sections by where they go: the hints across the top, two columns, then the
 # (wide) lead-source table across the bottom.
@@ -58,17 +58,13 @@ class StatsScreen(Screen[None]):
         Binding("r", "reload", "Reload", id="stats.reload"),
     ]
 
-    def __init__(self, stats: PipelineStats | None = None, *,
+    def __init__(self, session: Session, stats: PipelineStats | None = None, *,
                  error: KanbanPipeError | None = None) -> None:
         super().__init__()
+        self.session = session
         self.stats: PipelineStats | None = None
         self._first = stats
         self._error = error
-
-    @property
-    def pipeline_app(self) -> PipelineApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         """A title line and four blocks of sections, filled once the figures are read."""
@@ -104,7 +100,7 @@ class StatsScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Read the statistics again (other terminals may have changed deals)."""
-        self._read(self.pipeline_app.today())
+        self._read(self.session.today())
 
     def action_close(self) -> None:
         """Back to the board."""
@@ -113,7 +109,7 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="stats")
     def _read(self, today: date) -> None:
         try:
-            stats = compute_stats(gather_stats(self.pipeline_app.store, today=today))
+            stats = compute_stats(gather_stats(self.session.store, today=today))
         except KanbanPipeError as error:
             self.app.call_from_thread(self._failed, error)
             return
@@ -137,21 +133,20 @@ class StatsScreen(Screen[None]):
                 "only: paused ones count again once resumed"))
 
 
-def open_statistics(screen: Screen[Any]) -> None:
+def open_statistics(screen: Screen[Any], session: Session) -> None:
     """Read the statistics in a worker, then show them: what `f` on the board does."""
     # The screen is built only once the figures are in: building it while the worker reads
     # slows both, as they share the interpreter (by a third or more at 100,000 deals).
-    app = cast("PipelineApp", screen.app)
-    store, today = app.store, app.today()
+    app, store, today = screen.app, session.store, session.today()
     # Only a slow read says so: a message for a quick one would only add work.
     slow = screen.set_timer(SLOW_READ_SECONDS, lambda: screen.notify(
         "Reading the pipeline and its history…", timeout=2))
 
     def read() -> None:
         try:
-            opened = StatsScreen(compute_stats(gather_stats(store, today=today)))
+            opened = StatsScreen(session, compute_stats(gather_stats(store, today=today)))
         except KanbanPipeError as error:
-            opened = StatsScreen(error=error)
+            opened = StatsScreen(session, error=error)
         if not get_current_worker().is_cancelled:  # `f` again started a newer read
             app.call_from_thread(slow.stop)
             app.call_from_thread(app.push_screen, opened)

@@ -1,50 +1,60 @@
-"""Running store actions off the UI thread, and telling the user about them safely."""
+"""Running a screen's store actions off the UI thread, and telling the user about them safely."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from datetime import date
+from typing import Any, Protocol, TypeVar
 
-from textual import work
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kanban_pipe.domain.errors import KanbanPipeError
+from kanban_pipe.store import PipelineStore
+from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
-
-if TYPE_CHECKING:
-    from kanban_pipe.store import PipelineStore
-    from kanban_pipe.ui.app import PipelineApp
 
 T = TypeVar("T")
 Action = TypeVar("Action", bound=Callable[..., None])
+
+
+class SavesThroughStore(Protocol):
+    """Something whose key actions save through a StoreWork (a screen, the deal actions)."""
+
+    @property
+    def work(self) -> StoreWork:
+        """Where its saves run."""
+        ...
 
 
 def saves(action: Action) -> Action:
     """Mark a key action that changes the pipeline: on a read-only file it explains instead."""
 
     @functools.wraps(action)
-    def guarded(self: StoreWork, *args: object, **kwargs: object) -> None:
-        if self.refuse_read_only():
+    def guarded(self: SavesThroughStore, *args: object, **kwargs: object) -> None:
+        if self.work.refuse_read_only():
             return
         action(self, *args, **kwargs)
 
     return guarded  # type: ignore[return-value]
 
 
-class StoreWork(Screen[None]):
-    """A screen whose keys save through the store: one worker per action, safe notices."""
+class StoreWork:
+    """One screen's store actions: one worker thread each; notices that never run markup."""
 
-    @property
-    def pipeline_app(self) -> PipelineApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
+    def __init__(self, screen: Screen[Any], session: Session) -> None:
+        self._screen = screen
+        self.session = session
 
     @property
     def store(self) -> PipelineStore:
         """The pipeline store (screens talk to the store; widgets never do)."""
-        return self.pipeline_app.store
+        return self.session.store
+
+    def today(self) -> date:
+        """The user's calendar day."""
+        return self.session.today()
 
     def refuse_read_only(self) -> bool:
         """True (after telling the user why) when the pipeline cannot be changed here."""
@@ -59,17 +69,17 @@ class StoreWork(Screen[None]):
     def perform(self, action: Callable[[], T], then: Callable[[T], None],
                 failed: Callable[[KanbanPipeError], None] | None = None) -> None:
         """Run one store action in a worker thread; report the result on the UI thread."""
-        self._write_worker(action, then, failed)
+        app, report_failure = self._screen.app, failed or self.show_error
 
-    @work(thread=True, group="write")
-    def _write_worker(self, action: Callable[[], T], then: Callable[[T], None],
-                      failed: Callable[[KanbanPipeError], None] | None) -> None:
-        try:
-            result = action()
-        except KanbanPipeError as error:
-            self.app.call_from_thread(failed or self.show_error, error)
-            return
-        self.app.call_from_thread(then, result)
+        def run() -> None:
+            try:
+                result = action()
+            except KanbanPipeError as error:
+                app.call_from_thread(report_failure, error)
+                return
+            app.call_from_thread(then, result)
+
+        self._screen.run_worker(run, name="save", group="write", thread=True)
 
     def show_error(self, error: KanbanPipeError) -> None:
         """A store refusal in plain words."""
@@ -81,4 +91,4 @@ class StoreWork(Screen[None]):
         text = safe_text(message)
         if len(text) > 160:  # a toast is a glance, not a report
             text = text[:159] + "…"
-        self.notify(text, severity=severity, markup=False, timeout=timeout)
+        self._screen.notify(text, severity=severity, markup=False, timeout=timeout)

@@ -1,30 +1,26 @@
-"""A stage column as a virtual list: only the cards on screen are loaded and drawn."""
+"""A stage column as a virtual list: only the cards on screen are drawn, from deals handed down."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Self
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.containers import Vertical
-from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
 from kanban_pipe.domain.models import Deal, Stage
+from kanban_pipe.ui.textual_internals import SteadyScrollView
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT, CardStyles, render_card
 
-DealLoader = Callable[[Sequence[int]], Mapping[int, Deal]]
-
-_PREFETCH = 12  # cards loaded beyond the visible ones, so scrolling rarely waits
+# Cards kept read beyond those on screen, either way: when one of them is missing the
+# column asks for twice as many, so a cursor moving down finds its cards already read.
+PREFETCH = 12
 _CACHE_CARDS = 400
 
 
@@ -96,11 +92,14 @@ class CardPalette(Widget):
         return self._styles
 
 
-class StageColumn(ScrollView, can_focus=False):
+class StageColumn(SteadyScrollView, can_focus=False):
     """One stage's cards, drawn with the Line API from a list of deal ids.
 
-    It never takes the focus: the board's keys act on it, and a focus change would
-    restyle it and redraw it. Its colours come from the board's CardPalette.
+    It reads nothing itself: its screen hands it the ids to show and the deals behind them,
+    and it asks (DealsWanted) for the deals of cards coming into view that it does not
+    have, drawing a placeholder until they come. It never takes the focus: the board's
+    keys act on it, and a focus change would restyle it and redraw it. Its colours come
+    from the board's CardPalette.
     """
 
     DEFAULT_CSS = """
@@ -121,13 +120,20 @@ class StageColumn(ScrollView, can_focus=False):
             self.index = index
             self.chain = chain
 
+    class DealsWanted(Message):
+        """The column needs these deals to draw its cards: read them, then add_deals."""
+
+        def __init__(self, column: StageColumn, deal_ids: list[int]) -> None:
+            super().__init__()
+            self.column = column
+            self.deal_ids = deal_ids
+
     def __init__(
-        self, stage: Stage, loader: DealLoader, *, today: Callable[[], date],
-        palette: CardPalette, empty_hint: str = "", id: str | None = None,
+        self, stage: Stage, *, today: Callable[[], date], palette: CardPalette,
+        empty_hint: str = "", id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.stage = stage
-        self._loader = loader
         self._palette = palette
         self._today = today
         self.empty_hint = empty_hint
@@ -135,6 +141,10 @@ class StageColumn(ScrollView, can_focus=False):
         self.cursor = 0
         self.active = False
         self._deals: OrderedDict[int, Deal] = OrderedDict()
+        self._gone: set[int] = set()  # read, and no longer on file (deleted elsewhere)
+        self._doubtful: set[int] = set()  # held from before forget(): drawn, asked again
+        self._asked: set[int] = set()  # asked for and not handed down yet
+        self._asking_soon = False  # an ask for the cards near the screen, after this frame
         self._strips: dict[int, tuple[int, int, int, list[Strip]]] = {}
         self._styles: CardStyles | None = None
         self._width_key: tuple[object, bool] | None = None
@@ -142,30 +152,109 @@ class StageColumn(ScrollView, can_focus=False):
 
     # -- data in -------------------------------------------------------------------
 
-    def show(self, deal_ids: list[int], *, changed: Sequence[int] = (),
+    def show(self, deal_ids: list[int], *, changed: Iterable[Deal] = (),
              cursor_index: int | None = None) -> None:
-        """Show these deals in this order; `changed` ones are reloaded from the loader."""
+        """Show these deals in this order; `changed` are new versions of some of them."""
         self.deal_ids = deal_ids
-        for deal_id in changed:
-            self._deals.pop(deal_id, None)
+        fresh = {deal.id: deal for deal in changed}
+        for deal_id in fresh:
             self._strips.pop(deal_id, None)
+        self._take(fresh)
         if cursor_index is not None:
             self.cursor = cursor_index
         self.cursor = max(0, min(self.cursor, len(deal_ids) - 1))
         height = max(len(deal_ids) * CARD_HEIGHT, 1)
-        self._resize_virtual(Size(self.size.width, height))
+        self.update_virtual_size(Size(self.size.width, height))
         self.refresh()
         if cursor_index is not None:
             self.scroll_to_cursor()
+        self._keep_ahead()
 
-    def preload(self, deals: Mapping[int, Deal]) -> None:
-        """Take deals read ahead (the first frame's), so drawing them reads nothing."""
-        self._deals.update(deals)
+    def add_deals(self, deals: Mapping[int, Deal | None]) -> None:
+        """Take deals read for this column (None: no longer on file); redraw those on screen."""
+        self._take(deals)
+        on_screen = self.deal_ids[slice(*self._on_screen())]
+        if not deals.keys().isdisjoint(on_screen):
+            self.refresh()
+
+    def _take(self, deals: Mapping[int, Deal | None]) -> None:
+        for deal_id, deal in deals.items():
+            self._asked.discard(deal_id)
+            held = self._deals.get(deal_id)
+            if deal is None:
+                # Gone, unless this process has a version of its own that is not in doubt
+                # (a read under way while an undo brought the deal back).
+                if held is None or deal_id in self._doubtful:
+                    self._deals.pop(deal_id, None)
+                    self._gone.add(deal_id)
+                    self._doubtful.discard(deal_id)
+            elif held is None or deal.version >= held.version:
+                # Never an older version: a read under way while this process saved the
+                # deal brings the version from before.
+                self._deals[deal_id] = deal
+                self._deals.move_to_end(deal_id)
+                self._gone.discard(deal_id)
+                self._doubtful.discard(deal_id)
+        while len(self._deals) > _CACHE_CARDS:
+            evicted, _ = self._deals.popitem(last=False)
+            self._strips.pop(evicted, None)
+            self._doubtful.discard(evicted)
 
     def forget(self) -> None:
-        """Drop every cached deal (after an undo or a change seen from elsewhere)."""
-        self._deals.clear()
+        """Hold every deal here in doubt (after an undo or a change seen from elsewhere).
+
+        They are still drawn until read again, but current_deal() no longer hands them
+        out, and they are asked for again as they are shown.
+        """
+        self._doubtful = set(self._deals)
+        self._gone.clear()
+        self._asked.clear()
         self._strips.clear()
+
+    def card_window(self) -> range:
+        """The indexes of the cards on screen and PREFETCH either side: the ones to have."""
+        first, stop = self._on_screen()
+        return range(max(0, first - PREFETCH), min(len(self.deal_ids), stop + PREFETCH))
+
+    @property
+    def cards_on_screen(self) -> int:
+        """How many cards the column's height shows at once (at least partly)."""
+        return self.container_size.height // CARD_HEIGHT + 2
+
+    def _on_screen(self) -> tuple[int, int]:
+        top = int(self.scroll_offset.y)
+        return (top // CARD_HEIGHT,
+                min(len(self.deal_ids), (top + self.container_size.height) // CARD_HEIGHT + 1))
+
+    def _have(self, deal_id: int) -> bool:
+        return (deal_id in self._asked or deal_id in self._gone
+                or (deal_id in self._deals and deal_id not in self._doubtful))
+
+    def _keep_ahead(self) -> None:
+        """Ask for the cards near the screen that are not here: at once if some are on it,
+        else once the frame is drawn (their read then does not compete with drawing it)."""
+        first, stop = self._on_screen()
+        if not all(map(self._have, self.deal_ids[first:stop])):
+            self._ask_for_missing()
+        elif not self._asking_soon:
+            self._asking_soon = True
+            self.call_after_refresh(self._ask_for_missing)
+
+    def _ask_for_missing(self) -> None:
+        """Ask for the deals of the cards near the screen that are not here (or in doubt)."""
+        self._asking_soon = False
+        if not self.deal_ids:
+            return
+        near = self.card_window()
+        have = self._have
+        ids = self.deal_ids
+        if all(have(ids[index]) for index in near):
+            return
+        first, stop = self._on_screen()
+        ahead = ids[max(0, first - 2 * PREFETCH):stop + 2 * PREFETCH]
+        wanted = [deal_id for deal_id in ahead if not have(deal_id)]
+        self._asked.update(wanted)
+        self.post_message(self.DealsWanted(self, wanted))
 
     @property
     def current_deal_id(self) -> int | None:
@@ -173,9 +262,11 @@ class StageColumn(ScrollView, can_focus=False):
         return self.deal_ids[self.cursor] if self.deal_ids else None
 
     def current_deal(self) -> Deal | None:
-        """The deal under the cursor, loading it if needed."""
+        """The deal under the cursor, if it is here and not in doubt (else: read it)."""
         deal_id = self.current_deal_id
-        return None if deal_id is None else self._deal_at(self.cursor)
+        if deal_id is None or deal_id in self._doubtful:
+            return None
+        return self._deals.get(deal_id)
 
     # -- cursor ---------------------------------------------------------------------
 
@@ -193,6 +284,11 @@ class StageColumn(ScrollView, can_focus=False):
         """Scroll just enough to keep the cursor's card visible."""
         region = Region(0, self.cursor * CARD_HEIGHT, max(self.size.width, 1), CARD_HEIGHT)
         self.scroll_to_region(region, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolled (by the cursor, the wheel or the scrollbar): ask for the cards coming."""
+        super().watch_scroll_y(old_value, new_value)
+        self._keep_ahead()
 
     def set_active(self, active: bool) -> None:
         """Mark this column as the one the keys act on (its cursor shows brighter).
@@ -212,21 +308,6 @@ class StageColumn(ScrollView, can_focus=False):
             self._styles = styles
             self._strips.clear()
         return styles
-
-    def _deal_at(self, index: int) -> Deal | None:
-        deal_id = self.deal_ids[index]
-        deal = self._deals.get(deal_id)
-        if deal is None:
-            first = max(0, self.scroll_offset.y // CARD_HEIGHT - _PREFETCH)
-            last = (self.scroll_offset.y + self.size.height) // CARD_HEIGHT + _PREFETCH
-            window = {i for i in self.deal_ids[first:last + 1] if i not in self._deals}
-            window.add(deal_id)
-            self._deals.update(self._loader(sorted(window)))
-            while len(self._deals) > _CACHE_CARDS:
-                evicted, _ = self._deals.popitem(last=False)
-                self._strips.pop(evicted, None)
-            deal = self._deals.get(deal_id)
-        return deal
 
     def _line_width(self) -> int:
         # The width of scrollable_content_region, worked out once per size and scrollbar
@@ -253,94 +334,44 @@ class StageColumn(ScrollView, can_focus=False):
             return Strip.blank(width, styles.base)
         if index >= len(self.deal_ids):
             return Strip.blank(width, styles.base)
-        deal = self._deal_at(index)
-        if deal is None:  # deleted by someone else since the ids were loaded
-            return Strip.blank(width, styles.base)
         # 0: plain, 1: cursor in another column, 2: cursor in the active column.
         look = (2 if self.active else 1) if index == self.cursor else 0
-        cached = self._strips.get(deal.id)
+        deal_id = self.deal_ids[index]
+        deal = self._deals.get(deal_id)
+        if deal is None:
+            if deal_id in self._gone:  # deleted by someone else since the ids were read
+                return Strip.blank(width, styles.base)
+            if deal_id not in self._asked:
+                self._ask_for_missing()
+            return self._placeholder(deal_id, row, look, width, styles)
+        cached = self._strips.get(deal_id)
         if cached and cached[:3] == (deal.version, look, width):
             strips = cached[3]
         else:
             cursor = styles.cursor_active if look == 2 else styles.cursor
             strips = render_card(deal, self.stage, self._today(), width, styles,
                                  focused=look > 0, cursor=cursor)
-            self._strips[deal.id] = (deal.version, look, width, strips)
+            self._strips[deal_id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
-    def _resize_virtual(self, virtual_size: Size) -> None:
-        """Take the cards' new virtual size; repaint the scrollbar only if it looks different.
-
-        Assigning virtual_size would run a layout pass of the whole screen; only this
-        column's scrollbar depends on it, and with thousands of cards a card more or
-        less seldom moves its thumb by a visible eighth of a cell.
-        """
-        old = self.virtual_size
-        if virtual_size == old:
-            return
-        self.set_reactive(StageColumn.virtual_size, virtual_size)
-        height = self.container_size.height
-        if (self.show_vertical_scrollbar and min(old.height, virtual_size.height) > height
-                and self._thumb(old.height) == self._thumb(virtual_size.height)):
-            bar = self.vertical_scrollbar
-            bar.set_reactive(ScrollBar.window_virtual_size, virtual_size.height)
-            self.scroll_y = self.validate_scroll_y(self.scroll_y)  # fewer cards: clamp
-            return
-        self._scroll_update(virtual_size)
-
-    def _thumb(self, virtual_height: int) -> list[Segment]:
-        """The scrollbar as drawn for this virtual height (Textual's own drawing)."""
-        bar = self.vertical_scrollbar
-        return list(bar.renderer.render_bar(
-            size=bar.size.height, virtual_size=virtual_height, window_size=bar.window_size,
-            position=bar.position, thickness=bar.thickness, vertical=True).segments)
-
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
-                      layout: bool = True) -> bool:
-        """Placed again by a layout pass: only a new size matters.
-
-        The compositor offers its own idea of the virtual size (the viewport, as a
-        ScrollView has no children), which never equals the column's (its cards), so
-        every layout pass anywhere on the screen (the milestone bar showing, a toast)
-        repainted all five scrollbars.
-        """
-        if size == self._size and container_size == self.container_size:
-            return False
-        return super()._size_updated(size, virtual_size, container_size, layout)
+    def _placeholder(self, deal_id: int, row: int, look: int, width: int,
+                     styles: CardStyles) -> Strip:
+        """A card whose deal is on its way: its number, dimmed (no card bar, no title)."""
+        base = styles.base + (styles.cursor_active if look == 2 else styles.cursor) \
+            if look else styles.base
+        if row != 0:
+            return Strip.blank(width, base if row < CARD_HEIGHT - 1 else styles.base)
+        return Strip([Segment(f"  #{deal_id} …", base + styles.muted)]).adjust_cell_length(
+            width, base)
 
     def on_resize(self, event: events.Resize) -> None:
         """Cards are drawn to the width (cached strips are keyed by it); fit the scrollbar."""
-        self._resize_virtual(Size(event.size.width, max(len(self.deal_ids) * CARD_HEIGHT, 1)))
+        self.update_virtual_size(Size(event.size.width,
+                                      max(len(self.deal_ids) * CARD_HEIGHT, 1)))
+        self._keep_ahead()
 
     def on_click(self, event: events.Click) -> None:
         """Tell the board which card was clicked (a double click opens it)."""
         index = (event.y + self.scroll_offset.y) // CARD_HEIGHT
         if 0 <= index < len(self.deal_ids):
             self.post_message(self.CardClicked(self.stage.key, index, event.chain))
-
-
-class ColumnBox(Vertical):
-    """A stage's box around its header and cards, with the stage name in the top border."""
-
-    _title_line_only = False
-
-    def show_title(self, title: Content) -> None:
-        """Put `title` in the top border, drawing again only that line.
-
-        Setting border_title repaints the whole box (every line of its border and
-        background), though only the top line shows the title.
-        """
-        self._title_line_only = True
-        try:
-            self.border_title = title
-        finally:
-            self._title_line_only = False
-
-    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> Self:
-        """Refresh; while the title alone changes, only the top border line."""
-        if self._title_line_only and not regions and not layout and not recompose:
-            # Regions are given in content coordinates: the border row sits above them.
-            gutter = self.styles.gutter
-            regions = (Region(-gutter.left, -gutter.top, self.outer_size.width, 1),)
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)

@@ -1,0 +1,124 @@
+"""The board's keys: its bindings (the contract of PRODUCT.md) and the words help gives them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from textual.binding import Binding, BindingType
+from textual.content import Content
+
+# Board keys: the contract of PRODUCT.md. Ids let users remap them.
+BOARD_BINDINGS = [
+    Binding("left,h", "focus_column(-1)", "Prev column", show=False, id="board.left"),
+    Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.right"),
+    Binding("up,k", "move_cursor(-1)", "Prev card", show=False, id="board.up"),
+    Binding("down,j", "move_cursor(1)", "Next card", show=False, id="board.down"),
+    Binding("g,home", "cursor_edge('first')", "First card", show=False, id="board.first"),
+    Binding("G,end", "cursor_edge('last')", "Last card", show=False, id="board.last"),
+    Binding("shift+right,greater_than_sign", "move_deal(1)", "Move ›", id="board.forward"),
+    Binding("shift+left,less_than_sign", "move_deal(-1)", "‹ Back", show=False,
+            id="board.back"),
+    *[
+        Binding(str(n), f"move_to_stage({n})", f"Move to stage {n}", show=False,
+                id=f"board.stage{n}")
+        for n in range(1, 10)
+    ],
+    Binding("S", "cycle_order", "Order", show=False, id="board.order"),
+    Binding("J", "reorder(1)", "Card down", show=False, id="board.reorder_down"),
+    Binding("K", "reorder(-1)", "Card up", show=False, id="board.reorder_up"),
+    Binding("n", "new_deal", "New", id="board.new"),
+    Binding("enter", "open_deal", "Open", show=False, id="board.open"),
+    Binding("e", "edit_deal", "Edit", show=False, id="board.edit"),
+    Binding("s", "next_step", "Next step", id="board.next_step"),
+    Binding("d", "done", "Done", id="board.done"),
+    Binding("a", "log_activity", "Log", id="board.log"),
+    Binding("w", "won", "Won", show=False, id="board.won"),
+    Binding("x", "lost", "Lost", show=False, id="board.lost"),
+    Binding("p", "pause", "Pause", show=False, id="board.pause"),
+    Binding("D", "delete", "Delete", show=False, id="board.delete"),
+    Binding("u,ctrl+z", "undo", "Undo", id="board.undo"),
+    Binding("slash", "filter", "Filter", id="board.filter"),
+    Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
+    Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
+    Binding("r", "review", "Review", id="board.review"),
+    Binding("f", "forecast", "Forecast", show=False, id="board.forecast"),
+    Binding("question_mark", "help", "Help", id="board.help"),
+    Binding("q", "app.quit", "Quit", id="board.quit"),
+]
+
+# While the milestone bar asks, these answer it (check_action turns the board's keys off
+# meanwhile). The screen holds them, not the bar: the bar would need the focus, and a
+# focus change repaints the whole screen.
+MILESTONE_BINDINGS = [
+    Binding("y,enter", "answer_milestones(True)", "Confirm", show=False,
+            id="board.milestones_yes"),
+    Binding("n,escape", "answer_milestones(False)", "Cancel", show=False,
+            id="board.milestones_no"),
+]
+
+# Longer words for the help screen than the footer has room for.
+KEY_HELP = {
+    "focus_column(-1)": "focus the previous column",
+    "focus_column(1)": "focus the next column",
+    "move_cursor(-1)": "previous card",
+    "move_cursor(1)": "next card",
+    "cursor_edge('first')": "first card",
+    "cursor_edge('last')": "last card",
+    "move_deal(1)": "move the deal to the next stage (confirms the exit milestone)",
+    "move_deal(-1)": "move the deal back a stage",
+    "move_to_stage": "move the deal straight to stage N (confirms skipped milestones)",
+    "cycle_order": "cycle card order: urgency / value / close date / days in stage / manual",
+    "reorder(1)": "move the card down (manual order)",
+    "reorder(-1)": "move the card up (manual order)",
+    "new_deal": "new deal in the focused stage",
+    "open_deal": "open the deal: every field and the activity history",
+    "edit_deal": "edit the deal's fields",
+    "next_step": "set the next step: action, owner, due date",
+    "done": "mark the next step done, then set the next one",
+    "log_activity": "log a call, email, meeting or note",
+    "won": "close the deal as won",
+    "lost": "close the deal as lost (asks the reason)",
+    "pause": "pause the deal until a date (it leaves the board until then)",
+    "delete": "delete a duplicate or mistake (asks first; undo restores)",
+    "undo": "undo your last change (also one made from the command line)",
+    "filter": "filter by title, organization, contact or owner",
+    "clear_filter": "clear the filter",
+    "toggle_owner": "toggle the owner filter: mine / everyone",
+    "review": "review mode: walk the stand-up queue deal by deal",
+    "forecast": "forecast and statistics: pipeline, win rate, conversion, trend",
+    "help": "this help",
+    "app.quit": "quit (every change is already saved)",
+}
+
+
+def binding_keys(binding: Binding, key_display: Callable[[Binding], str]) -> str:
+    """A binding's keys as the help screen lists them ("u, ctrl+z")."""
+    return ", ".join(key_display(Binding(key.strip(), "")) for key in binding.key.split(","))
+
+
+def key_hints(key_display: Callable[[Binding], str]) -> Content:
+    """The line of the board's main keys (BOARD_BINDINGS shown), and the palette's."""
+    parts: list[str | tuple[str, str]] = []
+    for binding in BOARD_BINDINGS:
+        if binding.show:
+            key = key_display(Binding(binding.key.split(",")[0], ""))
+            parts += [(f" {key}", "bold $accent"), f" {binding.description} "]
+    parts += [("  ctrl+p", "bold $accent"), " palette"]
+    return Content.assemble(*parts)
+
+
+def board_key_help(bindings: Iterable[BindingType],
+                   key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
+    """(keys, what they do) for the help screen, from the board's live bindings."""
+    rows: list[tuple[str, str]] = []
+    for binding in bindings:
+        if not isinstance(binding, Binding) or binding.action.startswith("answer_"):
+            continue  # answers to the milestone bar are shown on the bar itself
+        if binding.action.startswith("move_to_stage("):
+            if binding.action == "move_to_stage(1)":
+                rows.append(("1–9", KEY_HELP["move_to_stage"]))
+            continue
+        rows.append((binding_keys(binding, key_display),
+                     KEY_HELP.get(binding.action, binding.description)))
+    rows.append(("ctrl+p", "command palette: every action by name"))
+    return rows
