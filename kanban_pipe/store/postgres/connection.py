@@ -127,9 +127,24 @@ class ServerConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
                 ) -> psycopg.Cursor[Any]:
-        """Run one statement (or, without parameters, a script of several)."""
-        raw = self._raw if self.in_transaction else self.raw()
-        assert raw is not None
+        """Run one statement (or, without parameters, a script of several).
+
+        Outside a transaction, a connection the server dropped since (a restart, a network
+        cut) is noticed on its first use: the statement runs once more on a new one.
+        """
+        if self.in_transaction:
+            return self._run(self._raw, sql, params)  # type: ignore[arg-type]
+        raw = self.raw()
+        try:
+            return self._run(raw, sql, params)
+        except psycopg.OperationalError:
+            if not raw.broken:
+                raise
+            return self._run(self.raw(), sql, params)
+
+    @staticmethod
+    def _run(raw: psycopg.Connection[Any], sql: str,
+             params: Sequence[Any] | Mapping[str, Any]) -> psycopg.Cursor[Any]:
         if not params:
             return raw.execute(sql)  # type: ignore[arg-type]  # our own SQL, not user text
         text, names = translate(sql)
