@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from kanban_pipe import paths
 from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
-from kanban_pipe.store import PipelineStore
+from kanban_pipe.store import PipelineStore, open_store
 from kanban_pipe.transfer.backup import backup_file, check_file, schema_words, sqlite_words
 from kanban_pipe.transfer.columns import FIELDS, parse_pairs
 from kanban_pipe.transfer.exporter import FORMATS, export_text, write_export
-from kanban_pipe.transfer.importer import ImportOptions, ImportReport, import_file
+from kanban_pipe.transfer.importer import (
+    ImportOptions,
+    ImportPlan,
+    ImportReport,
+    import_file,
+    prepare_import,
+)
 from kanban_pipe.transfer.problems import ImportRefusedError
 from kanban_pipe.transfer.reader import DEFAULT_ENCODING, MAX_COLUMNS, MAX_FILE_BYTES
 from kanban_pipe.transfer.values import DateOrder
@@ -27,9 +36,11 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     limits = (f"Recognises kanban-pipe's own columns and Pipedrive, HubSpot and Salesforce "
               f"exports. Limits: {MAX_FILE_BYTES // 2**20} MB, {MAX_COLUMNS} columns, titles "
               f"of {MAX_TITLE} characters, notes of {MAX_TEXT}.")
-    importing = sub(commands, "import", cmd_import,
+    importing = sub(commands, "import", file_import,
                     "import deals from a CSV or JSON file, all or nothing")
     importing.epilog = limits
+    # A pipeline file that does not exist yet is made only when deals are written to it.
+    importing.set_defaults(file_handler=file_import, creates_file_late=True)
     importing.add_argument("file", metavar="FILE", help="a CSV or JSON file")
     importing.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                            help="read COLUMN as FIELD (empty FIELD ignores it); fields: "
@@ -69,23 +80,60 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     check.set_defaults(file_handler=file_check)
 
 
-def cmd_import(store: PipelineStore, args: argparse.Namespace) -> str:
-    """Import a file all or nothing, or with --dry-run say what it would do."""
+def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
+    """Import a file all or nothing, or with --dry-run say what it would do.
+
+    When the pipeline file does not exist yet, the file is first read and checked against
+    a new pipeline's defaults in memory: a refused file, a dry run or a file without deals
+    leaves no pipeline file (nor its folder) behind.
+    """
     options = ImportOptions(
         column_map=parse_pairs(args.map, "--map"),
         stage_map=parse_pairs(args.stage_map, "--stage-map"),
         create_stages=args.create_stages, date_order=args.date_order,
         encoding=args.encoding, update=args.update, file_format=args.file_format,
     )
+    plan: ImportPlan | None = None
+    if db_path != ":memory:" and not Path(db_path).exists():
+        scratch = open_store(":memory:", user=user)
+        try:
+            with _refusal_listed():
+                plan = prepare_import(scratch, args.file, options)
+            if not args.dry_run and not len(plan.batch):
+                return (f"nothing to import: {out.safe(plan.file_name)} holds no deals; "
+                        f"{out.safe(db_path)} was not created")
+            if args.dry_run:
+                report = import_file(scratch, args.file, options, dry_run=True, plan=plan)
+                return (f"{import_text(report)}\n\n{out.safe(db_path)} does not exist yet: "
+                        "the import would create it")
+            fresh = (scratch.stages(), scratch.home_currency())
+        finally:
+            scratch.close()
+        if Path(db_path) == paths.default_db_path():
+            paths.ensure_parent(db_path)
+    store = open_store(db_path, user=user)
     try:
-        report = import_file(store, args.file, options, dry_run=args.dry_run)
+        if store.location_warning:
+            print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
+        if plan is not None and (store.stages(), store.home_currency()) != fresh:
+            plan = None  # someone made the file meanwhile, unlike a new one: read it again
+        with _refusal_listed():
+            report = import_file(store, args.file, options, dry_run=args.dry_run, plan=plan)
+    finally:
+        store.close()
+    return import_text(report)
+
+
+@contextmanager
+def _refusal_listed() -> Iterator[None]:
+    """A refused file's problems go to stderr one per line, above the one-line error."""
+    try:
+        yield
     except ImportRefusedError as refused:
         if refused.problems.total > 1:
-            # The error itself is one line; the problems go above it, one per line.
             for line in refused.details():
                 print(f"{out.safe(refused.file_name)}: {out.safe(line)}", file=sys.stderr)
         raise
-    return import_text(report)
 
 
 def import_text(report: ImportReport) -> str:

@@ -81,10 +81,15 @@ def prepare_import(store: PipelineStore, path: str, options: ImportOptions) -> I
 
 
 def import_file(store: PipelineStore, path: str, options: ImportOptions, *,
-                dry_run: bool = False) -> ImportReport:
-    """Import `path` all or nothing (or only say what would happen, with `dry_run`)."""
+                dry_run: bool = False, plan: ImportPlan | None = None) -> ImportReport:
+    """Import `path` all or nothing (or only say what would happen, with `dry_run`).
+
+    `plan` is the file already read and validated against a pipeline like this one (a
+    brand-new file's defaults); without it the file is read here.
+    """
     with cyclic_gc_paused():
-        plan = prepare_import(store, path, options)
+        if plan is None:
+            plan = prepare_import(store, path, options)
         if dry_run:
             outcome = preview_import(store, plan.batch, update=options.update)
         else:
