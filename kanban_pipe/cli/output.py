@@ -16,6 +16,7 @@ from kanban_pipe.domain.rules import (
     deal_markers,
     local_date,
 )
+from kanban_pipe.domain.stages import stage_of
 
 NONE = "-"
 
@@ -128,8 +129,8 @@ def deal_row(deal: Deal, stage: Stage, today: date) -> list[str]:
 
 def deals_table(deals: Sequence[Deal], stages: Mapping[str, Stage], today: date) -> str:
     """The deals as an aligned table."""
-    return render_table(DEAL_HEADERS, (deal_row(d, stages[d.stage], today) for d in deals),
-                        _DEAL_RIGHT)
+    return render_table(DEAL_HEADERS, (deal_row(d, stage_of(d.stage, stages), today)
+                                       for d in deals), _DEAL_RIGHT)
 
 
 def money_text(money: MoneyTotal) -> str:
@@ -165,7 +166,8 @@ def show_deal(deal: Deal, stage: Stage, history: Sequence[Activity], today: date
         ("organization", safe(deal.organization) or NONE),
         ("contact", safe(deal.contact) or NONE),
         ("value", format_amount(deal.value, deal.currency)),
-        ("stage", f"{safe(stage.name)} ({flags.days_in_stage}d in stage)"),
+        ("stage", f"{safe(stage.name)} ({flags.days_in_stage}d in stage)" if deal.stage
+         else "unknown (lost at a stage the imported file did not say)"),
         ("status", deal.status.value),
         ("owner", safe(deal.owner)),
         ("source", safe(deal.source) or NONE),

@@ -78,6 +78,7 @@ def stats_to_json(stats: PipelineStats) -> dict[str, Any]:
                         "advanced": c.advanced, "dropped": c.dropped,
                         "undecided": c.undecided, "rate": _rate(c.rate)}
                        for c in stats.conversion],
+        "lost_at_unknown_stage": stats.lost_unknown_stage,
         "median_days_in_stage": [{"stage": t.stage.key, "visits": t.visits,
                                   "median_days": t.median_days} for t in stats.time_in_stage],
         "cycle_days": {"days": win.days, "won": cycle.won,

@@ -259,6 +259,10 @@ def _conversion(stats: PipelineStats, clean: Clean) -> Section:
                   frozenset({1, 3, 4, 5}))
     lines += ["ON/OF: went on, of those decided (went on or lost there);",
               "STILL: open or paused there; DAYS: median time in the stage."]
+    if stats.lost_unknown_stage:
+        count = stats.lost_unknown_stage
+        lines.append(f"Not counted: {_counted(count, 'was', 'were')} lost at a stage the "
+                     "imported file did not say.")
     return Section("conversion", "Conversion and time in stage", tuple(lines))
 
 

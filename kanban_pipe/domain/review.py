@@ -105,7 +105,7 @@ def build_queues(deals: Iterable[Deal], stages: Mapping[str, Stage],
     ranked: list[tuple[int, tuple[Any, ...], ReviewItem]] = []
     order = list(Queue)
     for deal in deals:
-        stage = stages.get(deal.stage)
+        stage = stages.get(deal.stage or "")
         found = review_reason(deal, stage, today) if stage is not None else None
         if stage is None or found is None:
             continue
