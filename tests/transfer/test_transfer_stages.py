@@ -86,7 +86,7 @@ def test_closed_stage_names_and_status_columns(run, sample, query):
     assert query("SELECT title, stage, status FROM deals ORDER BY id") == [
         {"title": "W1", "stage": "won", "status": "won"},
         {"title": "W2", "stage": "won", "status": "won"},
-        {"title": "L1", "stage": "lead", "status": "lost"},
+        {"title": "L1", "stage": None, "status": "lost"},  # lost at an unknown stage
         {"title": "L2", "stage": "proposal", "status": "lost"},
         {"title": "P1", "stage": "lead", "status": "open"},
     ]

@@ -36,6 +36,8 @@ class ImportBatch:
     nothing; None timestamps mean 'now'). `given` names the columns the file itself gave,
     the only ones an update changes: one set for all deals, or one per deal. `histories`
     holds activity logs the file brought, (at, actor, kind, detail), by deal index.
+    `estimated` holds timestamps worked out from the file's other dates, for a new deal
+    whose own is None (an update never writes them).
     """
 
     lines: list[int]
@@ -43,9 +45,18 @@ class ImportBatch:
     columns: dict[str, list[Any]]
     given: frozenset[str] | list[frozenset[str]]
     histories: dict[int, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    estimated: dict[str, list[str | None]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.lines)
+
+    def new_deal_column(self, name: str) -> list[Any]:
+        """A column as new deals get it: the file's values, else the estimates."""
+        column, estimate = self.columns[name], self.estimated.get(name)
+        if estimate is None:
+            return column
+        return [given if given is not None else guess
+                for given, guess in zip(column, estimate, strict=True)]
 
     def given_at(self, index: int) -> frozenset[str]:
         """The columns the file gave for one deal."""

@@ -120,7 +120,7 @@ def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], us
     closing = f"CASE WHEN {status} IN ({', '.join(repr(s) for s in CLOSED)}) THEN ?1 END"
     for name, fallback in (("created_at", "?1"), ("stage_entered_at", "?1"),
                            ("last_activity_at", "?1"), ("closed_at", closing)):
-        column = pick(columns[name])
+        column = pick(batch.new_deal_column(name))
         if column.count(None) == len(column):  # none in the file: all the same expression
             names.append(name)
             select.append(fallback)
