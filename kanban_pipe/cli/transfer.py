@@ -21,6 +21,7 @@ from kanban_pipe.transfer.importer import (
     ImportOptions,
     ImportPlan,
     ImportReport,
+    cyclic_gc_paused,
     import_file,
     prepare_import,
 )
@@ -97,7 +98,7 @@ def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
     if db_path != ":memory:" and not Path(db_path).exists():
         scratch = open_store(":memory:", user=user)
         try:
-            with _refusal_listed():
+            with _refusal_listed(), cyclic_gc_paused():
                 plan = prepare_import(scratch, args.file, options)
             if not args.dry_run and not len(plan.batch):
                 return (f"nothing to import: {out.safe(plan.file_name)} holds no deals; "

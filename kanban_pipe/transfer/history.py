@@ -91,9 +91,14 @@ def lost_at_stage(names: list[str], words: list[str], history: StageHistory) -> 
     That is the last open stage its history shows it entered; without one the stage is
     left empty, which the matcher reads as an unknown stage. Changes `names` and `words`.
     """
-    for index, (name, word) in enumerate(zip(names, words, strict=True)):
-        said = closing_word(name) if name else None
-        if said != _LOST and not (word.strip().lower() == _LOST and not name.strip()):
+    # Per distinct pair: stage and status words repeat down the whole file.
+    lost = {pair for pair in set(zip(names, words, strict=True))
+            if (closing_word(pair[0]) if pair[0] else None) == _LOST
+            or (pair[1].strip().lower() == _LOST and not pair[0].strip())}
+    if not lost:
+        return
+    for index, pair in enumerate(zip(names, words, strict=True)):
+        if pair not in lost:
             continue
         found = history.last_open_stage(index) if history.names else None
         names[index] = found[0] if found else ""

@@ -227,11 +227,12 @@ def _settle_dates(out: dict[str, Column], statuses: Column, names: list[str],
                   history: StageHistory, texts: dict[str, Column], header: dict[str, str],
                   moment: Callable[[str], str], size: int) -> dict[str, list[str | None]]:
     """The deals' stamps from the file's dates (see transfer.history); estimates apart."""
-    if not history.names and not _STAMPS_OR_CLOSE & out.keys():
+    close_texts = texts.get("expected_close")
+    closes = close_texts is not None and normalise(header["expected_close"]) == "close date"
+    if not history.names and not closes and not _STAMPS & texts.keys():
         return {}  # no dates at all: every stamp is the import's own time
     close_moments = None
-    close_texts = texts.get("expected_close")
-    if close_texts is not None and normalise(header["expected_close"]) == "close date":
+    if closes and close_texts is not None:
         # HubSpot's and Salesforce's "Close Date" is when a closed deal closed.
         def close_moments(index: int) -> str | None:
             text = close_texts[index]
@@ -248,9 +249,6 @@ def _settle_dates(out: dict[str, Column], statuses: Column, names: list[str],
     for name in CLOSING_FIELDS:
         out.pop(name, None)
     return estimated
-
-
-_STAMPS_OR_CLOSE = frozenset((*_STAMPS, "expected_close"))
 
 
 def _settle_next_step(out: dict[str, Column], given: set[str], owners: Column,
