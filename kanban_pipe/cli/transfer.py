@@ -24,6 +24,7 @@ from kanban_pipe.transfer.importer import (
     cyclic_gc_paused,
     import_file,
     prepare_import,
+    with_stages,
 )
 from kanban_pipe.transfer.problems import ImportRefusedError
 from kanban_pipe.transfer.reader import DEFAULT_ENCODING, MAX_COLUMNS, MAX_FILE_BYTES
@@ -49,7 +50,15 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     importing.add_argument("--stage-map", action="append", default=[], metavar="FROM=TO",
                            help="put deals of the file's stage FROM into stage TO")
     importing.add_argument("--create-stages", action="store_true",
-                           help="add the file's unknown stages to the pipeline")
+                           help="add the file's unknown stages to the pipeline, in its "
+                                "pipeline's order; on a pipeline without deals they replace "
+                                "its empty stages (asked first on a terminal)")
+    importing.add_argument("--stage-order", action="append", default=[], metavar="A,B,C",
+                           help="with --create-stages: the pipeline's stage names in order "
+                                "(default: from the file)")
+    importing.add_argument("--keep-stages", action="store_true",
+                           help="with --create-stages: keep an empty pipeline's stages and "
+                                "add the file's before the won stage")
     order = importing.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", dest="date_order", action="store_const",
                        const=DateOrder.DAY_FIRST, help="read 03/04/2026 as 3 April")
@@ -93,6 +102,9 @@ def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
         stage_map=parse_pairs(args.stage_map, "--stage-map"),
         create_stages=args.create_stages, date_order=args.date_order,
         encoding=args.encoding, update=args.update, file_format=args.file_format,
+        stage_order=[name.strip() for value in args.stage_order for name in value.split(",")
+                     if name.strip()],
+        keep_stages=args.keep_stages,
     )
     plan: ImportPlan | None = None
     if db_path != ":memory:" and not Path(db_path).exists():
@@ -100,6 +112,8 @@ def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
         try:
             with _refusal_listed(), cyclic_gc_paused():
                 plan = prepare_import(scratch, args.file, options)
+            if not args.dry_run:
+                plan = _confirm_replacing(plan, scratch)
             if not args.dry_run and not len(plan.batch):
                 return (f"nothing to import: {out.safe(plan.file_name)} holds no deals; "
                         f"{out.safe(db_path)} was not created")
@@ -118,11 +132,33 @@ def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
             print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
         if plan is not None and (store.stages(), store.home_currency()) != fresh:
             plan = None  # someone made the file meanwhile, unlike a new one: read it again
-        with _refusal_listed():
+        with _refusal_listed(), cyclic_gc_paused():
+            if plan is None:
+                plan = prepare_import(store, args.file, options)
+                if not args.dry_run:
+                    plan = _confirm_replacing(plan, store)
             report = import_file(store, args.file, options, dry_run=args.dry_run, plan=plan)
     finally:
         store.close()
     return import_text(report)
+
+
+def _confirm_replacing(plan: ImportPlan, store: PipelineStore) -> ImportPlan:
+    """On a terminal, ask before the file's stages replace an empty pipeline's own."""
+    if not plan.replaced_stages or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return plan
+    names = {stage.key: stage.name for stage in store.stages()}
+    replaced = ", ".join(out.safe(names.get(key, key)) for key in plan.replaced_stages)
+    added = ", ".join(out.safe(stage.name) for stage in plan.new_stages)
+    question = (f"The pipeline has no deals yet. Replace its empty stages ({replaced}) with "
+                f"the file's ({added})? [Y/n] ")
+    try:
+        answer = input(question).strip().lower()
+    except EOFError:
+        answer = "n"
+    if answer in ("", "y", "yes"):
+        return plan
+    return with_stages(plan, store.stages(), replace_empty=False)
 
 
 @contextmanager
@@ -162,6 +198,7 @@ def import_text(report: ImportReport) -> str:
         verb = "would add" if report.dry_run else "added"
         lines.append(f"{verb} stages: " + ", ".join(
             f"{out.safe(s.name)} ({s.key})" for s in report.new_stages))
+    lines += [f"  {out.safe(note)}" for note in report.notes]
     if report.by_stage:
         lines += ["", out.render_table(("STAGE", "NEW", "UPDATED"), (
             (stage, str(new), str(old)) for stage, new, old in report.by_stage),

@@ -339,7 +339,7 @@ class StageTime:
 
 def time_in_stage(days: Iterable[StageDays], stages: Sequence[Stage]) -> list[StageTime]:
     """Median days in each open stage, over the visits the history shows completed."""
-    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[str | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in days:
         counts[row.stage][row.days] += row.visits
     return [StageTime(s, sum(counts[s.key].values()), median_of_counts(counts[s.key]))

@@ -51,7 +51,7 @@ CLOSING_FIELDS = ("won_at", "lost_at")
 # HubSpot's stage history: 'Date entered "Qualified To Buy (Sales Pipeline)"', one column
 # per stage of each pipeline, in the pipeline's order.
 HISTORY_COLUMN = re.compile(r'date entered [\"“”]?(.+?)[\"“”]?')
-_PIPELINE_SUFFIX = re.compile(r"(.*\S)\s*\([^()]*\)")
+_PIPELINE_SUFFIX = re.compile(r"(.*\S)\s*\(([^()]*)\)")
 
 # Whose ids an id column holds: kept with the id so a Pipedrive 12 is not a HubSpot 12.
 ID_SYSTEMS: dict[str, str] = {
@@ -82,8 +82,8 @@ class ColumnPlan:
     ignored: tuple[str, ...] = ()
     id_system: str | None = None
     hash_columns: tuple[int, ...] = field(default_factory=tuple)
-    # Stage history columns: (stage name, column), in the file's order.
-    history: tuple[tuple[str, int], ...] = ()
+    # Stage history columns: (stage name, pipeline name or None, column), in file order.
+    history: tuple[tuple[str, str | None, int], ...] = ()
 
 
 def parse_pairs(pairs: Sequence[str], option: str) -> list[tuple[str, str]]:
@@ -120,12 +120,12 @@ def plan_columns(headers: Sequence[str], column_map: Sequence[tuple[str, str]],
         chosen.update((i, target_field) for i in spots)
     index: dict[str, int] = {}
     ignored: list[str] = []
-    history: list[tuple[str, int]] = []
+    history: list[tuple[str, str | None, int]] = []
     for i, name in enumerate(normal):
         field_name = chosen[i] if i in chosen else (
             name if name in FIELDS else ALIASES.get(name))
-        if field_name is None and i not in chosen and (stage := history_stage(headers[i])):
-            history.append((stage, i))
+        if field_name is None and i not in chosen and (about := history_stage(headers[i])):
+            history.append((*about, i))
             continue
         if field_name is None:
             if name and name not in DERIVED_KEYS and i not in chosen:
@@ -155,16 +155,16 @@ def plan_columns(headers: Sequence[str], column_map: Sequence[tuple[str, str]],
     )
 
 
-def history_stage(header: str) -> str | None:
-    """The stage a 'Date entered "Stage (Pipeline)"' column is about, or None."""
+def history_stage(header: str) -> tuple[str, str | None] | None:
+    """(stage, pipeline) a 'Date entered "Stage (Pipeline)"' column is about, or None."""
     match = HISTORY_COLUMN.fullmatch(" ".join(header.split()).lower())
     if match is None:
         return None
-    # The name as the header spells it (case kept), without the pipeline's name.
+    # The names as the header spells them (case kept).
     inner = " ".join(header.split())[len("date entered "):].strip(' "“”')
     named = _PIPELINE_SUFFIX.fullmatch(inner)
-    stage = named.group(1) if named else inner
-    return stage if stage.lower() != "current stage" else None
+    stage, pipeline = (named.group(1), named.group(2)) if named else (inner, None)
+    return (stage, pipeline) if stage.lower() != "current stage" else None
 
 
 def _listing(headers: Sequence[str], limit: int = 30) -> str:

@@ -25,6 +25,7 @@ from kanban_pipe.transfer.history import (
 from kanban_pipe.transfer.problems import ImportRefusedError, Problems
 from kanban_pipe.transfer.reader import ABSENT, SourceTable
 from kanban_pipe.transfer.stage_match import NewStage, StageMatcher
+from kanban_pipe.transfer.stage_order import FileOrder, gather_order
 from kanban_pipe.transfer.values import (
     DateOrder,
     date_order_evidence,
@@ -57,6 +58,7 @@ class ImportContext:
     date_order: DateOrder | None = None
     stage_map: Sequence[tuple[str, str]] = ()
     create_stages: bool = False
+    stage_order: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Validated:
 
     batch: ImportBatch
     new_stages: list[NewStage]
+    order: FileOrder | None = None  # with --create-stages: the file's stages in order
 
 
 def _set(value: Any) -> bool:
@@ -118,12 +121,12 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     texts = {name: check.texts(column, header[name]) for name, column in raw.items()}
     history_texts = [(stage, check.texts(list(by_column[at]) if size else [],
                                          table.headers[at]), table.headers[at])
-                     for stage, at in plan.history]
-    order = context.date_order or decide_order(texts, [t for _, t, _ in history_texts])
-    readers = _readers(context, order)
+                     for stage, _pipeline, at in plan.history]
+    date_order = context.date_order or decide_order(texts, [t for _, t, _ in history_texts])
+    readers = _readers(context, date_order)
 
     def moment(text: str) -> str:
-        return read_moment(text, order, context.today)
+        return read_moment(text, date_order, context.today)
 
     history = read_history([(stage, check.stamps(column, name, moment))
                             for stage, column, name in history_texts], size)
@@ -152,6 +155,9 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     lost_at_stage(names, words, history)
     stages, statuses = _stages(names, words, header, check, matcher)
     out["stage"], out["status"] = stages, statuses
+    file_order = gather_order(matcher, names, [(s, p) for s, p, _ in plan.history],
+                              _pipelines(table), context.stage_order
+                              ) if context.create_stages else None
     if "stage" in texts or "status" in texts:
         given.update(("stage", "status", "paused_until", "lost_reason", "closed_at"))
         _settle_status(out, statuses, header, check, size)
@@ -167,7 +173,16 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
         raise ImportRefusedError(table.name, problems)
     batch = _assemble(out, given, lines, refs, histories, owners, currencies,
                       json=table.kind == "json", estimated=estimated)
-    return Validated(batch, list(matcher.new_stages.values()))
+    return Validated(batch, list(matcher.new_stages.values()), file_order)
+
+
+def _pipelines(table: SourceTable) -> set[str] | None:
+    """The pipelines the file's deals are in (HubSpot's and Pipedrive's column), if said."""
+    for at, name in enumerate(table.headers):
+        if normalise(name) in ("pipeline", "deal - pipeline"):
+            return {str(cells[at]).strip().casefold() for _, cells in table.rows
+                    if cells[at] is not ABSENT and str(cells[at]).strip()} or None
+    return None
 
 
 def _filled(column: Column, default: Any) -> list[Any]:

@@ -19,6 +19,7 @@ from kanban_pipe.store.transfer.batch import (
     ImportOutcome,
     plan_outcome,
 )
+from kanban_pipe.store.transfer.stages import StageChanges, apply_stage_changes
 
 # Only a big import into a small table is worth dropping and rebuilding the indexes for.
 _REBUILD_AT = 20_000
@@ -39,9 +40,9 @@ def preview_import(store: PipelineStore, batch: ImportBatch, *, update: bool) ->
 
 
 def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
-                 new_stages: Sequence[tuple[str, str]], detail: str,
+                 stages: StageChanges | None = None, detail: str,
                  unit: str = "line") -> ImportOutcome:
-    """Create (and with `update`, update) the batch's deals and new stages in one transaction.
+    """Create (and with `update`, update) the batch's deals and stages in one transaction.
 
     Each deal gets an `imported` activity by the store's user; a deal whose ref a deal
     here already has is skipped (or updated), so importing a file twice adds nothing. The
@@ -52,7 +53,7 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
     def work() -> ImportOutcome:
         conn = store.db.conn
         now = store._now()
-        _add_stages(conn, new_stages)
+        apply_stage_changes(conn, stages or StageChanges())
         outcome = plan_outcome(conn, batch, update=update, now=now)
         existing = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
         rebuild = len(outcome.created) >= max(_REBUILD_AT, existing)
@@ -63,18 +64,6 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
 
     with store._lock, _roomy_cache(store.db.conn):
         return store._write(work)
-
-
-def _add_stages(conn: sqlite3.Connection, new_stages: Sequence[tuple[str, str]]) -> None:
-    """Add stages before the won stage, in the order the file named them."""
-    for key, name in new_stages:
-        at = conn.execute("SELECT coalesce((SELECT min(position) FROM stages WHERE is_won),"
-                          " (SELECT coalesce(max(position), 0) + 1 FROM stages))").fetchone()[0]
-        # Shift in two steps so positions never collide mid-update (as add_stage does).
-        conn.execute("UPDATE stages SET position = -position - 1 WHERE position >= ?", (at,))
-        conn.execute("UPDATE stages SET position = -position WHERE position < 0")
-        conn.execute("INSERT INTO stages (key, name, position, probability, stale_after_days)"
-                     " VALUES (?, ?, ?, 50, 14)", (key, name, at))
 
 
 def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], user: str,
