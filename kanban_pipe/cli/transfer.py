@@ -190,10 +190,17 @@ def import_text(report: ImportReport) -> str:
         lines = [f"dry run of {name}: nothing was written", f"would import {counts}"]
     else:
         lines = [f"imported {name}: {counts}"]
-        if report.created:
-            last = report.first_id + report.created - 1
-            lines[0] += f" (#{report.first_id}" + (f"-#{last})" if last > report.first_id
-                                                    else ")")
+        if report.ids:
+            lines[0] += f" ({_id_span(report.ids)})"
+    if report.renumbered:
+        verb = "would get" if report.dry_run else "got"
+        shown = ", ".join(f"#{old} → #{new}" for old, new in report.renumbered[:5])
+        more = len(report.renumbered) - 5
+        count = len(report.renumbered)
+        lines.append(f"{count:,} deal{'s' if count != 1 else ''} of kanban-pipe's export {verb}"
+                     f" a new id, another deal here having {'theirs' if count != 1 else 'its'}"
+                     f": {shown}" + (f" and {more:,} more" if more > 0 else "")
+                     + "; importing the file again still finds them")
     if report.new_stages:
         verb = "would add" if report.dry_run else "added"
         lines.append(f"{verb} stages: " + ", ".join(
@@ -212,6 +219,16 @@ def import_text(report: ImportReport) -> str:
         lines += ["", "ignored columns (use --map COLUMN=FIELD to read one): " + ", ".join(
             repr(out.safe(c)) for c in report.ignored_columns)]
     return "\n".join(lines)
+
+
+def _id_span(ids: list[int]) -> str:
+    """'#4-#9' for ids in a row, '#12' for one, '#3, #12 and 5 more' otherwise."""
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids):
+        return f"#{low}" + (f"-#{high}" if high > low else "")
+    ordered = sorted(ids)
+    return ", ".join(f"#{i}" for i in ordered[:3]) + (
+        f" and {len(ordered) - 3:,} more" if len(ordered) > 3 else "")
 
 
 def cmd_export(store: PipelineStore, args: argparse.Namespace) -> str:

@@ -82,7 +82,8 @@ class ImportReport:
     # (stage name, new deals, updated deals) in board order; owners by count.
     by_stage: list[tuple[str, int, int]] = field(default_factory=list)
     by_owner: list[tuple[str, int, int]] = field(default_factory=list)
-    first_id: int = 0
+    ids: list[int] = field(default_factory=list)  # of the new deals
+    renumbered: list[tuple[int, int]] = field(default_factory=list)  # (file's id, id here)
     notes: list[str] = field(default_factory=list)
 
 
@@ -176,5 +177,5 @@ def _report(store: PipelineStore, plan: ImportPlan, outcome: ImportOutcome,
         deleted=outcome.deleted, new_stages=plan.new_stages,
         ignored_columns=plan.ignored_columns, by_stage=by_stage,
         by_owner=[(owner, new_owner[owner], old_owner[owner]) for owner in owners],
-        first_id=outcome.first_id, notes=plan.notes,
+        ids=outcome.ids, renumbered=outcome.renumbered, notes=plan.notes,
     )

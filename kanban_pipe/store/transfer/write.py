@@ -58,7 +58,7 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
         existing = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
         rebuild = len(outcome.created) >= max(_REBUILD_AT, existing)
         with _indexes_dropped(conn, rebuild):
-            outcome.first_id = _insert(conn, batch, outcome.created, store.user, now, where)
+            _insert(conn, batch, outcome.created, outcome.ids, store.user, now, where)
         _apply_updates(conn, batch, outcome.updated, store.user, now, where)
         return outcome
 
@@ -66,12 +66,11 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
         return store._write(work)
 
 
-def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], user: str,
-            now: str, where: str) -> int:
-    """Insert the new deals and their activities; return the first new deal id."""
-    first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM deals").fetchone()[0])
+def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int],
+            ids: Sequence[int], user: str, now: str, where: str) -> None:
+    """Insert the new deals, with the ids planned for them, and their activities."""
     if not created:
-        return first_id
+        return
     every = len(created) == len(batch)
 
     def pick(column: Sequence[Any]) -> Sequence[Any]:
@@ -85,7 +84,6 @@ def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], us
     for stage, given in zip(stages, pick(columns["position"]), strict=True):
         count = counters[stage] = counters.get(stage, 0) + 1
         positions.append((bases.get(stage) or 0) + (count if given is None else given))
-    ids = range(first_id, first_id + len(created))
     # Built as INSERT ... SELECT over VALUES rows: a column every deal leaves at its
     # default is left out (the table fills it in), and `now` is bound once, not per row.
     names: list[str] = []
@@ -128,7 +126,6 @@ def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], us
     _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
                  zip(ids, pick(batch.lines), strict=True), template=(
                      "column1, ?1, ?2, 'imported', ?3 || column2, 1", (now, user, where)))
-    return first_id
 
 
 _PLAIN = ("title", "organization", "contact", "value", "currency", "owner", "source",
