@@ -149,3 +149,10 @@ def format_plain(minor: int, currency: str) -> str:
     sign, whole, fraction, digits = _split(minor, currency)
     decimals = f".{fraction:0{digits}d}" if fraction else ""
     return f"{sign}{whole}{decimals}"
+
+
+def format_decimal(minor: int, currency: str) -> str:
+    """The amount in whole units with every minor digit, for machines: '4500.50', '4500.00',
+    '4500' (JPY): a script reading it cannot mistake the unit, as it could 450050."""
+    sign, whole, fraction, digits = _split(minor, currency)
+    return f"{sign}{whole}" + (f".{fraction:0{digits}d}" if digits else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from kanban_pipe.domain.amounts import format_decimal
 from kanban_pipe.domain.models import Activity, Deal, Stage
 from kanban_pipe.domain.rules import deal_flags
 
@@ -26,7 +27,10 @@ def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
         "title": deal.title,
         "organization": deal.organization,
         "contact": deal.contact,
+        # `value` stays minor units as it always was; the two beside it say their unit.
         "value": deal.value,
+        "value_minor": deal.value,
+        "value_decimal": format_decimal(deal.value, deal.currency),
         "currency": deal.currency,
         "stage": deal.stage,
         "status": deal.status.value,

@@ -63,6 +63,7 @@ ID_SYSTEMS: dict[str, str] = {
 DERIVED_KEYS = frozenset({
     "version", "updated_at", "stale", "next_step_state", "closing_soon", "unqualified",
     "days_in_stage", "activities", "next_step", "qualification",
+    "value_minor", "value_decimal",  # `value` again, in words that say its unit
 })
 
 IGNORE = ("", "-", "ignore")

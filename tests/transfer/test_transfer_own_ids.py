@@ -91,3 +91,13 @@ def test_a_deleted_deal_keeps_its_id_taken(run, exported, query, db):
             "#1 → #5, #3 → #6") in result.out
     assert [r["id"] for r in query("SELECT id FROM deals ORDER BY id")] == [1, 2, 3, 4, 5, 6]
 
+
+def test_json_amounts_say_their_unit(run, exported, query):
+    assert run("import", str(exported["json"])).code == 0
+    listed = json.loads(run("list", "--json").out)
+    assert [(d["value"], d["value_minor"], d["value_decimal"]) for d in listed] == [
+        (1000, 1000, "10.00")] * 3
+    # The export carries them too, and importing it reads `value` only, as before.
+    record = json.loads(exported["json"].read_text(encoding="utf-8"))[0]
+    assert (record["value"], record["value_minor"], record["value_decimal"]) == (
+        1000, 1000, "10.00")
