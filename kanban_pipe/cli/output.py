@@ -134,11 +134,15 @@ def deals_table(deals: Sequence[Deal], stages: Mapping[str, Stage], today: date)
 
 
 def money_text(money: MoneyTotal) -> str:
-    """A total in the home currency plus what could not be converted, never silently mixed."""
-    text = format_compact(money.amount, money.currency)
+    """A total in the home currency plus what could not be converted, never silently mixed
+    (and never a '0 EUR' when nothing could be), with how to set the missing rate."""
+    text = format_compact(money.amount, money.currency) if money.shows_home else ""
     if money.unconverted:
-        apart = ", ".join(format_compact(v, c) for c, v in sorted(money.unconverted.items()))
-        text += f" + {apart} without an exchange rate"
+        codes = sorted(money.unconverted)
+        apart = ", ".join(format_compact(money.unconverted[c], c) for c in codes)
+        text = (f"{text} + {apart} without an exchange rate" if text
+                else f"{apart} without an exchange rate to {money.currency}")
+        text += f" (`kanban-pipe currency set {codes[0]} RATE` to add {codes[0]})"
     return text
 
 

@@ -15,6 +15,13 @@ class MoneyTotal:
     amount: int = 0
     unconverted: Mapping[str, int] = field(default_factory=dict)
     unconverted_deals: int = 0
+    converted_deals: int = 0  # deals in `amount`: 0 EUR of none is no total of 0
+
+    @property
+    def shows_home(self) -> bool:
+        """Whether the home-currency sum means something to show (it is not a bare 0 left
+        over from deals that all lacked an exchange rate)."""
+        return bool(self.amount or self.converted_deals or not self.unconverted)
 
     @property
     def complete(self) -> bool:
@@ -59,7 +66,7 @@ def total(
     """Sum (amount, currency, deal count) triples into the home currency."""
     converted = 0
     unconverted: dict[str, int] = {}
-    unconverted_deals = 0
+    unconverted_deals = converted_deals = 0
     for amount, currency, deals in amounts:
         in_home = convert(amount, currency, home, rates)
         if in_home is None:
@@ -67,4 +74,5 @@ def total(
             unconverted_deals += deals
         else:
             converted += in_home
-    return MoneyTotal(home, converted, unconverted, unconverted_deals)
+            converted_deals += deals
+    return MoneyTotal(home, converted, unconverted, unconverted_deals, converted_deals)
