@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from kanban_pipe.domain.amounts import format_amount, format_compact
+from kanban_pipe.domain.amounts import format_compact, value_text
 from kanban_pipe.domain.dates import days_ago_words, relative_words
 from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
@@ -119,7 +119,7 @@ def deal_row(deal: Deal, stage: Stage, today: date) -> list[str]:
         fit(safe(stage.name), 14),
         fit(safe(deal.title), 30),
         fit(safe(deal.organization), 20) or NONE,
-        format_compact(deal.value, deal.currency),
+        value_text(deal.value, deal.currency),
         fit(safe(deal.owner), 12),
         next_step_short(deal, today),
         str(deal_flags(deal, stage, today).days_in_stage),
@@ -143,6 +143,8 @@ def money_text(money: MoneyTotal) -> str:
         text = (f"{text} + {apart} without an exchange rate" if text
                 else f"{apart} without an exchange rate to {money.currency}")
         text += f" (`kanban-pipe currency set {codes[0]} RATE` to add {codes[0]})"
+    if money.no_value_deals:
+        text += f" ({money.no_value_deals} without a value)"
     return text
 
 
@@ -169,7 +171,7 @@ def show_deal(deal: Deal, stage: Stage, history: Sequence[Activity], today: date
     fields = [
         ("organization", safe(deal.organization) or NONE),
         ("contact", safe(deal.contact) or NONE),
-        ("value", format_amount(deal.value, deal.currency)),
+        ("value", value_text(deal.value, deal.currency, compact=False)),
         ("stage", f"{safe(stage.name)} ({flags.days_in_stage}d in stage)" if deal.stage
          else "unknown (lost at a stage the imported file did not say)"),
         ("status", deal.status.value),

@@ -16,6 +16,7 @@ class MoneyTotal:
     unconverted: Mapping[str, int] = field(default_factory=dict)
     unconverted_deals: int = 0
     converted_deals: int = 0  # deals in `amount`: 0 EUR of none is no total of 0
+    no_value_deals: int = 0  # deals without a value (None): in no sum, counted here
 
     @property
     def shows_home(self) -> bool:
@@ -61,13 +62,19 @@ def _minor_scale(currency: str) -> Decimal:
 
 
 def total(
-    amounts: Iterable[tuple[int, str, int]], home: str, rates: Mapping[str, Decimal]
+    amounts: Iterable[tuple[int | None, str, int]], home: str, rates: Mapping[str, Decimal]
 ) -> MoneyTotal:
-    """Sum (amount, currency, deal count) triples into the home currency."""
+    """Sum (amount, currency, deal count) triples into the home currency.
+
+    An amount of None is deals without a value: counted in `no_value_deals`, in no sum.
+    """
     converted = 0
     unconverted: dict[str, int] = {}
-    unconverted_deals = converted_deals = 0
+    unconverted_deals = converted_deals = no_value = 0
     for amount, currency, deals in amounts:
+        if amount is None:
+            no_value += deals
+            continue
         in_home = convert(amount, currency, home, rates)
         if in_home is None:
             unconverted[currency] = unconverted.get(currency, 0) + amount
@@ -75,4 +82,5 @@ def total(
         else:
             converted += in_home
             converted_deals += deals
-    return MoneyTotal(home, converted, unconverted, unconverted_deals, converted_deals)
+    return MoneyTotal(home, converted, unconverted, unconverted_deals, converted_deals,
+                      no_value)

@@ -18,6 +18,10 @@ def _moment(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def _decimal(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else format_decimal(minor, currency)
+
+
 def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
     """One deal with its stored fields and the derived flags as of `today`."""
     flags = deal_flags(deal, stage, today)
@@ -30,7 +34,7 @@ def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
         # `value` stays minor units as it always was; the two beside it say their unit.
         "value": deal.value,
         "value_minor": deal.value,
-        "value_decimal": format_decimal(deal.value, deal.currency),
+        "value_decimal": _decimal(deal.value, deal.currency),
         "currency": deal.currency,
         "stage": deal.stage,
         "status": deal.status.value,

@@ -33,6 +33,10 @@ def _moment(moment: datetime | None) -> str:
     return stamp(moment) if moment else ""
 
 
+def _plain(value: int | None, currency: str) -> str:
+    return "" if value is None else format_plain(value, currency)  # no value: an empty cell
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -43,7 +47,7 @@ def csv_cells(deal: Deal) -> list[str]:
     held = deal.qualification
     return [
         str(deal.id), deal.title, deal.organization, deal.contact,
-        format_plain(deal.value, deal.currency), deal.currency, deal.stage or "",
+        _plain(deal.value, deal.currency), deal.currency, deal.stage or "",
         deal.status.value,
         deal.owner, deal.source, _day(deal.expected_close), step.action if step else "",
         step.owner if step else "", _day(step.due) if step else "", _day(deal.paused_until),
