@@ -23,12 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.transfer.checks import Column
+from kanban_pipe.transfer.columns import CLOSING_FIELDS, normalise
 from kanban_pipe.transfer.reader import ABSENT
 from kanban_pipe.transfer.stage_match import closing_word
 
 STAMPS = ("created_at", "stage_entered_at", "last_activity_at", "closed_at")
+_READ_STAMPS = frozenset((*STAMPS, *CLOSING_FIELDS))
 _WON, _LOST = DealStatus.WON.value, DealStatus.LOST.value
 
 
@@ -63,7 +66,7 @@ class StageHistory:
         return best
 
 
-def read_history(columns: Sequence[tuple[str, Column]], size: int) -> StageHistory:
+def read_history(columns: Sequence[tuple[str, Column]]) -> StageHistory:
     """The history columns (stage name, stamps) as one StageHistory.
 
     A stage of several pipelines has a column per pipeline; a deal is in one pipeline, so
@@ -79,9 +82,6 @@ def read_history(columns: Sequence[tuple[str, Column]], size: int) -> StageHisto
         else:
             history.entered[key] = [k if k is not None else (s if s is not ABSENT else None)
                                     for k, s in zip(known, stamps, strict=True)]
-    for key, column in history.entered.items():
-        if len(column) != size:  # pragma: no cover - every column has a cell per deal
-            raise ValueError(f"history column {key!r} is not {size} long")
     return history
 
 
@@ -163,3 +163,35 @@ def settle_dates(out: dict[str, Column], statuses: Column, stage_names: Sequence
             out[name] = [None if v is ABSENT else v for v in settled[name]]
     return {name: column for name, column in estimated.items()
             if any(v is not None for v in column)}
+
+
+def settle_file_dates(out: dict[str, Column], statuses: Column, names: list[str],
+                      history: StageHistory, texts: dict[str, Column],
+                      header: dict[str, str], moment: Callable[[str], str], size: int
+                      ) -> dict[str, list[str | None]]:
+    """Settle the deals' stamps in `out` from the file's columns; return the estimates.
+
+    `moment` reads a date cell as a stamp; `header` names the column of each field.
+    """
+    close_texts = texts.get("expected_close")
+    closes = close_texts is not None and normalise(header["expected_close"]) == "close date"
+    if not history.names and not closes and not _READ_STAMPS & texts.keys():
+        return {}  # no dates at all: every stamp is the import's own time
+    close_moments = None
+    if closes and close_texts is not None:
+        # HubSpot's and Salesforce's "Close Date" is when a closed deal closed.
+        def close_moments(index: int) -> str | None:
+            text = close_texts[index]
+            if text is ABSENT or not text.strip():
+                return None
+            try:
+                return moment(text)
+            except InvalidInputError:
+                return None  # refused as an expected close date already
+    # kanban-pipe's own last activity is exact; a CRM's is raised to the deal's moves.
+    own = normalise(header.get("last_activity_at", "")) == "last_activity_at"
+    estimated = settle_dates(out, statuses, names, history, close_moments,
+                             raise_activity=not own, size=size)
+    for name in CLOSING_FIELDS:
+        out.pop(name, None)
+    return estimated

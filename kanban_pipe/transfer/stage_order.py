@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import DealStatus, QualificationFact, Stage
 from kanban_pipe.store.transfer.stages import StageChanges
+from kanban_pipe.transfer.columns import normalise
+from kanban_pipe.transfer.reader import ABSENT, SourceTable
 from kanban_pipe.transfer.stage_match import NewStage, StageMatcher, closing_word
 
 DEFAULT_STALE_DAYS = 14
@@ -200,3 +202,12 @@ def _notes(changes: StageChanges, order: FileOrder, before: dict[str, Stage],
             notes.append(f"no exit milestones for {', '.join(bare)}: set each with "
                          "`kanban-pipe stages set KEY --milestone TEXT`")
     return notes
+
+
+def deal_pipelines(table: SourceTable) -> set[str] | None:
+    """The pipelines the file's deals are in (HubSpot's and Pipedrive's column), if said."""
+    for at, name in enumerate(table.headers):
+        if normalise(name) in ("pipeline", "deal - pipeline"):
+            return {str(cells[at]).strip().casefold() for _, cells in table.rows
+                    if cells[at] is not ABSENT and str(cells[at]).strip()} or None
+    return None

@@ -17,15 +17,14 @@ from kanban_pipe.transfer.checks import Column, ColumnChecker
 from kanban_pipe.transfer.columns import CLOSING_FIELDS, ColumnPlan, normalise
 from kanban_pipe.transfer.history import (
     STAMPS,
-    StageHistory,
     lost_at_stage,
     read_history,
-    settle_dates,
+    settle_file_dates,
 )
 from kanban_pipe.transfer.problems import ImportRefusedError, Problems
 from kanban_pipe.transfer.reader import ABSENT, SourceTable
 from kanban_pipe.transfer.stage_match import NewStage, StageMatcher
-from kanban_pipe.transfer.stage_order import FileOrder, gather_order
+from kanban_pipe.transfer.stage_order import FileOrder, deal_pipelines, gather_order
 from kanban_pipe.transfer.values import (
     DateOrder,
     date_order_evidence,
@@ -129,7 +128,7 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
         return read_moment(text, date_order, context.today)
 
     history = read_history([(stage, check.stamps(column, name, moment))
-                            for stage, column, name in history_texts], size)
+                            for stage, column, name in history_texts])
     out: dict[str, Column] = {}
     for name, column in texts.items():
         if name in _TEXTS:
@@ -156,12 +155,13 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     stages, statuses = _stages(names, words, header, check, matcher)
     out["stage"], out["status"] = stages, statuses
     file_order = gather_order(matcher, names, [(s, p) for s, p, _ in plan.history],
-                              _pipelines(table), context.stage_order
+                              deal_pipelines(table), context.stage_order
                               ) if context.create_stages else None
     if "stage" in texts or "status" in texts:
         given.update(("stage", "status", "paused_until", "lost_reason", "closed_at"))
         _settle_status(out, statuses, header, check, size)
-    estimated = _settle_dates(out, statuses, names, history, texts, header, moment, size)
+    estimated = settle_file_dates(out, statuses, names, history, texts, header, moment,
+                                  size)
     given.difference_update(CLOSING_FIELDS)
     given.update(name for name in STAMPS if name in out)
     _settle_next_step(out, given, owners, header, check, size)
@@ -174,15 +174,6 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     batch = _assemble(out, given, lines, refs, histories, owners, currencies,
                       json=table.kind == "json", estimated=estimated)
     return Validated(batch, list(matcher.new_stages.values()), file_order)
-
-
-def _pipelines(table: SourceTable) -> set[str] | None:
-    """The pipelines the file's deals are in (HubSpot's and Pipedrive's column), if said."""
-    for at, name in enumerate(table.headers):
-        if normalise(name) in ("pipeline", "deal - pipeline"):
-            return {str(cells[at]).strip().casefold() for _, cells in table.rows
-                    if cells[at] is not ABSENT and str(cells[at]).strip()} or None
-    return None
 
 
 def _filled(column: Column, default: Any) -> list[Any]:
@@ -236,34 +227,6 @@ def _settle_status(out: dict[str, Column], statuses: Column, header: dict[str, s
                           for r, s in zip(out.get("lost_reason", absent), statuses, strict=True)]
     out["closed_at"] = [c if s in _CLOSED else None
                         for c, s in zip(out.get("closed_at", absent), statuses, strict=True)]
-
-
-def _settle_dates(out: dict[str, Column], statuses: Column, names: list[str],
-                  history: StageHistory, texts: dict[str, Column], header: dict[str, str],
-                  moment: Callable[[str], str], size: int) -> dict[str, list[str | None]]:
-    """The deals' stamps from the file's dates (see transfer.history); estimates apart."""
-    close_texts = texts.get("expected_close")
-    closes = close_texts is not None and normalise(header["expected_close"]) == "close date"
-    if not history.names and not closes and not _STAMPS & texts.keys():
-        return {}  # no dates at all: every stamp is the import's own time
-    close_moments = None
-    if closes and close_texts is not None:
-        # HubSpot's and Salesforce's "Close Date" is when a closed deal closed.
-        def close_moments(index: int) -> str | None:
-            text = close_texts[index]
-            if text is ABSENT or not text.strip():
-                return None
-            try:
-                return moment(text)
-            except InvalidInputError:
-                return None  # refused as an expected close date already
-    own = "last_activity_at" in header and normalise(header["last_activity_at"]) in (
-        "last_activity_at")
-    estimated = settle_dates(out, statuses, names, history, close_moments,
-                             raise_activity=not own, size=size)
-    for name in CLOSING_FIELDS:
-        out.pop(name, None)
-    return estimated
 
 
 def _settle_next_step(out: dict[str, Column], given: set[str], owners: Column,
