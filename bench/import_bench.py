@@ -69,7 +69,7 @@ def own_file(path: Path, rows: int, work: Path) -> None:
     store = open_store(str(work / "seed.db"), user="bench")
     try:
         plan = prepare_import(store, str(crm), ImportOptions())
-        write_import(store, plan.batch, update=False, new_stages=[], detail="seed")
+        write_import(store, plan.batch, update=False, detail="seed")
         text, _ = export_text(store, file_format="csv", newline="\r\n")
     finally:
         store.close()
@@ -89,7 +89,7 @@ def run_once(source: Path, work: Path, number: int) -> tuple[float, float, float
         with cyclic_gc_paused():  # as import_file does
             plan = prepare_import(store, str(source), ImportOptions())
             validated = time.perf_counter()
-            outcome = write_import(store, plan.batch, update=False, new_stages=[],
+            outcome = write_import(store, plan.batch, update=False,
                                    detail=f"imported from {source.name}")
         written = time.perf_counter()
         cpu = time.process_time() - cpu

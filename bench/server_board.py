@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import board as file_bench  # noqa: E402
-from tests import pg_server  # noqa: E402
+import board as file_bench
+
+from tests import pg_server
 
 TARGET = 1.3
 

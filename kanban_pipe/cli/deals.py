@@ -7,8 +7,9 @@ from typing import Any
 
 from kanban_pipe.cli import output as out
 from kanban_pipe.cli.inputs import FACTS, amount, quick_date, usage_error, words
+from kanban_pipe.domain.errors import InvalidStageError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
-from kanban_pipe.domain.stages import find_stage, milestones_passed, neighbour_stage
+from kanban_pipe.domain.stages import find_stage, milestones_passed, neighbour_stage, stage_of
 from kanban_pipe.domain.validation import clean_currency
 from kanban_pipe.store import PipelineStore
 
@@ -35,9 +36,11 @@ def cmd_add(store: PipelineStore, args: argparse.Namespace) -> str:
 
 
 def _moved(verb: str, before: Deal, after: Deal, stages: list[Stage]) -> str:
-    source, target = find_stage(stages, before.stage), find_stage(stages, after.stage)
+    by_key = {stage.key: stage for stage in stages}
+    source, target = stage_of(before.stage, by_key), stage_of(after.stage, by_key)
+    # From an unknown stage (a deal lost who knows where) no milestone is claimed.
     confirmed = [s.milestone for s in milestones_passed(stages, source.key, target.key)
-                 if s.milestone]
+                 if s.milestone] if before.stage is not None else []
     notes = [f"confirmed: {'; '.join(out.safe(m) for m in confirmed)}"] if confirmed else []
     if before.status in (DealStatus.WON, DealStatus.LOST) and after.status is DealStatus.OPEN:
         notes.append(f"reopened, was {before.status.value}")
@@ -51,6 +54,11 @@ def cmd_move(store: PipelineStore, args: argparse.Namespace) -> str:
     deal, stages = store.get_deal(args.id), store.stages()
     wanted = args.stage.strip().lower()
     if wanted in ("next", "back"):
+        if deal.stage is None:
+            raise InvalidStageError(
+                f"deal #{deal.id} was lost at an unknown stage, so it has no {wanted} stage: "
+                f"name the stage to reopen it in, e.g. `kanban-pipe move {deal.id} "
+                f"{stages[0].key}`")
         target = neighbour_stage(stages, deal.stage, 1 if wanted == "next" else -1)
     else:
         target = find_stage(stages, args.stage)
@@ -107,7 +115,7 @@ def cmd_pause(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_resume(store: PipelineStore, args: argparse.Namespace) -> str:
     """Bring a paused deal back onto the board."""
     deal = store.resume_deal(args.id)
-    stage = find_stage(store.stages(), deal.stage)
+    stage = stage_of(deal.stage, {s.key: s for s in store.stages()})
     return f"resumed {out.ref(deal)}: back on the board in {out.safe(stage.name)}"
 
 

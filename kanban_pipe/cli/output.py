@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from kanban_pipe.domain.amounts import format_amount, format_compact
+from kanban_pipe.domain.amounts import format_compact, value_text
 from kanban_pipe.domain.dates import days_ago_words, relative_words
 from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
@@ -16,6 +16,7 @@ from kanban_pipe.domain.rules import (
     deal_markers,
     local_date,
 )
+from kanban_pipe.domain.stages import stage_of
 
 NONE = "-"
 
@@ -118,7 +119,7 @@ def deal_row(deal: Deal, stage: Stage, today: date) -> list[str]:
         fit(safe(stage.name), 14),
         fit(safe(deal.title), 30),
         fit(safe(deal.organization), 20) or NONE,
-        format_compact(deal.value, deal.currency),
+        value_text(deal.value, deal.currency),
         fit(safe(deal.owner), 12),
         next_step_short(deal, today),
         str(deal_flags(deal, stage, today).days_in_stage),
@@ -128,16 +129,22 @@ def deal_row(deal: Deal, stage: Stage, today: date) -> list[str]:
 
 def deals_table(deals: Sequence[Deal], stages: Mapping[str, Stage], today: date) -> str:
     """The deals as an aligned table."""
-    return render_table(DEAL_HEADERS, (deal_row(d, stages[d.stage], today) for d in deals),
-                        _DEAL_RIGHT)
+    return render_table(DEAL_HEADERS, (deal_row(d, stage_of(d.stage, stages), today)
+                                       for d in deals), _DEAL_RIGHT)
 
 
 def money_text(money: MoneyTotal) -> str:
-    """A total in the home currency plus what could not be converted, never silently mixed."""
-    text = format_compact(money.amount, money.currency)
+    """A total in the home currency plus what could not be converted, never silently mixed
+    (and never a '0 EUR' when nothing could be), with how to set the missing rate."""
+    text = format_compact(money.amount, money.currency) if money.shows_home else ""
     if money.unconverted:
-        apart = ", ".join(format_compact(v, c) for c, v in sorted(money.unconverted.items()))
-        text += f" + {apart} without an exchange rate"
+        codes = sorted(money.unconverted)
+        apart = ", ".join(format_compact(money.unconverted[c], c) for c in codes)
+        text = (f"{text} + {apart} without an exchange rate" if text
+                else f"{apart} without an exchange rate to {money.currency}")
+        text += f" (`kanban-pipe currency set {codes[0]} RATE` to add {codes[0]})"
+    if money.no_value_deals:
+        text += f" ({money.no_value_deals} without a value)"
     return text
 
 
@@ -164,8 +171,9 @@ def show_deal(deal: Deal, stage: Stage, history: Sequence[Activity], today: date
     fields = [
         ("organization", safe(deal.organization) or NONE),
         ("contact", safe(deal.contact) or NONE),
-        ("value", format_amount(deal.value, deal.currency)),
-        ("stage", f"{safe(stage.name)} ({flags.days_in_stage}d in stage)"),
+        ("value", value_text(deal.value, deal.currency, compact=False)),
+        ("stage", f"{safe(stage.name)} ({flags.days_in_stage}d in stage)" if deal.stage
+         else "unknown (lost at a stage the imported file did not say)"),
         ("status", deal.status.value),
         ("owner", safe(deal.owner)),
         ("source", safe(deal.source) or NONE),

@@ -9,7 +9,7 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.rules import is_stale
 from kanban_pipe.domain.serialize import activity_to_json, deal_to_json
-from kanban_pipe.domain.stages import find_stage
+from kanban_pipe.domain.stages import find_stage, stage_of
 from kanban_pipe.store import PipelineStore
 
 
@@ -25,9 +25,9 @@ def cmd_list(store: PipelineStore, args: argparse.Namespace) -> str:
     statuses = None if args.status == "all" else (DealStatus(args.status),)
     deals = store.list_deals(stage=stage_key, owner=args.owner, statuses=statuses)
     if args.stale:
-        deals = [d for d in deals if is_stale(d, by_key[d.stage], today)]
+        deals = [d for d in deals if is_stale(d, stage_of(d.stage, by_key), today)]
     if args.json:
-        return _json([deal_to_json(d, by_key[d.stage], today) for d in deals])
+        return _json([deal_to_json(d, stage_of(d.stage, by_key), today) for d in deals])
     if not deals:
         return "no deals match"
     money = out.deals_total(deals, store.home_currency(), store.exchange_rates())
@@ -38,7 +38,7 @@ def cmd_list(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_show(store: PipelineStore, args: argparse.Namespace) -> str:
     """Show a deal's fields and activity history."""
     deal, today = store.get_deal(args.id), store.today()
-    stage = find_stage(store.stages(), deal.stage)
+    stage = stage_of(deal.stage, {s.key: s for s in store.stages()})
     history = store.activities(deal.id)
     if args.json:
         return _json({**deal_to_json(deal, stage, today),

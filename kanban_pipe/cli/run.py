@@ -44,13 +44,15 @@ def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
 
 # -- running ------------------------------------------------------------------------------
 
-def _db_path(args: argparse.Namespace) -> str:
+def _db_path(args: argparse.Namespace, *, create_folder: bool = True) -> str:
     chosen = args.db or os.environ.get("KANBAN_PIPE_DB")
     if chosen:
         # `--db=~/x.db` and a quoted "~" in KANBAN_PIPE_DB are not expanded by the shell.
         return os.path.expanduser(chosen)
     # Only the default location is created on first use; a typo in --db should not be.
-    return str(paths.ensure_parent(paths.default_db_path()))
+    # A command that may end up writing nothing (import) creates it itself, when it writes.
+    default = paths.default_db_path()
+    return str(paths.ensure_parent(default) if create_folder else default)
 
 
 def _user(args: argparse.Namespace) -> str:
@@ -83,7 +85,8 @@ def _run(args: argparse.Namespace) -> int:
     elif getattr(args, "file_handler", None) is not None:
         # Commands that must look at the file before (or instead of) opening it as a
         # pipeline, e.g. `check` on a damaged file, get its path and the user.
-        text = args.file_handler(args, _db_path(args), _user(args))
+        late = getattr(args, "creates_file_late", False)
+        text = args.file_handler(args, _db_path(args, create_folder=not late), _user(args))
     else:
         # The board checks the file page by page after its first frame (writes wait
         # for it); every other command checks it before doing anything.

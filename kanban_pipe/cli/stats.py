@@ -40,10 +40,28 @@ def cmd_stats(store: PipelineStore, args: argparse.Namespace) -> str:
 
 
 def _money(money: MoneyTotal) -> dict[str, Any]:
-    """Minor units in the home currency, and what had no exchange rate, counted apart."""
-    return {"amount": money.amount, "currency": money.currency,
-            "unconverted": dict(sorted(money.unconverted.items())),
+    """Minor units in the home currency, and what had no exchange rate, counted apart.
+
+    `amount` (minor units, as always) has `amount_minor` and `amount_decimal` ('4500.50')
+    beside it, so a script cannot misread the unit; `converted_deals` tells a 0 of no
+    deals from a total of 0.
+    """
+    from kanban_pipe.domain.amounts import format_decimal
+
+    apart = dict(sorted(money.unconverted.items()))
+    return {"amount": money.amount, "amount_minor": money.amount,
+            "amount_decimal": format_decimal(money.amount, money.currency),
+            "currency": money.currency, "converted_deals": money.converted_deals,
+            "unconverted": apart,
+            "unconverted_decimal": {code: format_decimal(value, code)
+                                    for code, value in apart.items()},
             "unconverted_deals": money.unconverted_deals}
+
+
+def _decimal(minor: int | None, currency: str) -> str | None:
+    from kanban_pipe.domain.amounts import format_decimal
+
+    return None if minor is None else format_decimal(minor, currency)
 
 
 def _rate(value: Fraction | None) -> float | None:
@@ -73,17 +91,24 @@ def stats_to_json(stats: PipelineStats) -> dict[str, Any]:
         },
         "win_rate": {"days": win.days, "won": win.won, "lost": win.lost,
                      "rate": _rate(win.rate), "won_value": _money(win.won_value),
-                     "average_won_value": win.average_won, "currency": stats.home_currency},
+                     "average_won_value": win.average_won,
+                     "average_won_value_decimal": _decimal(win.average_won,
+                                                           stats.home_currency),
+                     "currency": stats.home_currency},
         "conversion": [{"from": c.from_stage.key, "to": c.to_stage.key, "reached": c.reached,
                         "advanced": c.advanced, "dropped": c.dropped,
                         "undecided": c.undecided, "rate": _rate(c.rate)}
                        for c in stats.conversion],
+        "lost_at_unknown_stage": stats.lost_unknown_stage,
         "median_days_in_stage": [{"stage": t.stage.key, "visits": t.visits,
                                   "median_days": t.median_days} for t in stats.time_in_stage],
         "cycle_days": {"days": win.days, "won": cycle.won,
                        "average": _rate(cycle.average_days), "median": cycle.median_days},
         "velocity": {"open_deals": velocity.open_deals,
                      "average_won_value": velocity.average_value,
+                     "average_won_value_decimal": _decimal(velocity.average_value,
+                                                           velocity.currency),
+                     "per_day_decimal": _decimal(velocity.per_day, velocity.currency),
                      "win_rate": _rate(velocity.win_rate),
                      "cycle_days": _rate(velocity.cycle_days),
                      "per_day": velocity.per_day, "currency": velocity.currency},

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from kanban_pipe import paths
 from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
-from kanban_pipe.store import PipelineStore
+from kanban_pipe.store import PipelineStore, open_store
 from kanban_pipe.store.engine import is_server_url
 from kanban_pipe.transfer.backup import backup_file, check_file, schema_words, sqlite_words
 from kanban_pipe.transfer.columns import FIELDS, parse_pairs
 from kanban_pipe.transfer.exporter import FORMATS, export_text, write_export
-from kanban_pipe.transfer.importer import ImportOptions, ImportReport, import_file
+from kanban_pipe.transfer.importer import (
+    ImportOptions,
+    ImportPlan,
+    ImportReport,
+    cyclic_gc_paused,
+    import_file,
+    prepare_import,
+    with_stages,
+)
 from kanban_pipe.transfer.problems import ImportRefusedError
 from kanban_pipe.transfer.reader import DEFAULT_ENCODING, MAX_COLUMNS, MAX_FILE_BYTES
 from kanban_pipe.transfer.values import DateOrder
@@ -28,9 +39,11 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     limits = (f"Recognises kanban-pipe's own columns and Pipedrive, HubSpot and Salesforce "
               f"exports. Limits: {MAX_FILE_BYTES // 2**20} MB, {MAX_COLUMNS} columns, titles "
               f"of {MAX_TITLE} characters, notes of {MAX_TEXT}.")
-    importing = sub(commands, "import", cmd_import,
+    importing = sub(commands, "import", file_import,
                     "import deals from a CSV or JSON file, all or nothing")
     importing.epilog = limits
+    # A pipeline file that does not exist yet is made only when deals are written to it.
+    importing.set_defaults(file_handler=file_import, creates_file_late=True)
     importing.add_argument("file", metavar="FILE", help="a CSV or JSON file")
     importing.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                            help="read COLUMN as FIELD (empty FIELD ignores it); fields: "
@@ -38,7 +51,15 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     importing.add_argument("--stage-map", action="append", default=[], metavar="FROM=TO",
                            help="put deals of the file's stage FROM into stage TO")
     importing.add_argument("--create-stages", action="store_true",
-                           help="add the file's unknown stages to the pipeline")
+                           help="add the file's unknown stages to the pipeline, in its "
+                                "pipeline's order; on a pipeline without deals they replace "
+                                "its empty stages (asked first on a terminal)")
+    importing.add_argument("--stage-order", action="append", default=[], metavar="A,B,C",
+                           help="with --create-stages: the pipeline's stage names in order "
+                                "(default: from the file)")
+    importing.add_argument("--keep-stages", action="store_true",
+                           help="with --create-stages: keep an empty pipeline's stages and "
+                                "add the file's before the won stage")
     order = importing.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", dest="date_order", action="store_const",
                        const=DateOrder.DAY_FIRST, help="read 03/04/2026 as 3 April")
@@ -70,23 +91,87 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     check.set_defaults(file_handler=file_check)
 
 
-def cmd_import(store: PipelineStore, args: argparse.Namespace) -> str:
-    """Import a file all or nothing, or with --dry-run say what it would do."""
+def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
+    """Import a file all or nothing, or with --dry-run say what it would do.
+
+    When the pipeline file does not exist yet, the file is first read and checked against
+    a new pipeline's defaults in memory: a refused file, a dry run or a file without deals
+    leaves no pipeline file (nor its folder) behind.
+    """
     options = ImportOptions(
         column_map=parse_pairs(args.map, "--map"),
         stage_map=parse_pairs(args.stage_map, "--stage-map"),
         create_stages=args.create_stages, date_order=args.date_order,
         encoding=args.encoding, update=args.update, file_format=args.file_format,
+        stage_order=[name.strip() for value in args.stage_order for name in value.split(",")
+                     if name.strip()],
+        keep_stages=args.keep_stages,
     )
+    plan: ImportPlan | None = None
+    if db_path != ":memory:" and not Path(db_path).exists():
+        scratch = open_store(":memory:", user=user)
+        try:
+            with _refusal_listed(), cyclic_gc_paused():
+                plan = prepare_import(scratch, args.file, options)
+            if not args.dry_run:
+                plan = _confirm_replacing(plan, scratch)
+            if not args.dry_run and not len(plan.batch):
+                return (f"nothing to import: {out.safe(plan.file_name)} holds no deals; "
+                        f"{out.safe(db_path)} was not created")
+            if args.dry_run:
+                report = import_file(scratch, args.file, options, dry_run=True, plan=plan)
+                return (f"{import_text(report)}\n\n{out.safe(db_path)} does not exist yet: "
+                        "the import would create it")
+            fresh = (scratch.stages(), scratch.home_currency())
+        finally:
+            scratch.close()
+        if Path(db_path) == paths.default_db_path():
+            paths.ensure_parent(db_path)
+    store = open_store(db_path, user=user)
     try:
-        report = import_file(store, args.file, options, dry_run=args.dry_run)
+        if store.location_warning:
+            print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
+        if plan is not None and (store.stages(), store.home_currency()) != fresh:
+            plan = None  # someone made the file meanwhile, unlike a new one: read it again
+        with _refusal_listed(), cyclic_gc_paused():
+            if plan is None:
+                plan = prepare_import(store, args.file, options)
+                if not args.dry_run:
+                    plan = _confirm_replacing(plan, store)
+            report = import_file(store, args.file, options, dry_run=args.dry_run, plan=plan)
+    finally:
+        store.close()
+    return import_text(report)
+
+
+def _confirm_replacing(plan: ImportPlan, store: PipelineStore) -> ImportPlan:
+    """On a terminal, ask before the file's stages replace an empty pipeline's own."""
+    if not plan.replaced_stages or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return plan
+    names = {stage.key: stage.name for stage in store.stages()}
+    replaced = ", ".join(out.safe(names.get(key, key)) for key in plan.replaced_stages)
+    added = ", ".join(out.safe(stage.name) for stage in plan.new_stages)
+    question = (f"The pipeline has no deals yet. Replace its empty stages ({replaced}) with "
+                f"the file's ({added})? [Y/n] ")
+    try:
+        answer = input(question).strip().lower()
+    except EOFError:
+        answer = "n"
+    if answer in ("", "y", "yes"):
+        return plan
+    return with_stages(plan, store.stages(), replace_empty=False)
+
+
+@contextmanager
+def _refusal_listed() -> Iterator[None]:
+    """A refused file's problems go to stderr one per line, above the one-line error."""
+    try:
+        yield
     except ImportRefusedError as refused:
         if refused.problems.total > 1:
-            # The error itself is one line; the problems go above it, one per line.
             for line in refused.details():
                 print(f"{out.safe(refused.file_name)}: {out.safe(line)}", file=sys.stderr)
         raise
-    return import_text(report)
 
 
 def import_text(report: ImportReport) -> str:
@@ -106,14 +191,22 @@ def import_text(report: ImportReport) -> str:
         lines = [f"dry run of {name}: nothing was written", f"would import {counts}"]
     else:
         lines = [f"imported {name}: {counts}"]
-        if report.created:
-            last = report.first_id + report.created - 1
-            lines[0] += f" (#{report.first_id}" + (f"-#{last})" if last > report.first_id
-                                                    else ")")
+        if report.ids:
+            lines[0] += f" ({_id_span(report.ids)})"
+    if report.renumbered:
+        verb = "would get" if report.dry_run else "got"
+        shown = ", ".join(f"#{old} → #{new}" for old, new in report.renumbered[:5])
+        more = len(report.renumbered) - 5
+        count = len(report.renumbered)
+        lines.append(f"{count:,} deal{'s' if count != 1 else ''} of kanban-pipe's export {verb}"
+                     f" a new id, another deal here having {'theirs' if count != 1 else 'its'}"
+                     f": {shown}" + (f" and {more:,} more" if more > 0 else "")
+                     + "; importing the file again still finds them")
     if report.new_stages:
         verb = "would add" if report.dry_run else "added"
         lines.append(f"{verb} stages: " + ", ".join(
             f"{out.safe(s.name)} ({s.key})" for s in report.new_stages))
+    lines += [f"  {out.safe(note)}" for note in report.notes]
     if report.by_stage:
         lines += ["", out.render_table(("STAGE", "NEW", "UPDATED"), (
             (stage, str(new), str(old)) for stage, new, old in report.by_stage),
@@ -127,6 +220,16 @@ def import_text(report: ImportReport) -> str:
         lines += ["", "ignored columns (use --map COLUMN=FIELD to read one): " + ", ".join(
             repr(out.safe(c)) for c in report.ignored_columns)]
     return "\n".join(lines)
+
+
+def _id_span(ids: list[int]) -> str:
+    """'#4-#9' for ids in a row, '#12' for one, '#3, #12 and 5 more' otherwise."""
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids):
+        return f"#{low}" + (f"-#{high}" if high > low else "")
+    ordered = sorted(ids)
+    return ", ".join(f"#{i}" for i in ordered[:3]) + (
+        f" and {len(ordered) - 3:,} more" if len(ordered) > 3 else "")
 
 
 def cmd_export(store: PipelineStore, args: argparse.Namespace) -> str:

@@ -149,3 +149,22 @@ def format_plain(minor: int, currency: str) -> str:
     sign, whole, fraction, digits = _split(minor, currency)
     decimals = f".{fraction:0{digits}d}" if fraction else ""
     return f"{sign}{whole}{decimals}"
+
+
+def format_decimal(minor: int, currency: str) -> str:
+    """The amount in whole units with every minor digit, for machines: '4500.50', '4500.00',
+    '4500' (JPY): a script reading it cannot mistake the unit, as it could 450050."""
+    sign, whole, fraction, digits = _split(minor, currency)
+    return f"{sign}{whole}" + (f".{fraction:0{digits}d}" if digits else "")
+
+
+# How a deal without a value ("no value", apart from a value of 0) is shown.
+NO_VALUE = "—"
+
+
+def value_text(minor: int | None, currency: str, *, compact: bool = True) -> str:
+    """A deal's value as shown ('12k EUR', or '12,000 EUR' with compact=False); '—' for
+    a deal without a value (None), which is not the same as 0."""
+    if minor is None:
+        return NO_VALUE
+    return format_compact(minor, currency) if compact else format_amount(minor, currency)

@@ -72,17 +72,29 @@ def days_text(value: float | Fraction | None) -> str:
     return f"{rounded:g}d"
 
 
+# Amounts without an exchange rate shown apart in a cell; more currencies than this, '?'.
+SHOWN_APART = 2
+
+
 def money_text(money: MoneyTotal) -> str:
-    """A total in the home currency; '*' when deals without an exchange rate were left out."""
-    return format_compact(money.amount, money.currency) + ("*" if money.unconverted_deals else "")
+    """A total in the home currency, and apart what had no exchange rate: '1k EUR + 250k
+    USD', '250k USD' (never a '0 EUR' that reads like the total), '… + ?' past two."""
+    parts = [format_compact(money.amount, money.currency)] if money.shows_home else []
+    apart = sorted(money.unconverted.items())
+    parts += [format_compact(value, code) for code, value in apart[:SHOWN_APART]]
+    if len(apart) > SHOWN_APART:
+        parts.append("?")
+    return " + ".join(parts)
 
 
 def left_out(*totals: MoneyTotal) -> list[str]:
-    """The footnote for '*': which currencies had no rate (never added in silently)."""
+    """The note under a table with amounts apart: which currencies, and how to add them."""
     codes = sorted({code for money in totals for code in money.unconverted})
     if not codes:
         return []
-    return [f"* not counting deals in {', '.join(codes)}: no exchange rate is set"]
+    home = totals[0].currency
+    return [f"Amounts in {', '.join(codes)} have no exchange rate to {home}: shown apart, "
+            f"never added in (`kanban-pipe currency set {codes[0]} RATE` adds them)."]
 
 
 def _width(text: str) -> int:
@@ -230,7 +242,8 @@ def _win_rate(stats: PipelineStats) -> Section:
     lines = [f"Won {win.won} · lost {win.lost} · win rate {percent(win.rate)}",
              "Average won value "
              + (format_compact(win.average_won, home) if win.average_won is not None else NONE)
-             + ("*" if win.won_value.unconverted_deals else ""),
+             + (f" (deals in {', '.join(sorted(win.won_value.unconverted))} left out)"
+                if win.won_value.unconverted_deals else ""),
              f"Sales cycle {days_text(cycle.average_days)} on average, median "
              f"{days_text(cycle.median_days)} (created to won)"]
     per_day = velocity.per_day
@@ -259,6 +272,10 @@ def _conversion(stats: PipelineStats, clean: Clean) -> Section:
                   frozenset({1, 3, 4, 5}))
     lines += ["ON/OF: went on, of those decided (went on or lost there);",
               "STILL: open or paused there; DAYS: median time in the stage."]
+    if stats.lost_unknown_stage:
+        count = stats.lost_unknown_stage
+        lines.append(f"Not counted: {_counted(count, 'was', 'were')} lost at a stage the "
+                     "imported file did not say.")
     return Section("conversion", "Conversion and time in stage", tuple(lines))
 
 

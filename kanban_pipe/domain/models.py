@@ -114,7 +114,7 @@ class Deal:
 
     id: int
     title: str
-    stage: str
+    stage: str | None  # None only for a deal lost at a stage nobody knows (see UNKNOWN_STAGE)
     owner: str
     currency: str
     created_at: datetime

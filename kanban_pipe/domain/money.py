@@ -15,6 +15,14 @@ class MoneyTotal:
     amount: int = 0
     unconverted: Mapping[str, int] = field(default_factory=dict)
     unconverted_deals: int = 0
+    converted_deals: int = 0  # deals in `amount`: 0 EUR of none is no total of 0
+    no_value_deals: int = 0  # deals without a value (None): in no sum, counted here
+
+    @property
+    def shows_home(self) -> bool:
+        """Whether the home-currency sum means something to show (it is not a bare 0 left
+        over from deals that all lacked an exchange rate)."""
+        return bool(self.amount or self.converted_deals or not self.unconverted)
 
     @property
     def complete(self) -> bool:
@@ -54,17 +62,25 @@ def _minor_scale(currency: str) -> Decimal:
 
 
 def total(
-    amounts: Iterable[tuple[int, str, int]], home: str, rates: Mapping[str, Decimal]
+    amounts: Iterable[tuple[int | None, str, int]], home: str, rates: Mapping[str, Decimal]
 ) -> MoneyTotal:
-    """Sum (amount, currency, deal count) triples into the home currency."""
+    """Sum (amount, currency, deal count) triples into the home currency.
+
+    An amount of None is deals without a value: counted in `no_value_deals`, in no sum.
+    """
     converted = 0
     unconverted: dict[str, int] = {}
-    unconverted_deals = 0
+    unconverted_deals = converted_deals = no_value = 0
     for amount, currency, deals in amounts:
+        if amount is None:
+            no_value += deals
+            continue
         in_home = convert(amount, currency, home, rates)
         if in_home is None:
             unconverted[currency] = unconverted.get(currency, 0) + amount
             unconverted_deals += deals
         else:
             converted += in_home
-    return MoneyTotal(home, converted, unconverted, unconverted_deals)
+            converted_deals += deals
+    return MoneyTotal(home, converted, unconverted, unconverted_deals, converted_deals,
+                      no_value)

@@ -88,15 +88,21 @@ def _order_in_queue(item: ReviewItem, stage: Stage) -> tuple[Any, ...]:
     """Most pressing first within a queue; the id keeps equal deals in a stable order."""
     deal = item.deal
     if item.queue is Queue.CLOSING_SOON:
-        return (deal.expected_close, -deal.value, deal.id)
+        return (deal.expected_close, *_by_value(deal), deal.id)
     if item.queue is Queue.STALE:
         return (deal.last_activity_at, deal.id)
     if item.queue is Queue.OVERDUE and deal.next_step and deal.next_step.due:
         return (deal.next_step.due, deal.id)
     if item.queue is Queue.UNQUALIFIED:
         # The later the stage, the more a missing fact distorts the forecast.
-        return (-stage.position, -deal.value, deal.id)
-    return (-deal.value, deal.id)
+        return (-stage.position, *_by_value(deal), deal.id)
+    return (*_by_value(deal), deal.id)
+
+
+def _by_value(deal: Deal) -> tuple[bool, int]:
+    """Biggest value first; deals without a value (None) after every valued one."""
+    value: int | None = deal.value
+    return (value is None, -(value or 0))
 
 
 def build_queues(deals: Iterable[Deal], stages: Mapping[str, Stage],
@@ -105,7 +111,7 @@ def build_queues(deals: Iterable[Deal], stages: Mapping[str, Stage],
     ranked: list[tuple[int, tuple[Any, ...], ReviewItem]] = []
     order = list(Queue)
     for deal in deals:
-        stage = stages.get(deal.stage)
+        stage = stages.get(deal.stage or "")
         found = review_reason(deal, stage, today) if stage is not None else None
         if stage is None or found is None:
             continue

@@ -206,7 +206,7 @@ class ReviewWalk:
         self._decisions += [(deal.id, deal.title, d) for d in decisions]
         if decisions and deal.id in self._skipped:
             self._skipped.remove(deal.id)
-        stage = self._stages.get(deal.stage)
+        stage = self._stages.get(deal.stage or "")
         found = review_reason(deal, stage, self._today) if stage is not None else None
         if found is None:
             self.items[position] = replace(before, deal=deal)

@@ -70,9 +70,11 @@ def is_unqualified(deal: Deal, stage: Stage) -> bool:
     )
 
 
-def weighted_value(deal: Deal, stage: Stage) -> int:
-    """The deal's value times its stage's win probability, in minor units (rounded half up)."""
-    return (deal.value * stage.probability + 50) // 100
+def weighted_value(deal: Deal, stage: Stage) -> int | None:
+    """The deal's value times its stage's win probability, in minor units (rounded half up);
+    None for a deal without a value (it weighs nothing in, and is counted apart)."""
+    value: int | None = deal.value
+    return None if value is None else (value * stage.probability + 50) // 100
 
 
 WON_SHOWN_DAYS = 30

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from kanban_pipe.domain.amounts import format_decimal
 from kanban_pipe.domain.models import Activity, Deal, Stage
 from kanban_pipe.domain.rules import deal_flags
 
@@ -17,6 +18,10 @@ def _moment(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def _decimal(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else format_decimal(minor, currency)
+
+
 def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
     """One deal with its stored fields and the derived flags as of `today`."""
     flags = deal_flags(deal, stage, today)
@@ -26,7 +31,10 @@ def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
         "title": deal.title,
         "organization": deal.organization,
         "contact": deal.contact,
+        # `value` stays minor units as it always was; the two beside it say their unit.
         "value": deal.value,
+        "value_minor": deal.value,
+        "value_decimal": _decimal(deal.value, deal.currency),
         "currency": deal.currency,
         "stage": deal.stage,
         "status": deal.status.value,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from kanban_pipe.domain.errors import InvalidInputError, InvalidStageError
 from kanban_pipe.domain.models import QualificationFact, Stage
@@ -19,6 +19,16 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
           requires_qualification=True),
     Stage("won", "Won", 5, 100, 0, "", is_won=True),
 )
+
+# What stands in for the stage of a deal lost where nobody knows (an imported "Closed Lost"
+# row without a stage history; stored as NULL): never a column, probability 0, never stale.
+UNKNOWN_STAGE = Stage("", "unknown stage", 0, 0, 0)
+
+
+def stage_of(stage_key: str | None, stages: Mapping[str, Stage]) -> Stage:
+    """The stage with this key; UNKNOWN_STAGE for a deal lost at an unknown stage (None)."""
+    return UNKNOWN_STAGE if stage_key is None else stages[stage_key]
+
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 

@@ -266,11 +266,14 @@ class Conversion:
 
 
 def _levels(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[tuple[int, DealStatus, int]]:
-    """(index of the furthest open stage reached, status, deals); won deals passed them all."""
+    """(index of the furthest open stage reached, status, deals); won deals passed them all.
+
+    Deals lost at an unknown stage are left out: nobody knows how far they got.
+    """
     order = {s.key: i for i, s in enumerate(open_stages(stages))}
     top = len(order)
     return [(top if r.status is DealStatus.WON or r.stage not in order else order[r.stage],
-             r.status, r.deals) for r in reach]
+             r.status, r.deals) for r in reach if r.stage is not None]
 
 
 def conversions(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[Conversion]:
@@ -336,7 +339,7 @@ class StageTime:
 
 def time_in_stage(days: Iterable[StageDays], stages: Sequence[Stage]) -> list[StageTime]:
     """Median days in each open stage, over the visits the history shows completed."""
-    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[str | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in days:
         counts[row.stage][row.days] += row.visits
     return [StageTime(s, sum(counts[s.key].values()), median_of_counts(counts[s.key]))
@@ -438,6 +441,9 @@ class PipelineStats:
     sources: tuple[SourceResult, ...]
     trend: tuple[TrendPoint, ...]
     health: Health
+    # Lost at a stage nobody knows (imported without it): counted apart from conversion,
+    # calibration and time in stage, still in the win rate.
+    lost_unknown_stage: int = 0
 
 
 def compute_stats(inputs: StatsInputs) -> PipelineStats:
@@ -463,4 +469,6 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
                                      home, rates)),
         health=Health(sum(g.stale for g in groups), sum(g.no_next_step for g in groups),
                       sum(g.step_overdue for g in groups), sum(g.unqualified for g in groups)),
+        lost_unknown_stage=sum(t.deals for t in inputs.totals
+                               if t.stage is None and t.status is DealStatus.LOST),
     )

@@ -13,10 +13,13 @@ from kanban_pipe.domain.models import DealStatus, Stage
 
 @dataclass(frozen=True, slots=True)
 class StatusSum:
-    """Deals of one status, stage and currency: how many, their value and weighted value."""
+    """Deals of one status, stage and currency: how many, their value and weighted value.
+
+    `stage` is None for deals lost at a stage nobody knows (see domain.stages.UNKNOWN_STAGE).
+    """
 
     status: DealStatus
-    stage: str
+    stage: str | None
     currency: str
     deals: int
     value: int
@@ -60,16 +63,16 @@ class ClosedSum:
 class StageDays:
     """Completed visits of a stage (left by a move, or lost in it) that lasted `days` days."""
 
-    stage: str
+    stage: str | None
     days: int
     visits: int
 
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """Deals whose furthest stage ever reached is `stage`, by their status now."""
+    """Deals whose furthest stage ever reached is `stage` (None: lost at an unknown one)."""
 
-    stage: str
+    stage: str | None
     status: DealStatus
     deals: int
 

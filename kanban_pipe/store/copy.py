@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kanban_pipe.domain.errors import InvalidInputError, StorageError
 from kanban_pipe.store.pipeline import PipelineStore
 
-# Every table of the schema, parents first, with its columns (schema version 2) and the
+# Every table of the schema, parents first, with its columns (schema version 3) and the
 # column it is ordered by; tests/store/test_store_copy.py checks that these are all the
 # columns there are, so a migration that adds one must add it here.
 TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (

@@ -15,7 +15,7 @@ from kanban_pipe.domain.models import (
     QualificationFact,
 )
 from kanban_pipe.domain.rules import local_date
-from kanban_pipe.domain.stages import find_stage, milestones_passed
+from kanban_pipe.domain.stages import find_stage, milestones_passed, stage_of
 from kanban_pipe.domain.validation import (
     clean_currency,
     clean_name,
@@ -142,8 +142,9 @@ class DealActions(StoreCore):
                 target.is_won and record["status"] != DealStatus.WON.value
             ):
                 raise InvalidStageError(f"deal #{deal_id} is already in {target.name}")
-            source = find_stage(stages, record["stage"])
-            passed = milestones_passed(stages, source.key, target.key)
+            # A deal lost at an unknown stage claims no milestone when it is reopened.
+            source = stage_of(record["stage"], {s.key: s for s in stages})
+            passed = milestones_passed(stages, source.key, target.key) if source.key else []
             now = self.now_text()
             updates: dict[str, Any] = {
                 "stage": target.key,

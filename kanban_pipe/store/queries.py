@@ -145,8 +145,9 @@ class PipelineQueries(StoreCore):
             where.append(f"d.status IN ({', '.join('?' for _ in statuses)})")
             params.extend(s.value for s in statuses)
         rows = self.rows(
-            f"SELECT {_prefixed('d')} FROM deals d JOIN stages s ON s.key = d.stage"
-            f" WHERE {' AND '.join(where)} ORDER BY s.position, d.id",
+            # LEFT JOIN: a deal lost at an unknown stage (stage NULL) is listed too, last.
+            f"SELECT {_prefixed('d')} FROM deals d LEFT JOIN stages s ON s.key = d.stage"
+            f" WHERE {' AND '.join(where)} ORDER BY s.position IS NULL, s.position, d.id",
             params,
         )
         return [deal_from_row(row) for row in rows]

@@ -181,8 +181,86 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 3: a lost deal may have been lost at a stage nobody knows (a CRM's "Closed Lost"
+# row without a stage history): stage NULL, which only a lost deal may have. A deal may
+# have no value yet (value NULL, kept apart from 0; nothing writes it yet). Dropping a NOT
+# NULL means rebuilding the table in SQLite; PostgreSQL's twin is `ALTER TABLE deals ALTER
+# COLUMN stage DROP NOT NULL, ALTER COLUMN value DROP NOT NULL, ADD CONSTRAINT
+# deals_stage_known CHECK (stage IS NOT NULL OR status = 'lost')`.
+_V3_DEALS = """
+CREATE TABLE deals (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    organization TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
+    value INTEGER DEFAULT 0 CHECK (value >= 0),
+    currency TEXT NOT NULL,
+    stage TEXT REFERENCES stages(key) ON UPDATE CASCADE,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'won', 'lost', 'paused')),
+    owner TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    expected_close TEXT,
+    next_action TEXT,
+    next_owner TEXT,
+    next_due TEXT,
+    paused_until TEXT,
+    lost_reason TEXT NOT NULL DEFAULT '',
+    decision_maker INTEGER NOT NULL DEFAULT 0 CHECK (decision_maker IN (0, 1)),
+    need_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (need_confirmed IN (0, 1)),
+    timeline_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (timeline_confirmed IN (0, 1)),
+    position INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    stage_entered_at TEXT NOT NULL,
+    last_activity_at TEXT NOT NULL,
+    closed_at TEXT,
+    deleted_at TEXT,
+    source_ref TEXT,
+    CONSTRAINT deals_stage_known CHECK (stage IS NOT NULL OR status = 'lost')
+) STRICT;
+"""
+_V3_COLUMNS = (
+    "id, title, organization, contact, value, currency, stage, status, owner, source,"
+    " expected_close, next_action, next_owner, next_due, paused_until, lost_reason,"
+    " decision_maker, need_confirmed, timeline_confirmed, position, version, created_at,"
+    " updated_at, stage_entered_at, last_activity_at, closed_at, deleted_at, source_ref"
+)
+# The deals indexes of version 1, unchanged (dropping the table drops them).
+_V3_INDEXES = """
+CREATE INDEX deals_stage_position ON deals (stage, position);
+CREATE INDEX deals_column ON deals (stage, status, next_due, next_action)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_status ON deals (status, stage, currency, value)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_closed ON deals (status, closed_at, stage, currency, value)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_paused ON deals (status, paused_until, stage, currency, value)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_owner ON deals (owner);
+"""
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    # Rebuilt inside the opening transaction, where foreign keys cannot be switched off:
+    # the activities' references to the dropped rows are deferred, and are satisfied
+    # again when the same ids go into the new table (checked below before commit).
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    conn.execute(f"CREATE TEMP TABLE deals_v2 AS SELECT {_V3_COLUMNS} FROM main.deals")
+    conn.execute("DROP TABLE main.deals")
+    for statement in _statements(_V3_DEALS):
+        conn.execute(statement)
+    conn.execute(f"INSERT INTO main.deals ({_V3_COLUMNS}) SELECT {_V3_COLUMNS}"
+                 " FROM temp.deals_v2 ORDER BY id")
+    conn.execute("DROP TABLE temp.deals_v2")
+    for statement in _statements(_V3_INDEXES):
+        conn.execute(statement)
+    if conn.execute("PRAGMA main.foreign_key_check").fetchone() is not None:
+        raise sqlite3.IntegrityError("FOREIGN KEY constraint failed after rebuilding deals")
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

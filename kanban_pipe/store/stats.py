@@ -333,7 +333,7 @@ def _stage_days(moves: _Moves, lost: tuple[StageDays, ...]) -> tuple[StageDays, 
 def _reach(store: PipelineQueries, history: HistorySql, stages: Sequence[Stage],
            totals: Sequence[StatusSum], moves: _Moves, deleted: str) -> tuple[Reach, ...]:
     """Deals by the furthest stage they reached: where they are, unless they moved back."""
-    counts: dict[tuple[str, DealStatus], int] = {}
+    counts: dict[tuple[str | None, DealStatus], int] = {}  # None: lost at an unknown stage
     for row in totals:
         counts[row.stage, row.status] = counts.get((row.stage, row.status), 0) + row.deals
     position = {s.key: s.position for s in stages}

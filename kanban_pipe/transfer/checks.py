@@ -126,9 +126,12 @@ class ColumnChecker:
                 result.append(ABSENT)
         return result
 
-    def stamps(self, texts: Column, column: str) -> Column:
-        """Timestamps as stored; a column already in the stored form is checked in bulk."""
-        # Distinct values only: deals imported together often share their timestamps.
+    def stamps(self, texts: Column, column: str,
+               read: Callable[[str], str] = read_timestamp) -> Column:
+        """Timestamps as stored; a column already in the stored form is checked in bulk.
+
+        Other forms go through `read` once per distinct value (a CRM's dates repeat).
+        """
         present = {t for t in texts if t is not ABSENT and t}
         try:
             if all(map(STORED_STAMP.fullmatch, present)):
@@ -136,7 +139,7 @@ class ColumnChecker:
                 return [t if t is ABSENT else (t or None) for t in texts]
         except ValueError:
             pass  # found again below, with its line
-        return self.each(texts, column, lambda t: read_timestamp(t) if t.strip() else None)
+        return self.mapped(texts, column, lambda t: read(t) if t.strip() else None)
 
     def amounts(self, raw: Column, texts: Column, currencies: Sequence[str], column: str,
                 minor_json: bool) -> Column:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,13 +30,28 @@ ALIASES: dict[str, str] = {
     "deal - contact person": "contact", "deal - stage": "stage", "deal - status": "status",
     "deal - owner": "owner", "deal - expected close date": "expected_close",
     "deal - lost reason": "lost_reason", "deal - source channel": "source",
-    # HubSpot
+    "deal - deal created": "created_at", "deal - last activity date": "last_activity_at",
+    "deal - last stage change": "stage_entered_at", "deal - deal closed on": "closed_at",
+    "deal - won time": "won_at", "deal - lost time": "lost_at",
+    # HubSpot ("Close Date" is also when a closed deal closed; "Date entered "Stage
+    # (Pipeline)"" columns are the stage history, see HISTORY_COLUMN)
     "record id": "id", "deal name": "title", "deal stage": "stage", "amount": "value",
     "close date": "expected_close", "deal owner": "owner", "associated company": "organization",
+    "create date": "created_at", "last activity date": "last_activity_at",
+    "date entered current stage": "stage_entered_at",
     # Salesforce ("Stage", "Amount" and "Close Date" are shared with the ones above)
     "opportunity id": "id", "opportunity name": "title", "opportunity owner": "owner",
-    "account name": "organization", "lead source": "source",
+    "account name": "organization", "lead source": "source", "created date": "created_at",
+    "last activity": "last_activity_at", "last stage change date": "stage_entered_at",
 }
+
+# Fields only import reads: when a Pipedrive deal was won, or lost (closed_at of each).
+CLOSING_FIELDS = ("won_at", "lost_at")
+
+# HubSpot's stage history: 'Date entered "Qualified To Buy (Sales Pipeline)"', one column
+# per stage of each pipeline, in the pipeline's order.
+HISTORY_COLUMN = re.compile(r'date entered [\"“”]?(.+?)[\"“”]?')
+_PIPELINE_SUFFIX = re.compile(r"(.*\S)\s*\(([^()]*)\)")
 
 # Whose ids an id column holds: kept with the id so a Pipedrive 12 is not a HubSpot 12.
 ID_SYSTEMS: dict[str, str] = {
@@ -47,6 +63,7 @@ ID_SYSTEMS: dict[str, str] = {
 DERIVED_KEYS = frozenset({
     "version", "updated_at", "stale", "next_step_state", "closing_soon", "unqualified",
     "days_in_stage", "activities", "next_step", "qualification",
+    "value_minor", "value_decimal",  # `value` again, in words that say its unit
 })
 
 IGNORE = ("", "-", "ignore")
@@ -66,6 +83,8 @@ class ColumnPlan:
     ignored: tuple[str, ...] = ()
     id_system: str | None = None
     hash_columns: tuple[int, ...] = field(default_factory=tuple)
+    # Stage history columns: (stage name, pipeline name or None, column), in file order.
+    history: tuple[tuple[str, str | None, int], ...] = ()
 
 
 def parse_pairs(pairs: Sequence[str], option: str) -> list[tuple[str, str]]:
@@ -91,20 +110,24 @@ def plan_columns(headers: Sequence[str], column_map: Sequence[tuple[str, str]],
             raise InvalidInputError(
                 f"--map: {file_name} has no column {column!r}; its columns are: "
                 + _listing(headers))
-        field_name = target.strip().lower()
-        if field_name in IGNORE:
+        target_field = target.strip().lower()
+        if target_field in IGNORE:
             chosen.update((i, None) for i in spots)
             continue
-        if field_name not in FIELDS:
+        if target_field not in FIELDS:
             raise InvalidInputError(
                 f"--map {column}={target}: {target!r} is not a field; fields are: "
                 + ", ".join(FIELDS) + " (or leave it empty to ignore the column)")
-        chosen.update((i, field_name) for i in spots)
+        chosen.update((i, target_field) for i in spots)
     index: dict[str, int] = {}
     ignored: list[str] = []
+    history: list[tuple[str, str | None, int]] = []
     for i, name in enumerate(normal):
         field_name = chosen[i] if i in chosen else (
             name if name in FIELDS else ALIASES.get(name))
+        if field_name is None and i not in chosen and (about := history_stage(headers[i])):
+            history.append((*about, i))
+            continue
         if field_name is None:
             if name and name not in DERIVED_KEYS and i not in chosen:
                 ignored.append(headers[i])
@@ -129,7 +152,20 @@ def plan_columns(headers: Sequence[str], column_map: Sequence[tuple[str, str]],
     return ColumnPlan(
         index=index, header={f: headers[i] for f, i in index.items()},
         ignored=tuple(ignored), id_system=id_system, hash_columns=hash_columns,
+        history=tuple(history),
     )
+
+
+def history_stage(header: str) -> tuple[str, str | None] | None:
+    """(stage, pipeline) a 'Date entered "Stage (Pipeline)"' column is about, or None."""
+    match = HISTORY_COLUMN.fullmatch(" ".join(header.split()).lower())
+    if match is None:
+        return None
+    # The names as the header spells them (case kept).
+    inner = " ".join(header.split())[len("date entered "):].strip(' "“”')
+    named = _PIPELINE_SUFFIX.fullmatch(inner)
+    stage, pipeline = (named.group(1), named.group(2)) if named else (inner, None)
+    return (stage, pipeline) if stage.lower() != "current stage" else None
 
 
 def _listing(headers: Sequence[str], limit: int = 30) -> str:

@@ -15,6 +15,7 @@ from kanban_pipe.domain.amounts import format_plain
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import Deal, DealStatus
 from kanban_pipe.domain.serialize import activity_to_json, deal_to_json
+from kanban_pipe.domain.stages import stage_of
 from kanban_pipe.store.pipeline import PipelineStore
 from kanban_pipe.store.rows import stamp
 from kanban_pipe.store.transfer import activities_by_deal
@@ -32,6 +33,10 @@ def _moment(moment: datetime | None) -> str:
     return stamp(moment) if moment else ""
 
 
+def _plain(value: int | None, currency: str) -> str:
+    return "" if value is None else format_plain(value, currency)  # no value: an empty cell
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -42,7 +47,8 @@ def csv_cells(deal: Deal) -> list[str]:
     held = deal.qualification
     return [
         str(deal.id), deal.title, deal.organization, deal.contact,
-        format_plain(deal.value, deal.currency), deal.currency, deal.stage, deal.status.value,
+        _plain(deal.value, deal.currency), deal.currency, deal.stage or "",
+        deal.status.value,
         deal.owner, deal.source, _day(deal.expected_close), step.action if step else "",
         step.owner if step else "", _day(step.due) if step else "", _day(deal.paused_until),
         deal.lost_reason, _yes(held.decision_maker), _yes(held.need), _yes(held.timeline),
@@ -72,7 +78,7 @@ def _json(store: PipelineStore, deals: Sequence[Deal]) -> str:
     history = activities_by_deal(store) if deals else {}
     records: list[dict[str, Any]] = []
     for deal in deals:
-        record = deal_to_json(deal, stages[deal.stage], today)
+        record = deal_to_json(deal, stage_of(deal.stage, stages), today)
         record["closed_at"] = deal.closed_at.isoformat() if deal.closed_at else None
         record["position"] = deal.position
         record["activities"] = [activity_to_json(a) for a in history.get(deal.id, [])]

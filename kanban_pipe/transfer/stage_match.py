@@ -14,7 +14,20 @@ from kanban_pipe.domain.validation import clean_text
 # More new stages than this means a column was mapped wrongly (e.g. titles as stages).
 MAX_NEW_STAGES = 30
 _STATUSES = {status.value for status in DealStatus}
-_CLOSED = {"won": "won", "closedwon": "won", "lost": "lost", "closedlost": "lost"}
+_CLOSED = {"won": "won", "dealwon": "won", "lost": "lost", "deallost": "lost"}
+
+
+def closing_word(name: str) -> str | None:
+    """'won' or 'lost' when a stage name means a closed deal, else None.
+
+    'Closed Won', 'closedwon' (HubSpot's internal name), 'Closed Lost - Enterprise',
+    'Won': closed-won and closed-lost rows say how a deal ended, they never become stages.
+    """
+    letters = re.sub(r"[^a-z]", "", name.casefold())
+    for word in ("won", "lost"):
+        if letters.startswith(f"closed{word}"):
+            return word
+    return _CLOSED.get(letters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +101,7 @@ class StageMatcher:
                 f"status '{status_text.strip()}' is not one of open, won, lost, paused")
         folded = name.casefold()
         stage = self._mapped.get(folded) or self._by_name.get(folded)
-        closing = None if stage or not name else _CLOSED.get(re.sub(r"[^a-z]", "", folded))
+        closing = None if stage or not name else closing_word(name)
         unknown = None
         if name and stage is None and closing is None:
             if self.create:
@@ -107,6 +120,9 @@ class StageMatcher:
             return self._won.key, status, None
         if unknown is not None:
             return None, status, unknown
+        if status == DealStatus.LOST.value and stage is None:
+            # Lost at a stage the file does not say: an unknown stage, not the first one.
+            return None, status, None
         return (stage or self._first).key, status, None
 
     def _plan_stage(self, name: str) -> Stage:

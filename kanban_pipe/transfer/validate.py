@@ -14,15 +14,23 @@ from kanban_pipe.domain.models import DealStatus, Stage
 from kanban_pipe.domain.validation import clean_currency, clean_name
 from kanban_pipe.store.transfer import COLUMN_DEFAULTS, IMPORT_COLUMNS, ImportBatch
 from kanban_pipe.transfer.checks import Column, ColumnChecker
-from kanban_pipe.transfer.columns import ColumnPlan, normalise
+from kanban_pipe.transfer.columns import CLOSING_FIELDS, ColumnPlan, normalise
+from kanban_pipe.transfer.history import (
+    STAMPS,
+    lost_at_stage,
+    read_history,
+    settle_file_dates,
+)
 from kanban_pipe.transfer.problems import ImportRefusedError, Problems
 from kanban_pipe.transfer.reader import ABSENT, SourceTable
 from kanban_pipe.transfer.stage_match import NewStage, StageMatcher
+from kanban_pipe.transfer.stage_order import FileOrder, deal_pipelines, gather_order
 from kanban_pipe.transfer.values import (
     DateOrder,
     date_order_evidence,
     read_file_date,
     read_flag,
+    read_moment,
     read_position,
 )
 
@@ -30,7 +38,7 @@ _TEXTS = {"title": ("title", 200), "organization": ("organization", 200),
           "contact": ("contact", 200), "source": ("source", 100),
           "lost_reason": ("lost reason", 500), "next_action": ("next step", 300)}
 _DATES = ("expected_close", "next_due", "paused_until")
-_STAMPS = ("created_at", "stage_entered_at", "last_activity_at", "closed_at")
+_STAMPS = (*STAMPS, *CLOSING_FIELDS)
 _FLAGS = ("decision_maker", "need_confirmed", "timeline_confirmed")
 _SPECIAL = ("id", "value", "stage", "status")
 _MAX_ID = 200
@@ -49,6 +57,7 @@ class ImportContext:
     date_order: DateOrder | None = None
     stage_map: Sequence[tuple[str, str]] = ()
     create_stages: bool = False
+    stage_order: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +66,18 @@ class Validated:
 
     batch: ImportBatch
     new_stages: list[NewStage]
+    order: FileOrder | None = None  # with --create-stages: the file's stages in order
 
 
 def _set(value: Any) -> bool:
     return value is not ABSENT and value is not None and value != ""
 
 
-def decide_order(texts: dict[str, Column]) -> DateOrder | None:
+def decide_order(texts: dict[str, Column], more: Sequence[Column] = ()) -> DateOrder | None:
     """Day-first or month-first when the file's numeric dates show it, else None."""
     seen: set[str] = set()
-    for name in _DATES:
-        seen.update(v for v in texts.get(name, ()) if v is not ABSENT)
+    for column in (*(texts.get(name, ()) for name in (*_DATES, *_STAMPS)), *more):
+        seen.update(v for v in column if v is not ABSENT)
     day_first, month_first = date_order_evidence(seen)
     if day_first != month_first:
         return DateOrder.DAY_FIRST if day_first else DateOrder.MONTH_FIRST
@@ -108,14 +118,24 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     by_column = list(zip(*(cells for _, cells in table.rows), strict=True)) if size else []
     raw = {name: list(by_column[at]) if size else [] for name, at in plan.index.items()}
     texts = {name: check.texts(column, header[name]) for name, column in raw.items()}
-    readers = _readers(context, context.date_order or decide_order(texts))
+    history_texts = [(stage, check.texts(list(by_column[at]) if size else [],
+                                         table.headers[at]), table.headers[at])
+                     for stage, _pipeline, at in plan.history]
+    date_order = context.date_order or decide_order(texts, [t for _, t, _ in history_texts])
+    readers = _readers(context, date_order)
+
+    def moment(text: str) -> str:
+        return read_moment(text, date_order, context.today)
+
+    history = read_history([(stage, check.stamps(column, name, moment))
+                            for stage, column, name in history_texts])
     out: dict[str, Column] = {}
     for name, column in texts.items():
         if name in _TEXTS:
             label, limit = _TEXTS[name]
             out[name] = check.text(column, header[name], label, limit, name == "title")
         elif name in _STAMPS:
-            out[name] = check.stamps(column, header[name])
+            out[name] = check.stamps(column, header[name], moment)
         elif name not in _SPECIAL:
             once, read = readers[name]
             out[name] = (check.mapped if once else check.each)(column, header[name], read)
@@ -130,11 +150,20 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
                                      minor_json)
         given.add("value")
     matcher = StageMatcher(context.stages, context.stage_map, context.create_stages)
-    stages, statuses = _stages(texts, header, check, matcher, size)
+    names, words = _stage_words(texts, size, csv=check.csv)
+    lost_at_stage(names, words, history)
+    stages, statuses = _stages(names, words, header, check, matcher)
     out["stage"], out["status"] = stages, statuses
+    file_order = gather_order(matcher, names, [(s, p) for s, p, _ in plan.history],
+                              deal_pipelines(table), context.stage_order
+                              ) if context.create_stages else None
     if "stage" in texts or "status" in texts:
         given.update(("stage", "status", "paused_until", "lost_reason", "closed_at"))
         _settle_status(out, statuses, header, check, size)
+    estimated = settle_file_dates(out, statuses, names, history, texts, header, moment,
+                                  size)
+    given.difference_update(CLOSING_FIELDS)
+    given.update(name for name in STAMPS if name in out)
     _settle_next_step(out, given, owners, header, check, size)
     refs = _refs(raw.get("id"), texts.get("id"), table, plan, check)
     histories = {i: check.history(entries, i) for i, entries in table.histories.items()}
@@ -143,22 +172,28 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     if problems:
         raise ImportRefusedError(table.name, problems)
     batch = _assemble(out, given, lines, refs, histories, owners, currencies,
-                      json=table.kind == "json")
-    return Validated(batch, list(matcher.new_stages.values()))
+                      json=table.kind == "json", estimated=estimated)
+    return Validated(batch, list(matcher.new_stages.values()), file_order)
 
 
 def _filled(column: Column, default: Any) -> list[Any]:
     return [default if value is ABSENT else value for value in column]
 
 
-def _stages(texts: dict[str, Column], header: dict[str, str], check: ColumnChecker,
-            matcher: StageMatcher, size: int) -> tuple[Column, Column]:
-    """Each row's stage key and status, from its stage and status cells (pairs once)."""
+def _stage_words(texts: dict[str, Column], size: int, *, csv: bool
+                 ) -> tuple[list[str], list[str]]:
+    """Each row's stage and status text ('' where the file has none)."""
     blank = [""] * size
-    names, words = texts.get("stage", blank), texts.get("status", blank)
-    if not check.csv:
+    names, words = list(texts.get("stage", blank)), list(texts.get("status", blank))
+    if not csv:
         names = [t if t is not ABSENT else "" for t in names]
         words = [t if t is not ABSENT else "" for t in words]
+    return names, words
+
+
+def _stages(names: list[str], words: list[str], header: dict[str, str],
+            check: ColumnChecker, matcher: StageMatcher) -> tuple[Column, Column]:
+    """Each row's stage key and status, from its stage and status texts (pairs once)."""
     pairs = list(zip(names, words, strict=True))
     answers: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
     for pair, count in Counter(pairs).items():
@@ -262,8 +297,9 @@ def _refs(raw: Column | None, texts: Column | None, table: SourceTable, plan: Co
 
 
 def _assemble(out: dict[str, Column], given: set[str], lines: list[int], refs: list[str],
-              histories: dict[int, tuple[tuple[str, ...], ...]], owners: Column,
-              currencies: Column, *, json: bool) -> ImportBatch:
+              histories: dict[int, tuple[tuple[str, str, str, str], ...]], owners: Column,
+              currencies: Column, *, json: bool,
+              estimated: dict[str, list[str | None]]) -> ImportBatch:
     """The checked columns as an ImportBatch: gaps filled, `given` worked out per deal."""
     # Cells a deal lacks (JSON keys, an empty owner or currency, a closed deal's reason or
     # date with no column for it) make `given` differ per deal; a CSV file has no other
@@ -288,4 +324,4 @@ def _assemble(out: dict[str, Column], given: set[str], lines: list[int], refs: l
             shapes.get(shape) or shapes.setdefault(shape, constant | {
                 name for name, present in zip(partial, shape, strict=True) if present})
             for shape in zip(*presence, strict=True)]
-    return ImportBatch(lines, refs, columns, per_deal, histories)
+    return ImportBatch(lines, refs, columns, per_deal, histories, estimated)

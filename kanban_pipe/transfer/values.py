@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 
 from kanban_pipe.domain.amounts import MAX_MINOR, minor_digits, parse_amount
@@ -178,6 +178,71 @@ def read_timestamp(text: str) -> str:
     if STORED_STAMP.fullmatch(cleaned):
         return cleaned  # already exactly as stored: skip the re-formatting
     return stamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?: ?([ap])\.?m\.?)?"
+                    r" ?(z|utc|[+-]\d{2}:?\d{2})?$")
+# A moment known only to the day is taken at noon UTC: the same calendar day for
+# whoever looks at it from UTC-11 to UTC+11 (midnight UTC is the day before in America).
+_NOON = time(12, 0)
+
+
+def read_moment(text: str, order: DateOrder | None, today: date) -> str:
+    """A CRM's date or date-and-time cell as a stored timestamp; naive ones are UTC.
+
+    ISO forms ('2024-06-02 10:00:00', '...T10:00:00+02:00') are read as they are; other
+    dates ('03/15/2026 2:32 PM', '15.03.2026') by `order`, as date cells are.
+    """
+    cleaned = text.strip()
+    if _ISO_DAY.fullmatch(cleaned):
+        return stamp(datetime.combine(_real_iso(cleaned), _NOON, UTC))
+    if cleaned[:4].isdigit() and cleaned[4:5] == "-":
+        try:
+            return read_timestamp(cleaned)
+        except InvalidInputError:
+            pass  # e.g. '2024-06-02 2:32 PM': read below
+    key = cleaned.lower()
+    clock = _CLOCK.search(key)
+    day_text = key[:clock.start()].rstrip(" ,t") if clock else key
+    try:
+        day = read_file_date(day_text or key, order, today)
+    except InvalidInputError as error:
+        if str(error).startswith("can't read"):
+            raise InvalidInputError(
+                f"can't read '{cleaned}' as a timestamp; use 2026-11-25T10:00:00+00:00, "
+                "2026-11-25 10:00 or a date") from None
+        raise InvalidInputError(str(error).replace(f"'{day_text}'", f"'{cleaned}'")) from None
+    if clock is None:
+        return stamp(datetime.combine(day, _NOON, UTC))
+    hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+    if clock.group(4):
+        if not 1 <= hour <= 12:
+            raise InvalidInputError(f"'{cleaned}' is not a real time")
+        hour = hour % 12 + (12 if clock.group(4) == "p" else 0)
+    zone = clock.group(5)
+    offset = UTC if zone in (None, "z", "utc") else _offset(zone, cleaned)
+    try:
+        moment = datetime.combine(day, time(hour, minute, second), offset)
+    except ValueError:
+        raise InvalidInputError(f"'{cleaned}' is not a real time") from None
+    return stamp(moment)
+
+
+def _real_iso(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"'{text}' is not a real date") from None
+
+
+def _offset(zone: str, text: str) -> tzinfo:
+    digits = zone.replace(":", "")
+    hours, minutes = int(digits[1:3]), int(digits[3:5])
+    if hours > 23 or minutes > 59:
+        raise InvalidInputError(f"'{text}' has no real time zone offset")
+    span = timedelta(hours=hours, minutes=minutes)
+    return timezone(span if digits[0] == "+" else -span)
 
 
 _YES = frozenset({"yes", "y", "true", "t", "1", "x"})

@@ -76,7 +76,8 @@ def test_currency_show_set_and_home(run, store) -> None:
     run("add", "Dollar deal", "--currency", "USD", "--value", "1000")
     total_line = run("list").out.splitlines()[-1]
     # EUR is converted at the rate; USD has no rate and is reported apart, never added.
-    assert total_line == "2 deals, 11.5k SEK + 1k USD without an exchange rate"
+    assert total_line == ("2 deals, 11.5k SEK + 1k USD without an exchange rate "
+                          "(`kanban-pipe currency set USD RATE` to add USD)")
     late = run("currency", "home", "NOK")
     assert late.code == 1 and "it has deals now" in late.err
     assert json.loads(run("list", "--json").out)[0]["currency"] == "EUR"

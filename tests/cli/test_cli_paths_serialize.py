@@ -59,7 +59,8 @@ def test_deal_to_json_has_exactly_the_promised_keys_and_values() -> None:
     data = deal_to_json(_deal(), STAGE, TODAY)
     assert data == {
         "id": 7, "title": "Acme fleet", "organization": "Acme", "contact": "Bob",
-        "value": 1_200_050, "currency": "EUR", "stage": "proposal", "status": "open",
+        "value": 1_200_050, "value_minor": 1_200_050, "value_decimal": "12000.50",
+        "currency": "EUR", "stage": "proposal", "status": "open",
         "owner": "anna", "source": "web", "expected_close": "2027-01-15",
         "next_step": {"action": "Call Bob", "owner": "carl", "due": "2026-11-20"},
         "last_activity_at": "2026-11-01T09:30:00+00:00",

@@ -163,7 +163,7 @@ def test_standup_upgrades_a_v1_file(run, db) -> None:
     assert result.code == 0, result.err
     assert json.loads(result.out) == {queue: [] for queue in QUEUES}
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 0
     conn.close()
     assert Path(db).exists()

@@ -69,7 +69,8 @@ def test_hubspot_export_with_us_dates_and_closed_stages(run, sample, query):
         {"title": "Hub two", "stage": "won", "status": "won", "value": 200_000,
          "expected_close": "2026-04-01", "owner": "Bo", "organization": "Beta",
          "source_ref": "hubspot:9002"},
-        {"title": "Hub three", "stage": "lead", "status": "lost", "value": 0,
+        # Lost, and the file does not say at which stage: an unknown stage, not Lead.
+        {"title": "Hub three", "stage": None, "status": "lost", "value": 0,
          "expected_close": None, "owner": "Bo", "organization": "",
          "source_ref": "hubspot:9003"},
     ]

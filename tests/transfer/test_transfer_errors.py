@@ -170,7 +170,8 @@ def test_bad_timestamps_and_flags_in_own_columns(run, sample, counts, existing):
             "B,,soon,maybe\n")
     result = run("import", sample("own.csv", text))
     refused(result,
-            "line 2, column 'created_at', value '2026-13-01T00:00:00+00:00': can't read",
+            "line 2, column 'created_at', value '2026-13-01T00:00:00+00:00': "
+            "'2026-13-01T00:00:00+00:00' is not a real date",
             "line 3, column 'last_activity_at', value 'soon': can't read 'soon' as a timestamp",
             "line 3, column 'need_confirmed', value 'maybe': can't read 'maybe' as yes or no")
     assert counts() == existing

@@ -43,22 +43,27 @@ def test_stage_map_to_a_stage_that_does_not_exist_is_refused(run, sample, counts
     assert counts() == (0, 0)
 
 
-def test_create_stages_adds_them_before_won_in_file_order(run, sample, query):
+def test_create_stages_adds_them_before_won_in_file_order(run, sample, query, store):
+    store().add_deal("Already here")  # a pipeline with deals keeps its stages
     result = run("import", sample("crm.csv", CRM), "--create-stages")
     assert result.code == 0, result.err
     assert "added stages: Demo Scheduled (demo_scheduled), Negotiation (negotiation)" \
         in result.out
-    stages = query("SELECT key, name, position FROM stages ORDER BY position")
+    assert "stage order: the order the file first names them in" in result.out
+    stages = query("SELECT key, name, position, probability FROM stages ORDER BY position")
     assert [s["key"] for s in stages] == [
         "lead", "qualified", "proposal", "commitment", "demo_scheduled", "negotiation", "won"]
     assert [s["position"] for s in stages] == list(range(1, 8))
-    assert query("SELECT title, stage FROM deals ORDER BY id") == [
+    # Between Commitment's 80 % and Won's 100 %, evenly.
+    assert [s["probability"] for s in stages[4:6]] == [87, 93]
+    assert query("SELECT title, stage FROM deals WHERE id > 1 ORDER BY id") == [
         {"title": "One", "stage": "demo_scheduled"}, {"title": "Two", "stage": "negotiation"},
         {"title": "Three", "stage": "demo_scheduled"}, {"title": "Four", "stage": "qualified"},
     ]
 
 
-def test_dry_run_with_create_stages_creates_nothing(run, sample, query, counts):
+def test_dry_run_with_create_stages_creates_nothing(run, sample, query, counts, store, db):
+    store().close()  # an existing pipeline: a dry run into a missing one makes no file at all
     result = run("import", sample("crm.csv", CRM), "--create-stages", "--dry-run")
     assert result.code == 0, result.err
     assert "would add stages: Demo Scheduled (demo_scheduled)" in result.out
@@ -85,7 +90,7 @@ def test_closed_stage_names_and_status_columns(run, sample, query):
     assert query("SELECT title, stage, status FROM deals ORDER BY id") == [
         {"title": "W1", "stage": "won", "status": "won"},
         {"title": "W2", "stage": "won", "status": "won"},
-        {"title": "L1", "stage": "lead", "status": "lost"},
+        {"title": "L1", "stage": None, "status": "lost"},  # lost at an unknown stage
         {"title": "L2", "stage": "proposal", "status": "lost"},
         {"title": "P1", "stage": "lead", "status": "open"},
     ]

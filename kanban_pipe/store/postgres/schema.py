@@ -197,6 +197,16 @@ CREATE INDEX IF NOT EXISTS activities_status ON activities
 """
 
 
+_V3 = """
+-- A deal lost at a stage nobody knows (an import that does not say) has no stage, and a
+-- deal may have no value at all, apart from a value of 0 (only nothing writes that yet).
+ALTER TABLE deals
+    ALTER COLUMN stage DROP NOT NULL,
+    ALTER COLUMN value DROP NOT NULL,
+    ADD CONSTRAINT deals_stage_known CHECK (stage IS NOT NULL OR status = 'lost');
+"""
+
+
 def _v1(conn: Any) -> None:
     conn.execute(_V1)
     conn.executemany(
@@ -219,8 +229,12 @@ def _v2(conn: Any) -> None:
     conn.execute(_V2)
 
 
+def _v3(conn: Any) -> None:
+    conn.execute(_V3)
+
+
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
-MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

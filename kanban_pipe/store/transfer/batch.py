@@ -36,6 +36,8 @@ class ImportBatch:
     nothing; None timestamps mean 'now'). `given` names the columns the file itself gave,
     the only ones an update changes: one set for all deals, or one per deal. `histories`
     holds activity logs the file brought, (at, actor, kind, detail), by deal index.
+    `estimated` holds timestamps worked out from the file's other dates, for a new deal
+    whose own is None (an update never writes them).
     """
 
     lines: list[int]
@@ -43,9 +45,18 @@ class ImportBatch:
     columns: dict[str, list[Any]]
     given: frozenset[str] | list[frozenset[str]]
     histories: dict[int, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    estimated: dict[str, list[str | None]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.lines)
+
+    def new_deal_column(self, name: str) -> list[Any]:
+        """A column as new deals get it: the file's values, else the estimates."""
+        column, estimate = self.columns[name], self.estimated.get(name)
+        if estimate is None:
+            return column
+        return [given if given is not None else guess
+                for given, guess in zip(column, estimate, strict=True)]
 
     def given_at(self, index: int) -> frozenset[str]:
         """The columns the file gave for one deal."""
@@ -62,7 +73,15 @@ class ImportOutcome:
     unchanged: int = 0
     skipped: int = 0
     deleted: int = 0
-    first_id: int = 0
+    # The id each created deal gets, in `created`'s order (see assign_ids).
+    ids: list[int] = field(default_factory=list)
+    # (id in the file, id here) of kanban-pipe rows whose id another deal here has.
+    renumbered: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def first_id(self) -> int:
+        """The smallest new deal id (0 when none was created)."""
+        return min(self.ids, default=0)
 
 
 def plan_outcome(conn: Connection, batch: ImportBatch, *, update: bool,
@@ -74,6 +93,7 @@ def plan_outcome(conn: Connection, batch: ImportBatch, *, update: bool,
     own = _own_deals(conn, batch, refs)
     if not refs and not own:  # nothing here came from this file: every deal is new
         outcome.created = list(range(len(batch)))
+        assign_ids(conn, batch, outcome)
         return outcome
     matched: dict[int, int] = {}
     for index, ref in enumerate(batch.refs):
@@ -86,6 +106,7 @@ def plan_outcome(conn: Connection, batch: ImportBatch, *, update: bool,
             matched[found[0]] = index
         else:
             outcome.skipped += 1
+    assign_ids(conn, batch, outcome)
     if not matched:
         return outcome
     names = ("id", "version", *IMPORT_COLUMNS)
@@ -106,6 +127,39 @@ def plan_outcome(conn: Connection, batch: ImportBatch, *, update: bool,
         else:
             outcome.unchanged += 1
     return outcome
+
+
+_MAX_KEPT_ID = 2**53  # beyond it an id is not kept (JSON readers lose precision there)
+
+
+def assign_ids(conn: Connection, batch: ImportBatch, outcome: ImportOutcome) -> None:
+    """Give each new deal its id: a row of kanban-pipe's own export keeps its id when no deal
+    here has it (deleted ones included); every other deal gets the next free one.
+
+    A kept-back row still carries its 'kanban-pipe:ID' source ref, so importing the same
+    file again finds the deal under its new id; `outcome.renumbered` lists them.
+    """
+    wanted: dict[int, int] = {}  # batch index -> id in the file
+    for index in outcome.created:
+        ref = batch.refs[index]
+        if ref.startswith(OWN_REF) and ref[len(OWN_REF):].isdigit() and len(ref) < 30:
+            number = int(ref[len(OWN_REF):])
+            if 0 < number <= _MAX_KEPT_ID:
+                wanted[index] = number
+    taken = {row[0] for row in rows_by_id(conn, "id", list(set(wanted.values())))}
+    kept = {index: number for index, number in wanted.items() if number not in taken}
+    highest = conn.execute("SELECT coalesce(max(id), 0) FROM deals").fetchone()[0]
+    following = max(int(highest), *kept.values(), 0) + 1
+    ids, renumbered = [], []
+    for index in outcome.created:
+        if index in kept:
+            ids.append(kept[index])
+            continue
+        ids.append(following)
+        if index in wanted:
+            renumbered.append((wanted[index], following))
+        following += 1
+    outcome.ids, outcome.renumbered = ids, renumbered
 
 
 def _own_deals(conn: Connection, batch: ImportBatch,

@@ -16,6 +16,7 @@ from kanban_pipe.store.transfer.batch import (
     ImportOutcome,
     plan_outcome,
 )
+from kanban_pipe.store.transfer.stages import StageChanges, apply_stage_changes
 
 # Only a big import into a small table is worth dropping and rebuilding the indexes for.
 _REBUILD_AT = 20_000
@@ -28,9 +29,9 @@ def preview_import(store: PipelineStore, batch: ImportBatch, *, update: bool) ->
 
 
 def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
-                 new_stages: Sequence[tuple[str, str]], detail: str,
+                 stages: StageChanges | None = None, detail: str,
                  unit: str = "line") -> ImportOutcome:
-    """Create (and with `update`, update) the batch's deals and new stages in one transaction.
+    """Create (and with `update`, update) the batch's deals and stages in one transaction.
 
     Each deal gets an `imported` activity by the store's user; a deal whose ref a deal
     here already has is skipped (or updated), so importing a file twice adds nothing. The
@@ -43,37 +44,23 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
     def work() -> ImportOutcome:
         conn = store.conn
         now = store.now_text()
-        _add_stages(conn, new_stages)
+        apply_stage_changes(conn, stages or StageChanges())
         outcome = plan_outcome(conn, batch, update=update, now=now)
         existing = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
         rebuild = len(outcome.created) >= max(_REBUILD_AT, existing)
         with engine.bulk_session(conn, rebuild_indexes=rebuild):
-            outcome.first_id = _insert(engine, conn, batch, outcome.created, store.user, now,
-                                       where)
+            _insert(engine, conn, batch, outcome.created, outcome.ids, store.user, now, where)
             _apply_updates(engine, conn, batch, outcome.updated, store.user, now, where)
         return outcome
 
     return store.write(work)
 
 
-def _add_stages(conn: Connection, new_stages: Sequence[tuple[str, str]]) -> None:
-    """Add stages before the won stage, in the order the file named them."""
-    for key, name in new_stages:
-        at = conn.execute("SELECT coalesce((SELECT min(position) FROM stages WHERE is_won),"
-                          " (SELECT coalesce(max(position), 0) + 1 FROM stages))").fetchone()[0]
-        # Shift in two steps so positions never collide mid-update (as add_stage does).
-        conn.execute("UPDATE stages SET position = -position - 1 WHERE position >= ?", (at,))
-        conn.execute("UPDATE stages SET position = -position WHERE position < 0")
-        conn.execute("INSERT INTO stages (key, name, position, probability, stale_after_days)"
-                     " VALUES (?, ?, ?, 50, 14)", (key, name, at))
-
-
 def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[int],
-            user: str, now: str, where: str) -> int:
-    """Insert the new deals and their activities; return the first new deal id."""
-    first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM deals").fetchone()[0])
+            ids: Sequence[int], user: str, now: str, where: str) -> None:
+    """Insert the new deals, with the ids planned for them, and their activities."""
     if not created:
-        return first_id
+        return
     every = len(created) == len(batch)
 
     def pick(column: Sequence[Any]) -> Sequence[Any]:
@@ -88,7 +75,6 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
     for stage, given in zip(stages, pick(columns["position"]), strict=True):
         count = counters[stage] = counters.get(stage, 0) + 1
         positions.append((bases.get(stage) or 0) + (count if given is None else given))
-    ids = range(first_id, first_id + len(created))
     # Built as INSERT ... SELECT over VALUES rows: a column every deal leaves at its
     # default is left out (the table fills it in), and `now` is bound once, not per row.
     names: list[str] = []
@@ -112,7 +98,7 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
     closing = f"CASE WHEN {status} IN ({', '.join(repr(s) for s in CLOSED)}) THEN ?1 END"
     for name, fallback in (("created_at", "?1"), ("stage_entered_at", "?1"),
                            ("last_activity_at", "?1"), ("closed_at", closing)):
-        column = pick(columns[name])
+        column = pick(batch.new_deal_column(name))
         if column.count(None) == len(column):  # none in the file: all the same expression
             names.append(name)
             select.append(fallback)
@@ -132,7 +118,6 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
         conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
         zip(ids, pick(batch.lines), strict=True), template=(
             "column1, ?1, ?2, 'imported', CAST(?3 AS TEXT) || column2, 1", (now, user, where)))
-    return first_id
 
 
 _PLAIN = ("title", "organization", "contact", "value", "currency", "owner", "source",
