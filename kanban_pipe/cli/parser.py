@@ -58,6 +58,17 @@ def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> N
                         help="who you are (default: $KANBAN_PIPE_USER, else the login name)")
 
 
+# Why a pipeline opened with --read-only refuses changes (the board's banner says it).
+READ_ONLY_REASON = "started with --read-only"
+
+
+def add_read_only_option(parser: argparse.ArgumentParser) -> None:
+    """Add --read-only (top level only: it opens the pipeline so for any command)."""
+    parser.add_argument("--read-only", action="store_true",
+                        help="open the pipeline read-only: look, change nothing (a wall "
+                             "screen)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser for every command."""
     parser = argparse.ArgumentParser(
@@ -67,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Dates: {DATE_FORMS_HELP}. Amounts: {AMOUNT_FORMS_HELP}.",
     )
     add_global_options(parser, default=None)
+    add_read_only_option(parser)
     parser.set_defaults(handler=cmd_board, parser=parser)
     parser.add_argument("--version", action="version", version=f"kanban-pipe {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

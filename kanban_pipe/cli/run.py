@@ -16,14 +16,19 @@ import sys
 from kanban_pipe import paths
 from kanban_pipe.cli import output as out
 from kanban_pipe.cli.board import cmd_board, cmd_demo
-from kanban_pipe.cli.parser import add_global_options, build_parser
+from kanban_pipe.cli.parser import (
+    READ_ONLY_REASON,
+    add_global_options,
+    add_read_only_option,
+    build_parser,
+)
 from kanban_pipe.domain.errors import InvalidInputError, KanbanPipeError
 from kanban_pipe.domain.validation import clean_name
 from kanban_pipe.store import open_store
 
 
 def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
-    """The arguments when they only open the board (at most --db and --user), else None.
+    """The arguments when they only open the board (--db, --user, --read-only), else None.
 
     Opening the board is the common case, and building every command's parser imports
     the report and transfer modules (~40 ms of the board's start). A command, --help,
@@ -32,6 +37,7 @@ def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
     parser = argparse.ArgumentParser(prog="kanban-pipe", add_help=False, allow_abbrev=False,
                                      exit_on_error=False)
     add_global_options(parser, default=None)
+    add_read_only_option(parser)
     try:
         args, rest = parser.parse_known_args(argv)
     except argparse.ArgumentError:
@@ -88,7 +94,9 @@ def _run(args: argparse.Namespace) -> int:
         # The board checks the file page by page after its first frame (writes wait
         # for it); every other command checks it before doing anything.
         store = open_store(_db_path(args), user=_user(args),
-                           defer_check=args.handler is cmd_board)
+                           defer_check=args.handler is cmd_board,
+                           read_only=READ_ONLY_REASON if getattr(args, "read_only", False)
+                           else "")
         if store.location_warning and args.handler is not cmd_board:  # the board shows it
             print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
         try:

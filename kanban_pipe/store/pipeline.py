@@ -86,18 +86,21 @@ class PipelineStore(DealActions, PipelineConfig):
 
 
 def open_store(path: str, *, user: str, clock: Clock = utc_now,
-               defer_check: bool = False, full_check: bool | None = None) -> PipelineStore:
+               defer_check: bool = False, full_check: bool | None = None,
+               read_only: str = "") -> PipelineStore:
     """Open (creating and migrating if needed) the pipeline at `path` for `user`.
 
     A file this process may not write opens read-only (`store.read_only_reason` says
-    why). The page-by-page integrity check runs when store.integrity's policy asks for it
-    (or always / never with `full_check`). With `defer_check` it is left to
-    `store.verify_integrity()` (the board runs it after its first frame); writes wait
-    for it and are refused if it fails.
+    why); a `read_only` reason (e.g. "started with --read-only") opens it so on purpose,
+    and every write is refused with that reason. The page-by-page integrity check runs
+    when store.integrity's policy asks for it (or always / never with `full_check`).
+    With `defer_check` it is left to `store.verify_integrity()` (the board runs it after
+    its first frame); writes wait for it and are refused if it fails.
     """
     opened = open_connection(str(path), full_check=False if defer_check else full_check)
-    store = PipelineStore(opened.conn, str(path), user=user, read_only_reason=opened.read_only,
-                          uri=opened.uri, clock=clock, verified=not defer_check)
+    store = PipelineStore(opened.conn, str(path), user=user,
+                          read_only_reason=opened.read_only or read_only, uri=opened.uri,
+                          clock=clock, verified=not defer_check)
     if str(path) != ":memory:":
         store.location_warning = network_warning(path)
     return store
