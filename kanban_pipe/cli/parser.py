@@ -69,8 +69,13 @@ def add_read_only_option(parser: argparse.ArgumentParser) -> None:
                              "screen)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser for every command."""
+def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
+    """The argparse parser for every command; with `only="due"`, for that command alone.
+
+    `due` runs on every shell prompt, and building the parsers of the report and transfer
+    commands imports their modules (~40 ms): cli.run parses `due` with a parser of its
+    own (the same `due` subparser, so the same options, help and errors).
+    """
     parser = argparse.ArgumentParser(
         prog="kanban-pipe",
         description="A terminal kanban board for a sales pipeline. With no command it opens "
@@ -93,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("id", type=_deal_id, metavar="ID", help="deal id, e.g. 12")
         return command
 
+    if only == "due":
+        from kanban_pipe.cli import due
+
+        due.register(commands, sub)
+        return parser
     due_help = f"due date ({DATE_FORMS_HELP})"
     add = sub(commands, "add", cmd_add, "add a deal and print its id")
     add.add_argument("title", nargs="+", metavar="TITLE")
@@ -177,10 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.
-    from kanban_pipe.cli import reports, transfer
+    from kanban_pipe.cli import due, reports, transfer
 
     reports.register(commands, sub)
     transfer.register(commands, sub)
+    due.register(commands, sub)
 
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")

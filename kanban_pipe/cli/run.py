@@ -48,6 +48,25 @@ def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
     return args
 
 
+def _due_only(argv: list[str] | None) -> argparse.Namespace | None:
+    """The arguments of `due`, parsed without building every other command's parser.
+
+    `due` runs on every shell prompt (see build_parser's `only`); anything else, or a
+    mistake before the command, returns None and goes to the full parser.
+    """
+    parser = argparse.ArgumentParser(prog="kanban-pipe", add_help=False, allow_abbrev=False,
+                                     exit_on_error=False)
+    add_global_options(parser, default=None)
+    add_read_only_option(parser)
+    try:
+        _args, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    if not rest or rest[0] != "due":
+        return None
+    return build_parser(only="due").parse_args(argv)
+
+
 # -- running ------------------------------------------------------------------------------
 
 def _db_path(args: argparse.Namespace) -> str:
@@ -84,6 +103,7 @@ def _check_text(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     _check_text(args)
+    text: str | out.Outcome | None
     if args.handler is cmd_demo:
         text = cmd_demo(args, _user(args))
     elif getattr(args, "file_handler", None) is not None:
@@ -103,6 +123,10 @@ def _run(args: argparse.Namespace) -> int:
             text = args.handler(store, args)
         finally:
             store.close()
+    if isinstance(text, out.Outcome):  # a command whose exit code means something
+        if text.text is not None:
+            print(text.text)
+        return text.code
     if text is not None:
         print(text)
     return 0
@@ -120,15 +144,18 @@ def _tolerate_encoding() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run kanban-pipe with `argv` (default: the process arguments); return the exit code."""
     _tolerate_encoding()
+    failed = 1  # the exit code of an error; `due` uses 2, as its 1 means "something is due"
     try:
-        return _run(_board_only(argv) or build_parser().parse_args(argv))
+        args = _board_only(argv) or _due_only(argv) or build_parser().parse_args(argv)
+        failed = getattr(args, "error_code", 1)
+        return _run(args)
     except SystemExit as stop:  # argparse: --help (0) and bad usage (2)
         if stop.code is None:
             return 0
         return stop.code if isinstance(stop.code, int) else 2
     except KanbanPipeError as error:
         print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
-        return 1
+        return failed
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -138,4 +165,4 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (OSError, sqlite3.Error) as error:
         print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
-        return 1
+        return failed
