@@ -81,14 +81,21 @@ def _step(row: tuple[Any, ...], days: dict[str, date]) -> DueStep:
 def pipeline_identity(store: PipelineStore) -> str:
     """A short, stable name for this pipeline, for calendar UIDs.
 
-    The schema has no pipeline id yet, so it is derived from the first entry of the
-    activity log, which is append-only (never updated or deleted): the same pipeline
-    gives the same identity wherever its file is moved, copied or backed up, and another
-    pipeline a different one. A log with no entry has no deals, hence no UIDs to make;
-    the file's path stands in until it has.
+    A `pipeline_id` setting names it when there is one. The schema has none yet, so the
+    name is otherwise derived from the first entry of the activity log, which is
+    append-only (never updated or deleted), and from the deal it is about: the same
+    pipeline gets the same name wherever its file is moved, copied or restored, and
+    another pipeline a different one, unless both began with the same deal, by the same
+    person, in the same second. A log with no entry has no deals, hence no UIDs to make.
     """
     import hashlib  # here: `due` never needs it, and it costs a few ms to import
 
-    rows = store._query("SELECT id, at, actor, deal_id FROM activities ORDER BY id LIMIT 1")
-    seed = "|".join(map(str, rows[0])) if rows else str(Path(store.path).resolve())
+    rows = store._query(
+        "SELECT (SELECT value FROM settings WHERE key = 'pipeline_id'),"
+        " a.id, a.at, a.actor, a.kind, a.detail, d.id, d.title, d.created_at"
+        " FROM activities a LEFT JOIN deals d ON d.id = a.deal_id"
+        " WHERE a.id = (SELECT min(id) FROM activities)")
+    if rows and rows[0][0]:
+        return str(rows[0][0])
+    seed = "|".join(map(str, rows[0][1:])) if rows else str(Path(store.path).resolve())
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
