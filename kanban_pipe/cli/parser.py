@@ -187,14 +187,15 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.
-    # The same for reach (due, calendar): icalendar is imported only when a calendar is
-    # made.
-    from kanban_pipe.cli import calendar, due, reports, transfer
+    # The same for reach (due, calendar, serve): icalendar and textual-serve are imported
+    # only when their command runs.
+    from kanban_pipe.cli import calendar, due, reports, serve, transfer
 
     reports.register(commands, sub)
     transfer.register(commands, sub)
     due.register(commands, sub)
     calendar.register(commands, sub)
+    serve.register(commands, sub)
 
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")
