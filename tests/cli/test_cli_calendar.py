@@ -30,7 +30,7 @@ def _events(path: Path) -> dict[str, dict[str, object]]:
     return events
 
 
-def _seed(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _seed(store) -> dict[str, int]:
     today = date.today()
     anna = store()
     ids = {
@@ -49,7 +49,7 @@ def _seed(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return ids
 
 
-def test_one_all_day_event_per_dated_open_step(run, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_all_day_event_per_dated_open_step(run, store, tmp_path: Path) -> None:
     ids = _seed(store)
     result = run("calendar", str(tmp_path / "steps.ics"))
     assert result.code == 0
@@ -78,7 +78,7 @@ def test_one_all_day_event_per_dated_open_step(run, store, tmp_path: Path) -> No
 
 
 def test_uids_are_stable_and_a_changed_step_updates_its_event(run, store,
-                                                              tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
     ids = _seed(store)
     first, second, third = (tmp_path / name for name in ("1.ics", "2.ics", "3.ics"))
     run("calendar", str(first))
@@ -90,14 +90,14 @@ def test_uids_are_stable_and_a_changed_step_updates_its_event(run, store,
     assert set(before) == set(after)  # the same UIDs: an import updates, never duplicates
     uid = next(u for u in after if u.startswith(f"deal-{ids['acme']}@"))
     assert after[uid]["summary"] == "Sign the order — Acme fleet"
-    assert int(after[uid]["sequence"]) > int(before[uid]["sequence"])  # type: ignore[call-overload]
+    assert int(after[uid]["sequence"]) > int(before[uid]["sequence"])
     # Done, with no new step: its event leaves the calendar.
     store().complete_next_step(ids["late"])
     run("calendar", str(third))
     assert not any(u.startswith(f"deal-{ids['late']}@") for u in _events(third))
 
 
-def test_uids_name_the_pipeline(run, store, db: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_uids_name_the_pipeline(run, store, db: str, tmp_path: Path) -> None:
     _seed(store)
     run("calendar", str(tmp_path / "here.ics"))
     # A copy (moved, restored from a backup) is the same pipeline: the same UIDs.
@@ -117,7 +117,7 @@ def test_uids_name_the_pipeline(run, store, db: str, tmp_path: Path) -> None:  #
     assert next(iter(theirs)).startswith("deal-1@")
 
 
-def test_mine_and_stdout(run, store) -> None:  # type: ignore[no-untyped-def]
+def test_mine_and_stdout(run, store) -> None:
     ids = _seed(store)
     printed = run("calendar", "-", "--mine", user="bob")
     assert printed.code == 0 and printed.out.startswith("BEGIN:VCALENDAR")
@@ -127,7 +127,7 @@ def test_mine_and_stdout(run, store) -> None:  # type: ignore[no-untyped-def]
     assert str(calendar["X-WR-CALNAME"]) == "kanban-pipe: pipe (bob)"
 
 
-def test_hostile_text_stays_text(run, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_stays_text(run, store, tmp_path: Path) -> None:
     evil = "Acme\x1b[2J\x07\u202eevil\x9b; BEGIN:VEVENT\nUID:x"
     store().add_deal(evil, organization="Org, \x1b]0;title\x07",
                      next_step=NextStep("Call\x1b[31m", "anna", date.today()))
@@ -143,7 +143,7 @@ def test_hostile_text_stays_text(run, store, tmp_path: Path) -> None:  # type: i
 
 
 def test_the_file_is_written_whole_and_never_over_the_pipeline(run, store, db: str,
-                                                               tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+                                                               tmp_path: Path) -> None:
     _seed(store)
     target = tmp_path / "steps.ics"
     target.write_text("old")
@@ -158,7 +158,7 @@ def test_the_file_is_written_whole_and_never_over_the_pipeline(run, store, db: s
     shutil.rmtree(tmp_path / "xdg-data", ignore_errors=True)
 
 
-def test_a_pipeline_id_setting_names_the_pipeline(run, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_pipeline_id_setting_names_the_pipeline(run, store, tmp_path: Path) -> None:
     _seed(store)
     pipeline = store()
     with pipeline._lock:

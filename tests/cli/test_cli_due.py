@@ -85,7 +85,7 @@ def _back_from_pause(store: PipelineStore, deal_id: int) -> None:
                            (_day(-1).isoformat(), deal_id))
 
 
-def test_lines_at_a_fixed_today(fixed) -> None:  # type: ignore[no-untyped-def]
+def test_lines_at_a_fixed_today(fixed) -> None:
     store = fixed()
     ids = _seed(store)
     _back_from_pause(store, ids["paused_back"])
@@ -101,7 +101,7 @@ def test_lines_at_a_fixed_today(fixed) -> None:  # type: ignore[no-untyped-def]
     ])
 
 
-def test_within_looks_ahead_and_mine_is_who_does_the_step(fixed) -> None:  # type: ignore[no-untyped-def]
+def test_within_looks_ahead_and_mine_is_who_does_the_step(fixed) -> None:
     store = fixed()
     ids = _seed(store)
 
@@ -121,7 +121,7 @@ def test_within_looks_ahead_and_mine_is_who_does_the_step(fixed) -> None:  # typ
     assert listed(bobs) == [f"#{ids['today']}", f"#{ids['delegated']}"]
 
 
-def test_nothing_due_prints_nothing_and_exits_0(fixed) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_due_prints_nothing_and_exits_0(fixed) -> None:
     store = fixed()
     assert _due(store) == out.Outcome(None, 0)
     store.add_deal("Far away", next_step=NextStep("Call", "anna", _day(10)))
@@ -131,7 +131,7 @@ def test_nothing_due_prints_nothing_and_exits_0(fixed) -> None:  # type: ignore[
     assert _due(store, "--within", "10d").code == 1
 
 
-def test_json_and_count(fixed) -> None:  # type: ignore[no-untyped-def]
+def test_json_and_count(fixed) -> None:
     store = fixed()
     ids = _seed(store)
     counted = _due(store, "--count", "--within", "1d")
@@ -150,7 +150,7 @@ def test_json_and_count(fixed) -> None:  # type: ignore[no-untyped-def]
     assert records[2]["days_left"] == 1
 
 
-def test_hostile_text_stays_text(fixed) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_stays_text(fixed) -> None:
     store = fixed()
     evil = "Acme\x1b[2J\x07\u202eevil\x9b [@click=app.quit]"
     store.add_deal(evil, organization="\x1b]0;title\x07",
@@ -165,7 +165,7 @@ def test_hostile_text_stays_text(fixed) -> None:  # type: ignore[no-untyped-def]
     assert json.loads(raw_json)[0]["title"] == evil  # exact, only escaped
 
 
-def test_long_text_is_cut_to_keep_one_line(fixed) -> None:  # type: ignore[no-untyped-def]
+def test_long_text_is_cut_to_keep_one_line(fixed) -> None:
     store = fixed()
     store.add_deal("T" * 150, organization="O" * 90,
                    next_step=NextStep("A" * 200, "anna", TODAY))
@@ -188,7 +188,7 @@ def test_within_refuses_other_forms(text: str) -> None:
         parse_within(text)
 
 
-def test_exit_codes_through_main(run) -> None:  # type: ignore[no-untyped-def]
+def test_exit_codes_through_main(run) -> None:
     assert run("due") == type(run("due"))(0, "", "")
     assert run("add", "Acme", "--next", "Call", "--due", "today").code == 0
     found = run("due")
@@ -198,7 +198,7 @@ def test_exit_codes_through_main(run) -> None:  # type: ignore[no-untyped-def]
     assert run("due", "--json", "--count").code == 2  # argparse: not both
 
 
-def test_errors_exit_2_in_a_real_process(run_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_errors_exit_2_in_a_real_process(run_process, tmp_path: Path) -> None:
     missing = run_process("--db", str(tmp_path / "no" / "such.db"), "due")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     db = str(tmp_path / "p.db")
@@ -208,7 +208,7 @@ def test_errors_exit_2_in_a_real_process(run_process, tmp_path: Path) -> None:  
     assert done.returncode == 1 and done.stdout == "1d overdue  #1  Call — Acme\n"
 
 
-def test_due_is_parsed_alone_as_the_full_parser_would(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_due_is_parsed_alone_as_the_full_parser_would(capsys) -> None:
     from kanban_pipe.cli import run
 
     for argv in (["due"], ["--db", "x.db", "due", "--mine", "--within", "2d"],

@@ -70,4 +70,4 @@ def test_read_only_is_a_board_option_and_keeps_the_quick_start(tmp_path: Path) -
 
     args = run._board_only(["--db", str(tmp_path / "x.db"), "--read-only"])
     assert args is not None and args.read_only is True and args.handler is board.cmd_board
-    assert run._board_only(["--db", "x.db"]).read_only is False  # type: ignore[union-attr]
+    assert run._board_only(["--db", "x.db"]).read_only is False
