@@ -18,7 +18,7 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.cli.due import MINE_HELP
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.store.due import next_steps, pipeline_identity, undated_steps
+from kanban_pipe.store.due import next_step_details, pipeline_identity, undated_steps
 
 
 def register(commands: Any, sub: Callable[..., Any]) -> None:
@@ -36,7 +36,7 @@ def calendar_bytes(store: PipelineStore, *, owner: str | None = None) -> tuple[b
     """The iCalendar document of the dated next steps on the board, and how many it holds."""
     from kanban_pipe.domain.calendar import steps_calendar  # imports icalendar: only here
 
-    steps = next_steps(store, today=store.today(), owner=owner)
+    steps = next_step_details(store, today=store.today(), owner=owner)
     name = f"kanban-pipe: {Path(store.path).stem}" + (f" ({owner})" if owner else "")
     document = steps_calendar(
         steps, pipeline=pipeline_identity(store), name=name, version=__version__,

@@ -16,9 +16,16 @@ from typing import Any
 
 from kanban_pipe.cli import output as out
 from kanban_pipe.domain.dates import relative_words
-from kanban_pipe.domain.due import WITHIN_HELP, DueStep, days_left, due_until, parse_within
+from kanban_pipe.domain.due import (
+    WITHIN_HELP,
+    DueStep,
+    StepDetails,
+    days_left,
+    due_until,
+    parse_within,
+)
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.store.due import next_steps
+from kanban_pipe.store.due import next_step_details, next_steps
 
 MINE_HELP = "only the steps you are to do (the step's owner; the deal's if it names none)"
 
@@ -46,14 +53,16 @@ def cmd_due(store: PipelineStore, args: argparse.Namespace) -> out.Outcome:
     """Print the steps due on or before today + --within; exit 1 when there are any."""
     today = store.today()
     until = due_until(today, parse_within(args.within))
+    owner = store.user if args.mine else None
     with _no_cycle_collection():
-        steps = next_steps(store, today=today, until=until,
-                           owner=store.user if args.mine else None)
+        if args.json:
+            details = next_step_details(store, today=today, until=until, owner=owner)
+            return out.Outcome(out.safe_json([step_json(d, today) for d in details]),
+                               1 if details else 0)
+        steps = next_steps(store, today=today, until=until, owner=owner)
         code = 1 if steps else 0
         if args.count:
             return out.Outcome(str(len(steps)), code)
-        if args.json:
-            return out.Outcome(out.safe_json([step_json(s, today) for s in steps]), code)
         return out.Outcome(due_lines(steps, today, show_owner=not args.mine) or None, code)
 
 
@@ -82,7 +91,7 @@ def due_lines(steps: Sequence[DueStep], today: date, *, show_owner: bool = True)
     whens = {day: words.ljust(width) for day, words in whens.items()}
     id_width = max((len(str(step.deal_id)) for step in steps), default=0) + 1
     lines = []
-    for (deal_id, title, organization, _, _, _, _, action, owner, due, _, _) in steps:
+    for deal_id, title, organization, action, owner, due in steps:
         # Short, printable text (nearly all of it) is checked inline: this loop runs for
         # every line of every prompt, and a call per field took a third of its time.
         if len(action) > 40 or not action.isprintable():
@@ -106,16 +115,17 @@ def _cut(text: str, length: int) -> str:
     return text if len(text) <= length else text[:length - 1] + "…"
 
 
-def step_json(step: DueStep, today: date) -> dict[str, Any]:
+def step_json(details: StepDetails, today: date) -> dict[str, Any]:
     """One due step for `--json`: the text as stored (safe_json escapes what would run)."""
+    step = details.step
     return {
         "id": step.deal_id,
         "title": step.title,
         "organization": step.organization,
-        "owner": step.deal_owner,
-        "stage": step.stage,
-        "value": step.value,
-        "currency": step.currency,
+        "owner": details.deal_owner,
+        "stage": details.stage,
+        "value": details.value,
+        "currency": details.currency,
         "next_step": {"action": step.action, "owner": step.owner, "due": step.due.isoformat()},
         "days_left": days_left(step, today),
     }

@@ -18,7 +18,7 @@ from datetime import timedelta
 from icalendar import Calendar, Event, vDuration
 
 from kanban_pipe.domain.amounts import format_amount
-from kanban_pipe.domain.due import DueStep
+from kanban_pipe.domain.due import DueStep, StepDetails
 
 # Subscribed calendars fetch again this often (a hint they may follow).
 REFRESH = timedelta(hours=1)
@@ -44,29 +44,30 @@ def step_uid(step: DueStep, pipeline: str) -> str:
     return f"deal-{step.deal_id}@{pipeline}.kanban-pipe"
 
 
-def step_event(step: DueStep, pipeline: str, stage_names: Mapping[str, str]) -> Event:
+def step_event(details: StepDetails, pipeline: str, stage_names: Mapping[str, str]) -> Event:
     """One next step as an all-day event on its due date."""
+    step = details.step
     event = Event()
     event.add("uid", step_uid(step, pipeline))
-    event.add("dtstamp", step.updated_at)
-    event.add("last-modified", step.updated_at)
-    event.add("sequence", step.version)
+    event.add("dtstamp", details.updated_at)
+    event.add("last-modified", details.updated_at)
+    event.add("sequence", details.version)
     event.add("dtstart", step.due)
     event.add("dtend", step.due + timedelta(days=1))
     event.add("summary", calendar_text(f"{step.action} — {step.title}"))
-    details = [f"Deal #{step.deal_id}: {step.title}"]
+    lines = [f"Deal #{step.deal_id}: {step.title}"]
     if step.organization:
-        details.append(f"Organization: {step.organization}")
-    details.append(f"Owner: {step.deal_owner}" + (
-        f" (next step: {step.owner})" if step.owner != step.deal_owner else ""))
-    details.append(f"Value: {format_amount(step.value, step.currency)}")
-    details.append(f"Stage: {stage_names.get(step.stage, step.stage)}")
-    event.add("description", "\n".join(calendar_text(line) for line in details))
+        lines.append(f"Organization: {step.organization}")
+    lines.append(f"Owner: {details.deal_owner}" + (
+        f" (next step: {step.owner})" if step.owner != details.deal_owner else ""))
+    lines.append(f"Value: {format_amount(details.value, details.currency)}")
+    lines.append(f"Stage: {stage_names.get(details.stage, details.stage)}")
+    event.add("description", "\n".join(calendar_text(line) for line in lines))
     event.add("transp", "TRANSPARENT")  # a reminder, not time taken: free/busy stays free
     return event
 
 
-def steps_calendar(steps: Sequence[DueStep], *, pipeline: str, name: str,
+def steps_calendar(steps: Sequence[StepDetails], *, pipeline: str, name: str,
                    stage_names: Mapping[str, str], version: str) -> bytes:
     """The whole iCalendar file (CRLF lines, UTF-8) for `steps`."""
     calendar = Calendar()

@@ -1,4 +1,4 @@
-"""Next steps that are due: the reminder window (`due --within`) and the step as a value."""
+"""Next steps that are due: the reminder window (`due --within`) and the steps as values."""
 
 from __future__ import annotations
 
@@ -15,23 +15,29 @@ _WITHIN = re.compile(r"\+?(\d{1,5})\s*([dw]?)")
 
 
 class DueStep(NamedTuple):
-    """An open deal's next step with a due date, and what a reminder says about the deal.
+    """An open deal's next step with a due date: what a reminder line says.
 
-    A NamedTuple rather than a frozen dataclass: `due` makes one per line on every shell
+    NamedTuples rather than frozen dataclasses: `due` makes one per line on every shell
     prompt, and building frozen dataclasses cost ~5x more (0.1 s for 20,000 steps).
     """
 
     deal_id: int
     title: str
     organization: str
+    action: str
+    owner: str  # who does the step: its own owner, else the deal's
+    due: date
+
+
+class StepDetails(NamedTuple):
+    """A due step and what a calendar event or `due --json` also says about its deal."""
+
+    step: DueStep
     deal_owner: str
     stage: str
     value: int
     currency: str
-    action: str
-    owner: str  # who does the step: its own owner, else the deal's
-    due: date
-    version: int  # the deal's; it grows with every change (a calendar's SEQUENCE)
+    version: int  # it grows with every change of the deal (a calendar's SEQUENCE)
     updated_at: datetime
 
 
