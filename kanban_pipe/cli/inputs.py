@@ -11,6 +11,9 @@ from kanban_pipe.domain.dates import parse_date
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import QualificationFact
 
+# Why a pipeline opened with --read-only refuses changes (the board's banner says it).
+READ_ONLY_REASON = "started with --read-only"
+
 FACTS = {"decision-maker": QualificationFact.DECISION_MAKER, "need": QualificationFact.NEED,
          "timeline": QualificationFact.TIMELINE}
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -27,6 +30,18 @@ _UNSAFE_FORMAT = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x20
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command prints and an exit code that means something (`due`: 1 = some due)."""
+
+    text: str | None
+    code: int = 0
+
+
+# What json.dumps leaves raw that a terminal would act on (see safe_json).
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f" + "".join(map(chr, sorted(_UNSAFE_FORMAT))) + "]")
+
+
 def safe(text: str | None) -> str:
     """User text fit for a terminal: C0/C1 control and direction-changing characters as '?'."""
     if not text:
@@ -38,6 +53,17 @@ def safe(text: str | None) -> str:
         "?" if unicodedata.category(char) == "Cc" or ord(char) in _UNSAFE_FORMAT else char
         for char in text
     )
+
+
+def safe_json(value: object) -> str:
+    """Indented JSON that keeps user text exact yet runs nothing in a terminal.
+
+    json.dumps escapes C0 controls (ESC) but, keeping UTF-8, leaves DEL, C1 controls (a
+    lone CSI, U+009B) and direction overrides raw; those are escaped here too (the JSON
+    value stays the same).
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _char_width(char: str) -> int:

@@ -59,8 +59,20 @@ def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> N
                         help="who you are (default: $KANBAN_PIPE_USER, else the login name)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser for every command."""
+def add_read_only_option(parser: argparse.ArgumentParser) -> None:
+    """Add --read-only (top level only: it opens the pipeline so for any command)."""
+    parser.add_argument("--read-only", action="store_true",
+                        help="open the pipeline read-only: look, change nothing (a wall "
+                             "screen)")
+
+
+def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
+    """The argparse parser for every command; with `only="due"`, for that command alone.
+
+    `due` runs on every shell prompt, and building the parsers of the report and transfer
+    commands imports their modules (~40 ms): cli.run parses `due` with a parser of its
+    own (the same `due` subparser, so the same options, help and errors).
+    """
     parser = argparse.ArgumentParser(
         prog="kanban-pipe",
         description="A terminal kanban board for a sales pipeline. With no command it opens "
@@ -68,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Dates: {DATE_FORMS_HELP}. Amounts: {AMOUNT_FORMS_HELP}.",
     )
     add_global_options(parser, default=None)
+    add_read_only_option(parser)
     parser.set_defaults(handler=cmd_board, parser=parser)
     parser.add_argument("--version", action="version", version=f"kanban-pipe {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -82,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("id", type=_deal_id, metavar="ID", help="deal id, e.g. 12")
         return command
 
+    if only == "due":
+        from kanban_pipe.cli import due
+
+        due.register(commands, sub)
+        return parser
     due_help = f"due date ({DATE_FORMS_HELP})"
     add = sub(commands, "add", cmd_add, "add a deal and print its id")
     add.add_argument("title", nargs="+", metavar="TITLE")
@@ -166,11 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.
-    from kanban_pipe.cli import reports, server, transfer
+    # The same for the team server (copy, server-sql) and reach (due, calendar, serve):
+    # psycopg, icalendar and textual-serve are imported only when their command runs.
+    from kanban_pipe.cli import calendar, due, reports, serve, server, transfer
 
     reports.register(commands, sub)
     transfer.register(commands, sub)
     server.register(commands, sub)
+    due.register(commands, sub)
+    calendar.register(commands, sub)
+    serve.register(commands, sub)
 
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")

@@ -16,14 +16,15 @@ import sys
 from kanban_pipe import paths
 from kanban_pipe.cli import output as out
 from kanban_pipe.cli.board import cmd_board, cmd_demo
-from kanban_pipe.cli.parser import add_global_options, build_parser
+from kanban_pipe.cli.inputs import READ_ONLY_REASON
+from kanban_pipe.cli.parser import add_global_options, add_read_only_option, build_parser
 from kanban_pipe.domain.errors import InvalidInputError, KanbanPipeError
 from kanban_pipe.domain.validation import clean_name
 from kanban_pipe.store import open_store
 
 
 def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
-    """The arguments when they only open the board (at most --db and --user), else None.
+    """The arguments when they only open the board (--db, --user, --read-only), else None.
 
     Opening the board is the common case, and building every command's parser imports
     the report and transfer modules (~40 ms of the board's start). A command, --help,
@@ -32,6 +33,7 @@ def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
     parser = argparse.ArgumentParser(prog="kanban-pipe", add_help=False, allow_abbrev=False,
                                      exit_on_error=False)
     add_global_options(parser, default=None)
+    add_read_only_option(parser)
     try:
         args, rest = parser.parse_known_args(argv)
     except argparse.ArgumentError:
@@ -40,6 +42,25 @@ def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
         return None
     args.handler, args.parser, args.command = cmd_board, parser, None
     return args
+
+
+def _due_only(argv: list[str] | None) -> argparse.Namespace | None:
+    """The arguments of `due`, parsed without building every other command's parser.
+
+    `due` runs on every shell prompt (see build_parser's `only`); anything else, or a
+    mistake before the command, returns None and goes to the full parser.
+    """
+    parser = argparse.ArgumentParser(prog="kanban-pipe", add_help=False, allow_abbrev=False,
+                                     exit_on_error=False)
+    add_global_options(parser, default=None)
+    add_read_only_option(parser)
+    try:
+        _args, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    if not rest or rest[0] != "due":
+        return None
+    return build_parser(only="due").parse_args(argv)
 
 
 # -- running ------------------------------------------------------------------------------
@@ -80,6 +101,7 @@ def _check_text(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     _check_text(args)
+    text: str | out.Outcome | None
     if args.handler is cmd_demo:
         text = cmd_demo(args, _user(args))
     elif getattr(args, "file_handler", None) is not None:
@@ -91,13 +113,19 @@ def _run(args: argparse.Namespace) -> int:
         # The board checks the file page by page after its first frame (writes wait
         # for it); every other command checks it before doing anything.
         store = open_store(_db_path(args), user=_user(args),
-                           defer_check=args.handler is cmd_board)
+                           defer_check=args.handler is cmd_board,
+                           read_only=READ_ONLY_REASON if getattr(args, "read_only", False)
+                           else "")
         if store.location_warning and args.handler is not cmd_board:  # the board shows it
             print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
         try:
             text = args.handler(store, args)
         finally:
             store.close()
+    if isinstance(text, out.Outcome):  # a command whose exit code means something
+        if text.text is not None:
+            print(text.text)
+        return text.code
     if text is not None:
         print(text)
     return 0
@@ -115,15 +143,18 @@ def _tolerate_encoding() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run kanban-pipe with `argv` (default: the process arguments); return the exit code."""
     _tolerate_encoding()
+    failed = 1  # the exit code of an error; `due` uses 2, as its 1 means "something is due"
     try:
-        return _run(_board_only(argv) or build_parser().parse_args(argv))
+        args = _board_only(argv) or _due_only(argv) or build_parser().parse_args(argv)
+        failed = getattr(args, "error_code", 1)
+        return _run(args)
     except SystemExit as stop:  # argparse: --help (0) and bad usage (2)
         if stop.code is None:
             return 0
         return stop.code if isinstance(stop.code, int) else 2
     except KanbanPipeError as error:
         print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
-        return 1
+        return failed
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -133,4 +164,4 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (OSError, sqlite3.Error) as error:
         print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
-        return 1
+        return failed

@@ -106,6 +106,11 @@ class Engine(ABC):
         """The label in short sentences ("x.db is busy"); the label itself by default."""
         return self.label
 
+    @property
+    @abstractmethod
+    def short_name(self) -> str:
+        """A name for the pipeline alone (a calendar's title): the file's, the database's."""
+
     @abstractmethod
     def storage_error(self, error: BaseException) -> KanbanPipeError:
         """A driver error in words a user can act on."""

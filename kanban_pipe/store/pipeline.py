@@ -81,25 +81,28 @@ class PipelineStore(DealActions, PipelineConfig):
 
 
 def open_store(path: str, *, user: str, clock: Clock = utc_now,
-               defer_check: bool = False, full_check: bool | None = None) -> PipelineStore:
+               defer_check: bool = False, full_check: bool | None = None,
+               read_only: str = "") -> PipelineStore:
     """Open (creating and migrating if needed) the pipeline at `path` for `user`.
 
-    `path` is a file (SQLite) or a `postgresql://` URL (a team server). A file this
-    process may not write opens read-only (`store.read_only_reason` says why). The
-    page-by-page integrity check of a file runs when store.integrity's policy asks for
-    it (or always / never with `full_check`). With `defer_check` it is left to
-    `store.verify_integrity()` (the board runs it after its first frame); writes wait
-    for it and are refused if it fails.
+    `path` is a file (SQLite) or a `postgresql://` URL (a team server). A pipeline this
+    process may not write opens read-only (`store.read_only_reason` says why); a
+    `read_only` reason (e.g. "started with --read-only") opens it so on purpose, and every
+    write is refused with that reason. The page-by-page integrity check of a file runs
+    when store.integrity's policy asks for it (or always / never with `full_check`). With
+    `defer_check` it is left to `store.verify_integrity()` (the board runs it after its
+    first frame); writes wait for it and are refused if it fails.
     """
     target = str(path)
     if is_server_url(target):
         from kanban_pipe.store.postgres import open_server  # psycopg: only for a server
 
-        engine, conn, read_only = open_server(target)
-        return PipelineStore(engine, conn, user=user, clock=clock, read_only_reason=read_only,
-                             verified=not defer_check)
+        engine, conn, refused = open_server(target)
+        return PipelineStore(engine, conn, user=user, clock=clock,
+                             read_only_reason=refused or read_only, verified=not defer_check)
     from kanban_pipe.store.sqlite_engine import open_file
 
     engine, opened = open_file(target, full_check=False if defer_check else full_check)
-    return PipelineStore(engine, opened.conn, user=user, read_only_reason=opened.read_only,
-                         clock=clock, verified=not defer_check)
+    return PipelineStore(engine, opened.conn, user=user,
+                         read_only_reason=opened.read_only or read_only, clock=clock,
+                         verified=not defer_check)

@@ -64,6 +64,11 @@ class SqliteEngine(Engine):
         """The file's name."""
         return Path(self.path).name
 
+    @property
+    def short_name(self) -> str:
+        """The file's name without its extension."""
+        return Path(self.path).stem
+
     def storage_error(self, error: BaseException) -> KanbanPipeError:
         """An sqlite3 error in words (see connection.storage_error)."""
         assert isinstance(error, sqlite3.Error)

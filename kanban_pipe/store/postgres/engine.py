@@ -74,6 +74,11 @@ class PostgresEngine(Engine):
         """'sales on db.example.com'."""
         return self.address.label
 
+    @property
+    def short_name(self) -> str:
+        """The database's name."""
+        return self.address.label.split(" on ", 1)[0]
+
     def storage_error(self, error: BaseException) -> KanbanPipeError:
         """A server error in words (see connection.server_error)."""
         return server_error(error, self.address)
