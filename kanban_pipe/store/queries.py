@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,6 +13,7 @@ from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
 from kanban_pipe.domain.rules import WON_SHOWN_DAYS
 from kanban_pipe.store.base import StoreCore
+from kanban_pipe.store.connection import storage_error
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
     DEAL_COLUMNS,
@@ -70,6 +72,9 @@ class StageSum:
     currency: str
     deals: int
     value: int
+
+
+_PAGE = 500  # rows fetched at a time by _stream
 
 
 class PipelineQueries(StoreCore):
@@ -146,6 +151,31 @@ class PipelineQueries(StoreCore):
             params,
         )
         return [deal_from_row(row) for row in rows]
+
+    def _stream(self, sql: str, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, fetched a page at a time (memory stays flat however many).
+
+        Meant for one thread reading to the end (or closing the iterator): the statement
+        stays open, and its snapshot with it, between pages. (On PostgreSQL this wants a
+        server-side cursor: a client-side one fetches every row at once.)
+        """
+        with self._lock:
+            try:
+                cursor = self.conn.execute(sql, params)
+            except sqlite3.Error as error:
+                raise storage_error(error, self.path) from error
+        try:
+            while True:
+                with self._lock:
+                    try:
+                        rows = cursor.fetchmany(_PAGE)
+                    except sqlite3.Error as error:
+                        raise storage_error(error, self.path) from error
+                if not rows:
+                    return
+                yield from rows
+        finally:
+            cursor.close()
 
     # -- the board: ids per column, rows for what is visible, sums per column ------
 

@@ -7,21 +7,25 @@ few tables, and PipelineStore stays the deal verbs and their queries.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from kanban_pipe.domain.models import ActivityKind, Deal
+from kanban_pipe.domain.listing import StoredDeal
+from kanban_pipe.domain.models import ActivityKind, Deal, Stage
 from kanban_pipe.domain.review import (
     CHANGE_WORDS,
     CHANGES_WINDOW_DAYS,
     ChangeEntry,
     ChangesSince,
+    Queue,
     ReviewItem,
     build_queues,
 )
 from kanban_pipe.domain.review_walk import ReviewSummary
 from kanban_pipe.domain.rules import CLOSING_SOON_DAYS
+from kanban_pipe.store.listing import STORED_DEAL_COLUMNS
 from kanban_pipe.store.pipeline import PipelineStore
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
@@ -36,17 +40,45 @@ CHANGES_SHOWN = 30  # the newest changes listed one by one; the counts cover all
 
 # A superset of domain.review.review_reason, so that only deals that can be in a queue are
 # read at all (at 100,000 deals most are healthy). The stale test compares the stored UTC
-# stamp with a day's margin: the domain counts days in local time. Parameters: today,
-# close_by (today + 14 days).
+# stamp with a day's margin (:stale_beforeN, see _stale_bounds): the domain counts days in
+# local time. Parameters: today, close_by (today + 14 days).
 _CANDIDATE_SQL = """
     (d.expected_close <= :close_by
      OR d.next_action IS NULL OR d.next_action = ''
      OR d.next_due < :today
      OR (s.requires_qualification = 1
          AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0))
-     OR (s.stale_after_days > 0
-         AND d.last_activity_at < date(:today, '+1 day', '-' || s.stale_after_days || ' days')))
+     OR d.last_activity_at < {stale_before})
 """
+
+# The queue a reviewable deal is walked in, as domain.review.review_reason decides it (a
+# test checks both agree): 0 closing soon, 1 stale, 2 overdue, 3 no next step,
+# 4 unqualified, NULL none. Stale is rules.is_stale's calendar-day test written as one
+# comparison with the stamp of local midnight (:stale_sinceN), as store.stats does.
+_QUEUE_SQL = """
+    CASE WHEN d.expected_close <= :close_by THEN 0
+         WHEN d.last_activity_at < {stale_since} THEN 1
+         WHEN d.next_action <> '' AND d.next_due < :today THEN 2
+         WHEN d.next_action IS NULL OR d.next_action = '' THEN 3
+         WHEN s.requires_qualification = 1
+              AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0)
+         THEN 4 END
+"""
+# domain.review._order_in_queue in SQL: the most pressing first within each queue.
+_QUEUE_ORDER = (
+    "queue, CASE queue WHEN 0 THEN expected_close WHEN 1 THEN last_activity_at"
+    " WHEN 2 THEN next_due END,"
+    " CASE queue WHEN 0 THEN -value WHEN 3 THEN -value WHEN 4 THEN -stage_position END,"
+    " CASE queue WHEN 4 THEN -value END, id"
+)
+_QUEUES = tuple(Queue)
+# SQLite-only, for speed: the stand-up reads most open deals, and SQLite otherwise walks
+# an index and looks each row up (~0.13 s more at 100,000 deals). Leave it out for an
+# engine that chooses a table scan by itself (PostgreSQL does, and rejects the words).
+SCAN_EVERY_DEAL = "NOT INDEXED"
+# One indexed part per status, joined by UNION ALL: an OR across them makes SQLite scan
+# every deal, closed ones included.
+_REVIEWABLE = ("d.status = 'open'", "d.status = 'paused' AND d.paused_until <= :today")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,23 +98,71 @@ def _deal_columns(alias: str) -> str:
     return ", ".join(f"{alias}.{column.strip()}" for column in DEAL_COLUMNS.split(","))
 
 
+def _stale_bound(stages: Sequence[Stage], params: dict[str, Any], name: str,
+                 bound: Callable[[Stage], str]) -> str:
+    """SQL for a per-stage bound on last_activity_at (NULL where nothing is ever stale)."""
+    whens = []
+    for i, stage in enumerate(s for s in stages if s.stale_after_days > 0 and not s.is_won):
+        params[f"{name}_stage{i}"], params[f"{name}{i}"] = stage.key, bound(stage)
+        whens.append(f"WHEN :{name}_stage{i} THEN :{name}{i}")
+    return f"CASE d.stage {' '.join(whens)} END" if whens else "NULL"
+
+
+def _reviewable_sql(columns: str, condition: str, owner: str | None) -> str:
+    owner_sql = " AND d.owner = :owner" if owner else ""
+    return " UNION ALL ".join(
+        f"SELECT {columns} FROM deals d JOIN stages s ON s.key = d.stage"
+        f" WHERE {part} AND d.deleted_at IS NULL AND s.is_won = 0{owner_sql} AND {condition}"
+        for part in _REVIEWABLE
+    )
+
+
+def _review_params(today: date, owner: str | None) -> dict[str, Any]:
+    return {"today": today.isoformat(),
+            "close_by": (today + timedelta(days=CLOSING_SOON_DAYS)).isoformat(),
+            "owner": owner}
+
+
 def review_candidates(store: PipelineStore, *, today: date,
                       owner: str | None = None) -> list[Deal]:
     """Open (or resumed) deals that may need a decision; healthy ones are never read."""
-    owner_sql = " AND d.owner = :owner" if owner else ""
-    # One indexed part per status, joined by UNION ALL: an OR across them makes SQLite
-    # scan every deal, closed ones included.
-    parts = ("d.status = 'open'", "d.status = 'paused' AND d.paused_until <= :today")
-    sql = " UNION ALL ".join(
-        f"SELECT {_deal_columns('d')} FROM deals d JOIN stages s ON s.key = d.stage"
-        f" WHERE {part} AND d.deleted_at IS NULL AND s.is_won = 0{owner_sql}"
-        f" AND {_CANDIDATE_SQL}"
-        for part in parts
-    )
-    params = {"today": today.isoformat(),
-              "close_by": (today + timedelta(days=CLOSING_SOON_DAYS)).isoformat(),
-              "owner": owner}
+    params = _review_params(today, owner)
+    stale_before = _stale_bound(
+        store.stages(), params, "stale_before",
+        lambda stage: (today + timedelta(days=1 - stage.stale_after_days)).isoformat())
+    sql = _reviewable_sql(_deal_columns("d"), _CANDIDATE_SQL.format(stale_before=stale_before),
+                          owner)
     return [deal_from_row(row) for row in store._query(sql, params)]
+
+
+def review_stream(store: PipelineStore, *, today: date,
+                  owner: str | None = None) -> Iterator[tuple[Queue, StoredDeal]]:
+    """The review queues in walk order, as review_queue gives them, streamed from SQL.
+
+    Queue and order are decided in SQL (the rules' twins above), so a stand-up of tens
+    of thousands of deals is never held in memory nor sorted in Python.
+    """
+    params = _review_params(today, owner)
+    stale_since = _stale_bound(
+        store.stages(), params, "stale_since",
+        lambda stage: _day_start(today - timedelta(days=stage.stale_after_days)))
+    owner_sql = " AND d.owner = :owner" if owner else ""
+    # Most open deals are read, so one scan of the table, not a union of index searches.
+    inner = (f"SELECT {STORED_DEAL_COLUMNS}, s.position AS stage_position,"
+             f" {_QUEUE_SQL.format(stale_since=stale_since)} AS queue"
+             f" FROM deals d {SCAN_EVERY_DEAL} JOIN stages s ON s.key = d.stage"
+             f" WHERE ({' OR '.join(f'({part})' for part in _REVIEWABLE)})"
+             f" AND d.deleted_at IS NULL AND s.is_won = 0{owner_sql}")
+    names = ", ".join(f"q.{name}" for name in StoredDeal._fields)
+    sql = (f"SELECT {names}, q.queue FROM ({inner}) q WHERE q.queue IS NOT NULL"
+           f" ORDER BY {_QUEUE_ORDER}")
+    for row in store._stream(sql, params):
+        yield _QUEUES[row[-1]], StoredDeal._make(row[:-1])
+
+
+def _day_start(day: date) -> str:
+    """The stored stamp of local midnight at the start of `day`."""
+    return stamp(datetime.combine(day, time()).astimezone())
 
 
 def review_queue(store: PipelineStore, *, today: date,
