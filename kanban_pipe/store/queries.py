@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -175,7 +176,10 @@ class PipelineQueries(StoreCore):
                     return
                 yield from rows
         finally:
-            cursor.close()
+            # Left unfinished (a reader of the output went away), this can run once the
+            # store is closed: the cursor went with its connection then.
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                cursor.close()
 
     # -- the board: ids per column, rows for what is visible, sums per column ------
 
