@@ -48,11 +48,11 @@ def memo(function: Callable[..., T]) -> Callable[..., T]:
     return remembered
 
 
-def fit_safe(text: str, width: int) -> str:
-    """output.fit(output.safe(text), width), quicker for plain text (see output.is_plain)."""
+def fit_safe(text: str, width: int) -> tuple[str, bool]:
+    """output.fit(output.safe(text), width), and whether the text was plain (is_plain)."""
     if out.is_plain(text):  # one column per character, nothing to replace
-        return text if len(text) <= width else text[:width - 1] + "…"
-    return out.fit(out.safe(text), width)
+        return (text if len(text) <= width else text[:width - 1] + "…"), True
+    return out.fit(out.safe(text), width), False
 
 
 class SpooledLines:
@@ -94,27 +94,38 @@ class SpooledTable:
         # The last column is padded only to be stripped again, unless right-aligned.
         self._measured = len(headers) - (0 if len(headers) - 1 in right else 1)
         self._rows = SpooledLines()
+        self._plain: list[Sequence[str]] = []  # plain rows not yet measured
 
     @property
     def rows(self) -> int:
         """How many rows were added."""
         return self._rows.count
 
-    def add(self, cells: Sequence[str]) -> None:
-        """Add a row (as many cells as headers)."""
+    def add(self, cells: Sequence[str], plain: bool | None = None) -> None:
+        """Add a row (as many cells as headers); `plain`: is_plain of each cell, if known."""
+        measured = cells[:self._measured]
+        if plain is None:
+            plain = out.is_plain("".join(measured))
+        if plain:  # each cell as wide as it is long: str.format pads them, len measures
+            self._plain.append(measured)
+            if len(self._plain) == PAGE:
+                self._measure_plain()
+            self._rows.add("=" + _SEPARATOR.join(cells))
+            return
         widths = self.widths
-        by_length = True  # every padded cell as wide as it is long: str.format pads it
-        for i in range(self._measured):
-            cell = cells[i]
-            width = out.display_width(cell)
-            if width > widths[i]:
-                widths[i] = width
-            if width != len(cell):
-                by_length = False
-        self._rows.add(("=" if by_length else "~") + _SEPARATOR.join(cells))
+        for i, cell in enumerate(measured):
+            widths[i] = max(widths[i], out.display_width(cell))
+        self._rows.add("~" + _SEPARATOR.join(cells))
+
+    def _measure_plain(self) -> None:
+        """Widen the columns for the plain rows added since the last time (column by column)."""
+        for i, column in enumerate(zip(*self._plain, strict=True)):
+            self.widths[i] = max(self.widths[i], *map(len, column))
+        self._plain = []
 
     def lines(self) -> Iterator[str]:
         """The header line and every row, aligned, trailing spaces stripped."""
+        self._measure_plain()
         widths, right = self.widths, self.right
         plain = "  ".join(
             f"{{:{'>' if i in right else '<'}{width}}}" for i, width in enumerate(widths))
@@ -142,32 +153,36 @@ class DealCells:
     def __init__(self, rules: ListingRules) -> None:
         self.rules = rules
         today = rules.today
-        self.stage_names = {key: out.fit(out.safe(stage.name), 14)
-                            for key, stage in rules.stages.items()}
-        self.organization = memo(lambda text: fit_safe(text, 20) or out.NONE)
+        self.stage_names = {key: fit_safe(stage.name, 14) for key, stage in rules.stages.items()}
+        self.organization = memo(lambda text: fit_safe(text, 20) if text else (out.NONE, True))
         self.owner = memo(lambda text: fit_safe(text, 12))
-        self.value = memo(format_compact)
+        self.value = memo(lambda value, currency: fit_safe(format_compact(value, currency), 99))
         self.action = memo(lambda text: fit_safe(text, 28))
         self.when = memo(
             lambda due: relative_words(date.fromisoformat(due), today) if due else "no date")
 
-    def row(self, deal: StoredDeal, flags: DealFlags) -> list[str]:
-        """One deal as a row of output.DEAL_HEADERS."""
-        return [*self.described(deal), str(flags.days_in_stage),
-                " ".join(self.markers(deal, flags))]
+    def row(self, deal: StoredDeal, flags: DealFlags) -> tuple[list[str], bool]:
+        """One deal as a row of output.DEAL_HEADERS, and whether its cells are plain."""
+        cells, plain = self.described(deal)
+        cells += (str(flags.days_in_stage), " ".join(self.markers(deal, flags)))
+        return cells, plain
 
-    def described(self, deal: StoredDeal) -> list[str]:
+    def described(self, deal: StoredDeal) -> tuple[list[str], bool]:
         """The first seven cells of row: id, stage, title, org, value, owner, next step."""
+        stage, plain_stage = self.stage_names[deal.stage]
+        title, plain_title = fit_safe(deal.title, 30)
+        organization, plain_organization = self.organization(deal.organization)
+        value, plain_value = self.value(deal.value, deal.currency)
+        owner, plain_owner = self.owner(deal.owner)
         action = deal.next_action
-        return [
-            f"#{deal.id}",
-            self.stage_names[deal.stage],
-            fit_safe(deal.title, 30),
-            self.organization(deal.organization),
-            self.value(deal.value, deal.currency),
-            self.owner(deal.owner),
-            f"{self.action(action)} ({self.when(deal.next_due)})" if action else out.NONE,
-        ]
+        if action:
+            step, plain_step = self.action(action)
+            step = f"{step} ({self.when(deal.next_due)})"
+        else:
+            step, plain_step = out.NONE, True
+        return [f"#{deal.id}", stage, title, organization, value, owner, step], (
+            plain_stage and plain_title and plain_organization and plain_value and plain_owner
+            and plain_step)
 
     def markers(self, deal: StoredDeal, flags: DealFlags) -> list[str]:
         """output.flag_markers: a paused or closed deal's status, else its highlights."""
@@ -291,7 +306,7 @@ def write_table(listed: Listed, cells: DealCells, money: MoneySum, write: Write)
     table = SpooledTable(out.DEAL_HEADERS, out.DEAL_RIGHT)
     try:
         for deal, flags in listed:
-            table.add(cells.row(deal, flags))
+            table.add(*cells.row(deal, flags))
             money.add(deal.value, deal.currency)
         if not table.rows:
             write("no deals match\n")

@@ -76,13 +76,15 @@ def write_standup_json(items: Iterable[Item], rules: ListingRules, write: Write)
     write("\n}\n")
 
 
-def _cells(queue: Queue, deal: StoredDeal, flags: DealFlags, cells: DealCells) -> list[str]:
-    """ID, title, org, value, owner, stage, next step: the cells `list` prints; the reason."""
-    described = cells.described(deal)
+def _cells(queue: Queue, deal: StoredDeal, flags: DealFlags,
+           cells: DealCells) -> tuple[list[str], bool]:
+    """ID, title, org, value, owner, stage, next step: the cells `list` prints; the reason
+    (not yet safe()); and whether the first seven are plain (output.is_plain)."""
+    described, plain = cells.described(deal)
     rules = cells.rules
     reason = stored_reason(queue, deal, rules.stages[deal.stage], rules.today, flags)
     return [described[0], described[2], described[3], described[4], described[5],
-            described[1], described[6], out.fit(reason, 60)]
+            described[1], described[6], out.fit(reason, 60)], plain
 
 
 def _title(owner: str | None, today: date) -> str:
@@ -107,9 +109,9 @@ def write_standup_text(items: Iterable[Item], changes: ChangesSince, cells: Deal
         table = SpooledTable(HEADERS, _RIGHT)
         try:
             for item in queued:
-                row = _cells(*item, cells)
+                row, plain = _cells(*item, cells)
                 row[-1] = out.safe(row[-1])  # the other cells are safe already
-                table.add(row)
+                table.add(row, plain)
             write(f"\n{QUEUE_TITLES[queue]} ({table.rows})\n")
             total += table.rows
             if not table.rows:
@@ -145,7 +147,8 @@ def write_standup_markdown(items: Iterable[Item], changes: ChangesSince, cells: 
         rows = SpooledLines()
         try:
             for item in queued:
-                rows.add("| " + " | ".join(md(cell) for cell in _cells(*item, cells)) + " |")
+                row, _plain = _cells(*item, cells)
+                rows.add("| " + " | ".join(md(cell) for cell in row) + " |")
             write(f"\n## {QUEUE_TITLES[queue]} ({rows.count})\n\n")
             total += rows.count
             if not rows.count:
