@@ -41,7 +41,8 @@ from kanban_pipe.domain.charts import report  # noqa: E402
 from kanban_pipe.domain.stats import compute_stats  # noqa: E402
 from kanban_pipe.store import open_store  # noqa: E402
 from kanban_pipe.store.bulk import load_demo  # noqa: E402
-from kanban_pipe.store.stats import STATS_INDEXES, gather_stats  # noqa: E402
+from kanban_pipe.store.sqlite_engine import SQLITE_DIALECT  # noqa: E402
+from kanban_pipe.store.stats import gather_stats, history_indexes, history_sql  # noqa: E402
 from kanban_pipe.ui.app import create_app  # noqa: E402
 from kanban_pipe.ui.screens.stats import StatsScreen  # noqa: E402
 
@@ -84,7 +85,7 @@ def with_indexes(source: Path, workdir: Path) -> Path:
     shutil.copyfile(source, target)
     conn = sqlite3.connect(target)
     started = time.perf_counter()
-    for statement in STATS_INDEXES:
+    for statement in history_indexes(history_sql(SQLITE_DIALECT)):
         conn.execute(statement)
     conn.commit()
     print(f"  building the indexes took {(time.perf_counter() - started) * 1000:.0f} ms",

@@ -12,6 +12,7 @@ from kanban_pipe import paths
 from kanban_pipe.cli import output as out
 from kanban_pipe.domain.errors import InvalidInputError, KanbanPipeError
 from kanban_pipe.store import PipelineStore, open_store
+from kanban_pipe.store.engine import is_server_url
 
 
 def _open_board(store: PipelineStore) -> str | None:
@@ -31,14 +32,18 @@ def cmd_demo(args: argparse.Namespace, user: str) -> str | None:
     """Fill a demo pipeline with deterministic data, then open the board on it."""
     # Only an explicit --db is used: KANBAN_PIPE_DB names the real pipeline, never demo data.
     explicit = args.db is not None
-    path = Path(args.db).expanduser() if explicit else paths.ensure_parent(paths.demo_db_path())
+    if explicit and is_server_url(args.db):
+        path: str | Path = args.db
+    else:
+        path = Path(args.db).expanduser() if explicit else paths.ensure_parent(
+            paths.demo_db_path())
     if not explicit:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    shown = out.safe(str(path))
     store = open_store(str(path), user=user)
+    shown = out.safe(store.path)
     try:
-        held = store.db["deals"].count
+        held = store.deal_count()
         if held:
             raise InvalidInputError(
                 f"{shown} already holds {held} deal(s); demo data goes into a new or empty "
@@ -53,7 +58,9 @@ def cmd_demo(args: argparse.Namespace, user: str) -> str | None:
         count = load_demo(store, deals=args.deals, seed=args.seed)
         made = f"demo pipeline: {out.count_words(count)} in {shown} (seed {args.seed})"
         if args.no_open:
-            return f"{made}\nopen it with: kanban-pipe --db {shown}"
+            # A server's URL may hold a password: it is not printed back.
+            again = "URL (the same server address)" if isinstance(path, str) else shown
+            return f"{made}\nopen it with: kanban-pipe --db {again}"
         board = _open_board(store)
         return None if board is None else f"{made}\n\n{board}"
     finally:

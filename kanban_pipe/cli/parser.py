@@ -62,8 +62,9 @@ def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> N
     """Add --db and --user to `parser` (each parser gets its own, see below)."""
     # Each parser gets its own actions: shared `parents` actions share their default too,
     # so the top level's None would override a value given before the command.
-    parser.add_argument("--db", metavar="PATH", default=default,
-                        help="pipeline file (default: $KANBAN_PIPE_DB, else the user data dir)")
+    parser.add_argument("--db", metavar="DB", default=default,
+                        help="the pipeline: a file, or a postgresql:// URL (default: "
+                             "$KANBAN_PIPE_DB, else a file in the user data dir)")
     parser.add_argument("--user", metavar="NAME", default=default,
                         help="who you are (default: $KANBAN_PIPE_USER, else the login name)")
 
@@ -186,10 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.
-    from kanban_pipe.cli import reports, transfer
+    from kanban_pipe.cli import reports, server, transfer
 
     reports.register(commands, sub)
     transfer.register(commands, sub)
+    server.register(commands, sub)
 
     demo = sub(commands, "demo", cmd_demo, "fill a demo pipeline and open the board")
     demo.add_argument("--deals", type=_count, default=200, metavar="N")

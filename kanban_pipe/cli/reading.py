@@ -20,6 +20,7 @@ def _json(value: object) -> str:
 def cmd_list(store: PipelineStore, args: argparse.Namespace) -> None:
     """List deals by stage, owner, status, staleness and text, streamed to stdout."""
     # Imported here: the board's start imports this module, only `list` needs these.
+    from contextlib import closing
     from itertools import islice
 
     from kanban_pipe.cli import listing
@@ -33,21 +34,22 @@ def cmd_list(store: PipelineStore, args: argparse.Namespace) -> None:
     deals = listed_deals(store, today=today, stage=stage_key, owner=args.owner,
                          statuses=statuses, search=args.search or "", stale=args.stale,
                          order=args.sort, limit=None if args.stale else args.limit)
-    listed: listing.Listed = ((deal, rules.flags(deal)) for deal in deals)
-    if args.stale:  # the store's margin of a day, settled by the rule itself
-        listed = (pair for pair in listed if pair[1].stale)
-        if args.limit is not None:
-            listed = islice(listed, args.limit)
-    write = sys.stdout.write
-    if args.format == "json":
-        listing.write_json(listed, write)
-    elif args.format == "jsonl":
-        listing.write_jsonl(listed, write)
-    elif args.format == "csv":
-        listing.write_csv(listed, write)
-    else:
-        money = listing.MoneySum(store.home_currency(), store.exchange_rates())
-        listing.write_table(listed, listing.DealCells(rules), money, write)
+    with closing(deals):  # ends the store's read before the store closes, also on errors
+        listed: listing.Listed = ((deal, rules.flags(deal)) for deal in deals)
+        if args.stale:  # the store's margin of a day, settled by the rule itself
+            listed = (pair for pair in listed if pair[1].stale)
+            if args.limit is not None:
+                listed = islice(listed, args.limit)
+        write = sys.stdout.write
+        if args.format == "json":
+            listing.write_json(listed, write)
+        elif args.format == "jsonl":
+            listing.write_jsonl(listed, write)
+        elif args.format == "csv":
+            listing.write_csv(listed, write)
+        else:
+            money = listing.MoneySum(store.home_currency(), store.exchange_rates())
+            listing.write_table(listed, listing.DealCells(rules), money, write)
 
 
 def cmd_show(store: PipelineStore, args: argparse.Namespace) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 from kanban_pipe.cli import stats
@@ -31,15 +32,17 @@ def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> None:
     """Print the review queues and the changes since the last review (records nothing)."""
     owner, today = _owner(args), store.today()
     rules = ListingRules(store.stages(), today)
-    items = ((queue, deal, rules.flags(deal))
-             for queue, deal in review_stream(store, today=today, owner=owner))
     write = sys.stdout.write
-    if args.format == "json":
-        write_standup_json(items, rules, write)
-        return
-    changes = changes_since_last_review(store, owner=owner, shown=CHANGES_LISTED)
-    render = write_standup_markdown if args.format == "markdown" else write_standup_text
-    render(items, changes, DealCells(rules), owner, write)
+    changes = (changes_since_last_review(store, owner=owner, shown=CHANGES_LISTED)
+               if args.format != "json" else None)
+    # Closed here, so the store's read ends before the store closes, also on errors.
+    with closing(review_stream(store, today=today, owner=owner)) as queued:
+        items = ((queue, deal, rules.flags(deal)) for queue, deal in queued)
+        if changes is None:
+            write_standup_json(items, rules, write)
+        else:
+            render = write_standup_markdown if args.format == "markdown" else write_standup_text
+            render(items, changes, DealCells(rules), owner, write)
 
 
 def cmd_review(store: PipelineStore, args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
 from kanban_pipe.store import PipelineStore
+from kanban_pipe.store.engine import is_server_url
 from kanban_pipe.transfer.backup import backup_file, check_file, schema_words, sqlite_words
 from kanban_pipe.transfer.columns import FIELDS, parse_pairs
 from kanban_pipe.transfer.exporter import FORMATS, export_text, write_export
@@ -148,8 +149,14 @@ def cmd_export(store: PipelineStore, args: argparse.Namespace) -> str:
 
 
 def file_backup(args: argparse.Namespace, db_path: str, user: str) -> str:
-    """Copy the pipeline with SQLite's backup API and check the copy."""
-    destination, found = backup_file(db_path, args.file)
+    """Copy the pipeline with SQLite's backup API (or a server's in one snapshot) and
+    check the copy."""
+    if is_server_url(db_path):
+        from kanban_pipe.transfer.server_backup import backup_server
+
+        db_path, destination, found = backup_server(db_path, args.file, user=user)
+    else:
+        destination, found = backup_file(db_path, args.file)
     return (f"backed up {out.safe(db_path)} to {out.safe(str(destination))}: "
             f"{found.deals:,} deals, {found.activities:,} activities, "
             f"{_size(found.size)}; the copy passes the integrity check")
@@ -157,6 +164,8 @@ def file_backup(args: argparse.Namespace, db_path: str, user: str) -> str:
 
 def file_check(args: argparse.Namespace, db_path: str, user: str) -> str:
     """Check the pipeline file read-only; a damaged file is one line and exit 1."""
+    if is_server_url(db_path):
+        return _server_check(db_path, user)
     found = check_file(db_path)
     deleted = f" (and {found.deleted_deals:,} deleted)" if found.deleted_deals else ""
     return "\n".join([
@@ -169,6 +178,25 @@ def file_check(args: argparse.Namespace, db_path: str, user: str) -> str:
         f"stages:         {found.stages}",
         "integrity:      ok (integrity check and foreign keys)",
         f"sqlite:         {sqlite_words()}",
+    ])
+
+
+def _server_check(url: str, user: str) -> str:
+    """`check` of a pipeline on a server."""
+    from kanban_pipe.transfer.server_backup import check_server
+
+    found = check_server(url, user=user)
+    deleted = f" (and {found.deleted_deals:,} deleted)" if found.deleted_deals else ""
+    return "\n".join([
+        f"{out.safe(found.location)}: ok",
+        f"location:       {out.safe(found.location)} ({out.safe(found.server)})",
+        f"size:           {_size(found.size)} (the whole database)",
+        f"schema version: {schema_words(found.schema_version)}",
+        f"deals:          {found.deals:,}{deleted}",
+        f"activities:     {found.activities:,}",
+        f"stages:         {found.stages}",
+        "integrity:      ok (every table and trigger of the schema; the server checks its "
+        "own pages)",
     ])
 
 

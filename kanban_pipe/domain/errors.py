@@ -53,3 +53,7 @@ class NewerSchemaError(StorageError):
 
 class DamagedDatabaseError(StorageError):
     """The file is damaged (fails SQLite's integrity check)."""
+
+
+class ServerUnavailableError(StorageError):
+    """The pipeline's database server cannot be reached (down, restarting, no network)."""

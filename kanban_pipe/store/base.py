@@ -1,14 +1,18 @@
-"""The store's core: one locked connection, reads, and the change-plus-activity primitive."""
+"""The store's core: one locked connection, reads, and the change-plus-activity primitive.
+
+The store-internal API other store modules use: `lock` (held while using `conn`),
+`rows()` (a read), `write()` (one transaction), `now_text()` (the clock as stored) and
+`engine` (what differs between SQLite and PostgreSQL, see store.engine). The CLI and the
+board use the verbs and queries built on them, never these.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from kanban_pipe.domain.errors import (
     ConflictError,
@@ -16,18 +20,11 @@ from kanban_pipe.domain.errors import (
     KanbanPipeError,
     NotFoundError,
     ReadOnlyError,
+    StorageError,
 )
 from kanban_pipe.domain.models import ActivityKind, Deal
-from kanban_pipe.store.connection import (
-    check_integrity,
-    record_passed_check,
-    run_write,
-    storage_error,
-)
+from kanban_pipe.store.engine import Connection, Engine
 from kanban_pipe.store.rows import DEAL_COLUMNS, deal_from_row, stamp
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -52,42 +49,47 @@ class StoreCore:
     """Connection, lock and transaction plumbing shared by the store's verbs."""
 
     def __init__(
-        self, conn: sqlite3.Connection, path: str, *, user: str, read_only: bool = False,
+        self, engine: Engine, conn: Connection, *, user: str, read_only: bool = False,
         clock: Clock = utc_now, verified: bool = True, read_only_reason: str = "",
-        uri: str | None = None,
     ) -> None:
+        self.engine = engine
         self.conn = conn
-        self.path = path
+        # How messages name the pipeline: the file's path, or a server's database and
+        # host (never its password).
+        self.path = engine.label
         self.user = user
         self.read_only = read_only or bool(read_only_reason)
         # Why this process may not save (shown in the board's banner and refusals).
         self.read_only_reason = read_only_reason
-        # How to open more connections to the file, when a plain path would not do.
-        self.uri = uri
-        # Something the user should know about where the file lives (a network disk).
-        self.location_warning = ""
         self.clock = clock
         # One lock: Textual thread workers and the UI thread share this connection.
-        self._lock = threading.RLock()
-        self._db: Database | None = None
+        self.lock = threading.RLock()
         # Writes wait until the file has passed its integrity check (see verify_integrity).
         self._verified = threading.Event()
         self._integrity_error: KanbanPipeError | None = None
+        self._db: Any = None
         if verified:
             self._verified.set()
 
     @property
-    def db(self) -> Database:
-        """The sqlite-utils view of the same connection, made when first needed.
+    def db(self) -> Any:
+        """The sqlite-utils view of a file's connection (for tools and tests; files only).
 
         Built lazily and without plugins: importing and preparing sqlite-utils costs
         ~70 ms, which the board's start-up does not need to pay.
         """
         if self._db is None:
+            if self.engine.name != "sqlite":
+                raise StorageError("sqlite-utils works on pipeline files, not on a server")
             from sqlite_utils import Database  # deliberately lazy: see the docstring
 
             self._db = Database(self.conn, execute_plugins=False)
         return self._db
+
+    @property
+    def location_warning(self) -> str:
+        """Something the user should know about where the pipeline lives ('' if nothing)."""
+        return self.engine.location_warning()
 
     @property
     def integrity_pending(self) -> bool:
@@ -97,49 +99,55 @@ class StoreCore:
     def verify_integrity(self) -> None:
         """Run the integrity check deferred at open (on its own connection); raise if damaged."""
         try:
-            check_integrity(self.path, self.uri)
+            self.engine.check_integrity()
         except KanbanPipeError as error:
             self._integrity_error = error
             raise
         finally:
             self._verified.set()
         if not self.read_only:
-            record_passed_check(self.path, self.uri)
+            self.engine.note_passed_check()
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
+        with self.lock:
             self.conn.close()
 
-    # -- plumbing -------------------------------------------------------------------
+    # -- the store-internal API ----------------------------------------------------------
 
-    def _query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
-               ) -> list[tuple[Any, ...]]:
+    def rows(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+             ) -> list[tuple[Any, ...]]:
+        """Every row of one read (`?` or `:name` placeholders), under the lock."""
         bound = params if isinstance(params, Mapping) else tuple(params)
-        with self._lock:
+        with self.lock:
             try:
                 return self.conn.execute(sql, bound).fetchall()
-            except sqlite3.Error as error:
-                raise storage_error(error, self.path) from error
+            except self.engine.errors as error:
+                raise self.engine.storage_error(error) from error
 
-    def _write(self, work: Callable[[], T]) -> T:
+    def write(self, work: Callable[[], T]) -> T:
+        """Run `work` as one transaction (the engine retries what may be retried).
+
+        Waits for a deferred integrity check, and refuses on a read-only pipeline.
+        """
         self._verified.wait()
         if self._integrity_error is not None:
             raise self._integrity_error
         if self.read_only:
             raise ReadOnlyError(
-                f"{Path(self.path).name} is open read-only"
+                f"{self.engine.short_label} is open read-only"
                 f" ({self.read_only_reason or 'check its permissions'}): nothing was saved"
             )
-        with self._lock:
+        with self.lock:
             try:
-                return run_write(self.conn, self.path, work)
+                return self.engine.run_write(self.conn, work)
             except UnicodeEncodeError:
                 # Lone surrogates (from a broken paste or file) cannot be stored as UTF-8.
                 raise InvalidInputError("the text contains characters that are not valid "
                                         "Unicode; nothing was saved") from None
 
-    def _now(self) -> str:
+    def now_text(self) -> str:
+        """The store's clock as timestamps are stored."""
         return stamp(self.clock())
 
     def data_version(self, *, wait: bool = True) -> int | None:
@@ -148,19 +156,19 @@ class StoreCore:
         With `wait=False` it returns None instead of waiting while this process is
         saving, so a UI timer never blocks behind a busy write.
         """
-        if not self._lock.acquire(blocking=wait):
+        if not self.lock.acquire(blocking=wait):
             return None
         try:
-            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error as error:
-            raise storage_error(error, self.path) from error
+            return self.engine.data_version(self.conn)
+        except self.engine.errors as error:
+            raise self.engine.storage_error(error) from error
         finally:
-            self._lock.release()
+            self.lock.release()
 
     # -- deals ----------------------------------------------------------------------
 
     def _deal_record(self, deal_id: int, *, include_deleted: bool = False) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             cursor = self.conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,))
             row = cursor.fetchone()
             names = [d[0] for d in cursor.description]
@@ -173,7 +181,7 @@ class StoreCore:
 
     def get_deal(self, deal_id: int) -> Deal:
         """The deal with this id (deleted deals are not found)."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {DEAL_COLUMNS} FROM deals WHERE id = ? AND deleted_at IS NULL", [deal_id]
         )
         if not rows:
@@ -183,7 +191,7 @@ class StoreCore:
     def _check_version(self, record: Mapping[str, Any], expected: int | None) -> None:
         if expected is None or record["version"] == expected:
             return
-        changes = self._query(
+        changes = self.rows(
             "SELECT actor, kind, detail FROM activities WHERE deal_id = ? AND version > ?"
             " ORDER BY id",
             [record["id"], expected],
@@ -212,7 +220,7 @@ class StoreCore:
         """Apply `updates` to a deal and append its activity, inside the caller's transaction."""
         record = self._deal_record(deal_id, include_deleted=include_deleted)
         self._check_version(record, expected_version)
-        now = self._now()
+        now = self.now_text()
         values = dict(updates)
         if movement:
             values["last_activity_at"] = now
@@ -223,11 +231,16 @@ class StoreCore:
         }
         assignments = "".join(f"{column} = :{column}, " for column in values)
         conn = self.conn
-        conn.execute(
+        # The version read above must still be the deal's: on an engine whose writers can
+        # interleave (PostgreSQL), this is what stops a lost update.
+        updated = conn.execute(
             f"UPDATE deals SET {assignments}version = version + 1, updated_at = :now"
-            " WHERE id = :id",
-            {**values, "now": now, "id": deal_id},
-        )
+            " WHERE id = :id AND version = :version",
+            {**values, "now": now, "id": deal_id, "version": record["version"]},
+        ).rowcount
+        if updated != 1:
+            raise ConflictError(f"deal #{deal_id} '{record['title']}' was changed by someone "
+                                "else while saving; nothing was saved, try again")
         self._append_activity(
             deal_id, kind, detail, at=now, changes=changes,
             version=record["version"] + 1, undoes=undoes,
@@ -245,13 +258,13 @@ class StoreCore:
         self, deal_id: int, kind: ActivityKind, detail: str, *, at: str,
         changes: Mapping[str, Any] | None, version: int, undoes: int | None = None,
     ) -> int:
-        cursor = self.conn.execute(
+        row = self.conn.execute(
             "INSERT INTO activities (deal_id, at, actor, kind, detail, changes, version, undoes)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (deal_id, at, self.user, kind.value, detail,
              json.dumps(changes) if changes is not None else None, version, undoes),
-        )
-        return int(cursor.lastrowid or 0)
+        ).fetchone()
+        return int(row[0])
 
     def _next_position(self, stage: str) -> int:
         row = self.conn.execute(

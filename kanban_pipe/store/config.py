@@ -46,7 +46,7 @@ class PipelineConfig(PipelineQueries):
             )
             return find_stage(self.stages(), stage_key)
 
-        return self._write(work)
+        return self.write(work)
 
     def rename_stage(self, ref: str, name: str) -> Stage:
         """Give a stage a new display name (its key stays, so scripts keep working)."""
@@ -73,7 +73,7 @@ class PipelineConfig(PipelineQueries):
                              [(i + 1, key) for i, key in enumerate(order)])
             return find_stage(self.stages(), stage.key)
 
-        return self._write(work)
+        return self.write(work)
 
     def set_stage(
         self, ref: str, *, probability: int | None = None, stale_after_days: int | None = None,
@@ -120,7 +120,7 @@ class PipelineConfig(PipelineQueries):
             conn.execute("UPDATE stages SET position = position - 1 WHERE position > ?",
                          (stage.position,))
 
-        self._write(work)
+        self.write(work)
 
     def _update_stage(self, key: str, updates: dict[str, Any]) -> Stage:
         def work() -> Stage:
@@ -129,7 +129,7 @@ class PipelineConfig(PipelineQueries):
                                  {**updates, "key": key})
             return find_stage(self.stages(), key)
 
-        return self._write(work)
+        return self.write(work)
 
     def set_home_currency(self, code: str) -> None:
         """Choose the home currency; only while the pipeline has no deals yet."""
@@ -141,10 +141,10 @@ class PipelineConfig(PipelineQueries):
                 raise InvalidInputError(
                     "the home currency is chosen when the pipeline is created; it has deals now"
                 )
-            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES"
-                         " ('home_currency', ?)", (currency,))
+            conn.execute("INSERT INTO settings (key, value) VALUES ('home_currency', ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (currency,))
 
-        self._write(work)
+        self.write(work)
 
     def set_exchange_rate(self, code: str, rate: str) -> Decimal:
         """Set how many home-currency units one unit of `code` is worth."""
@@ -160,8 +160,9 @@ class PipelineConfig(PipelineQueries):
         if value > MAX_RATE:
             # Far beyond any real rate; larger ones overflow the Decimal maths of totals.
             raise InvalidInputError(f"rate {rate!r} is too large (at most {MAX_RATE:,})")
-        self._write(lambda: self.conn.execute(
-            "INSERT OR REPLACE INTO exchange_rates (currency, rate) VALUES (?, ?)",
+        self.write(lambda: self.conn.execute(
+            "INSERT INTO exchange_rates (currency, rate) VALUES (?, ?)"
+            " ON CONFLICT (currency) DO UPDATE SET rate = excluded.rate",
             (currency, str(value)),
         ))
         return value

@@ -68,15 +68,15 @@ class DealActions(StoreCore):
         step = _clean_next_step(next_step, fields["owner"]) if next_step else None
 
         def work() -> Deal:
-            now = self._now()
+            now = self.now_text()
             won = target.is_won
-            cursor = self.conn.execute(
+            row = self.conn.execute(
                 "INSERT INTO deals (title, organization, contact, value, currency, stage, status,"
                 " owner, source, expected_close, next_action, next_owner, next_due, position,"
                 " created_at, updated_at, stage_entered_at, last_activity_at, closed_at)"
                 " VALUES (:title, :organization, :contact, :value, :currency, :stage, :status,"
                 " :owner, :source, :expected_close, :next_action, :next_owner, :next_due,"
-                " :position, :now, :now, :now, :now, :closed_at)",
+                " :position, :now, :now, :now, :now, :closed_at) RETURNING id",
                 {
                     **fields,
                     "stage": target.key,
@@ -88,15 +88,15 @@ class DealActions(StoreCore):
                     "now": now,
                     "closed_at": now if won else None,
                 },
-            )
-            deal_id = int(cursor.lastrowid or 0)
+            ).fetchone()
+            deal_id = int(row[0])
             self._append_activity(
                 deal_id, ActivityKind.CREATED, f"created in {target.name}", at=now,
                 changes={"deleted_at": [now, None]}, version=1,
             )
             return self.get_deal(deal_id)
 
-        return self._write(work)
+        return self.write(work)
 
     def edit_deal(self, deal_id: int, *, expected_version: int | None = None,
                   **fields: Any) -> Deal:
@@ -129,7 +129,7 @@ class DealActions(StoreCore):
             return self._change(deal_id, ActivityKind.EDITED, updates, detail=detail,
                                 expected_version=expected_version)
 
-        return self._write(work)
+        return self.write(work)
 
     def move_deal(self, deal_id: int, stage: str, *, expected_version: int | None = None) -> Deal:
         """Move a deal to a stage; moving forward records the exit milestones it claims."""
@@ -144,7 +144,7 @@ class DealActions(StoreCore):
                 raise InvalidStageError(f"deal #{deal_id} is already in {target.name}")
             source = find_stage(stages, record["stage"])
             passed = milestones_passed(stages, source.key, target.key)
-            now = self._now()
+            now = self.now_text()
             updates: dict[str, Any] = {
                 "stage": target.key,
                 "stage_entered_at": now,
@@ -166,14 +166,14 @@ class DealActions(StoreCore):
             return self._change(deal_id, kind, updates, detail=detail, movement=True,
                                 expected_version=expected_version)
 
-        return self._write(work)
+        return self.write(work)
 
     def set_next_step(self, deal_id: int, action: str, *, due: date | None = None,
                       owner: str | None = None, expected_version: int | None = None) -> Deal:
         """Set what happens next on a deal, who does it and by when."""
         step = _clean_next_step(NextStep(action, owner or self.user, due), self.user)
         words = f"{step.action} ({step.owner}" + (f", due {step.due})" if step.due else ")")
-        return self._write(lambda: self._change(
+        return self.write(lambda: self._change(
             deal_id, ActivityKind.NEXT_STEP_SET,
             {"next_action": step.action, "next_owner": step.owner,
              "next_due": day_text(step.due)},
@@ -193,7 +193,7 @@ class DealActions(StoreCore):
                 detail=record["next_action"], movement=True, expected_version=expected_version,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def log_activity(self, deal_id: int, kind: ActivityKind | str, text: str) -> Deal:
         """Log a customer touch (call, email, meeting, note); it counts as movement."""
@@ -206,7 +206,7 @@ class DealActions(StoreCore):
                 f"activity kind {kind!r} is not one of call, email, meeting, note"
             )
         detail = clean_text(text, "text", required=True)
-        return self._write(lambda: self._change(deal_id, touch, {}, detail=detail,
+        return self.write(lambda: self._change(deal_id, touch, {}, detail=detail,
                                                 movement=True))
 
     def mark_won(self, deal_id: int, *, expected_version: int | None = None) -> Deal:
@@ -227,12 +227,12 @@ class DealActions(StoreCore):
                 raise InvalidInputError(f"deal #{deal_id} is already lost")
             return self._change(
                 deal_id, ActivityKind.LOST,
-                {"status": DealStatus.LOST.value, "lost_reason": why, "closed_at": self._now(),
+                {"status": DealStatus.LOST.value, "lost_reason": why, "closed_at": self.now_text(),
                  "paused_until": None},
                 detail=why, movement=True, expected_version=expected_version,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def pause_deal(self, deal_id: int, until: date, *,
                    expected_version: int | None = None) -> Deal:
@@ -251,7 +251,7 @@ class DealActions(StoreCore):
                 expected_version=expected_version,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def resume_deal(self, deal_id: int, *, expected_version: int | None = None) -> Deal:
         """Bring a paused deal back onto the board now."""
@@ -266,7 +266,7 @@ class DealActions(StoreCore):
                 movement=True, expected_version=expected_version,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def qualify_deal(self, deal_id: int, facts: dict[QualificationFact, bool], *,
                      expected_version: int | None = None) -> Deal:
@@ -278,15 +278,15 @@ class DealActions(StoreCore):
             f"{fact.value.replace('_', ' ')} {'confirmed' if value else 'cleared'}"
             for fact, value in facts.items()
         )
-        return self._write(lambda: self._change(
+        return self.write(lambda: self._change(
             deal_id, ActivityKind.QUALIFIED, updates, detail=detail,
             expected_version=expected_version,
         ))
 
     def delete_deal(self, deal_id: int, *, expected_version: int | None = None) -> Deal:
         """Delete a duplicate or mistake: gone from every view, history kept, undo restores."""
-        return self._write(lambda: self._change(
-            deal_id, ActivityKind.DELETED, {"deleted_at": self._now()},
+        return self.write(lambda: self._change(
+            deal_id, ActivityKind.DELETED, {"deleted_at": self.now_text()},
             expected_version=expected_version,
         ))
 
@@ -317,7 +317,7 @@ class DealActions(StoreCore):
             conn.execute("UPDATE deals SET position = ? WHERE id = ?", (position, other_id))
             return self.get_deal(deal_id)
 
-        return self._write(work)
+        return self.write(work)
 
 
 # Deals that show on the board: open ones, paused ones whose resume date has come, and

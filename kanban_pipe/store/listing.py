@@ -6,7 +6,8 @@ return StoredDeal rows a page at a time rather than a list of Deal objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import date, timedelta
 from itertools import islice
 from typing import Any
@@ -44,8 +45,9 @@ def listed_deals(
     stale: bool = False,
     order: str = "stage",
     limit: int | None = None,
-) -> Iterator[StoredDeal]:
-    """Deals as list_deals picks them, plus the board's `/` search, streamed.
+) -> Generator[StoredDeal, None, None]:
+    """Deals as list_deals picks them, plus the board's `/` search, streamed (see
+    PipelineQueries.stream_rows: read it to the end or close it).
 
     `order` is a LIST_ORDERS key. With `stale` only open deals that may be stale are
     read: quiet since before the UTC day after `today - stale_after_days`, a day's
@@ -65,7 +67,8 @@ def listed_deals(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    return (deal for deal, _id in stored_deals_in_order(store, sql, params))
+    for deal, _row in stored_deals_in_order(store, sql, params):
+        yield deal
 
 
 def stored_deals_in_order(store: PipelineQueries, sql: str, params: Mapping[str, Any]
@@ -75,14 +78,14 @@ def stored_deals_in_order(store: PipelineQueries, sql: str, params: Mapping[str,
     SQLite sorts whole rows: ordering 75,000 deals with every column costs ~0.2 s more
     than ordering their ids and reading the rows by id, a page at a time.
     """
-    rows = store._stream(sql, params)
-    while page := list(islice(rows, PAGE)):
-        ids = [row[0] for row in page]
-        found = {deal[0]: deal for deal in store._query(
-            f"SELECT {STORED_DEAL_COLUMNS} FROM deals d"
-            f" WHERE d.id IN ({', '.join('?' for _ in ids)})", ids)}
-        for row in page:
-            yield StoredDeal._make(found[row[0]]), row
+    with closing(store.stream_rows(sql, params)) as rows:
+        while page := list(islice(rows, PAGE)):
+            ids = [row[0] for row in page]
+            found = {deal[0]: deal for deal in store.rows(
+                f"SELECT {STORED_DEAL_COLUMNS} FROM deals d"
+                f" WHERE d.id IN ({', '.join('?' for _ in ids)})", ids)}
+            for row in page:
+                yield StoredDeal._make(found[row[0]]), row
 
 
 def _stale_sql(stages: Sequence[Stage], today: date, params: dict[str, Any]) -> str:

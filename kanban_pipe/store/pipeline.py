@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from kanban_pipe.domain.errors import ConflictError, NothingToUndoError
 from kanban_pipe.domain.models import ActivityKind, Deal
 from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
 from kanban_pipe.store.config import PipelineConfig
-from kanban_pipe.store.connection import connect, open_connection, storage_error
 from kanban_pipe.store.deals import DealActions
-from kanban_pipe.store.filesystem import network_warning
+from kanban_pipe.store.engine import is_server_url
 
 
 class PipelineStore(DealActions, PipelineConfig):
-    """A pipeline in one SQLite file: deal verbs, queries and configuration."""
+    """A pipeline (in a file or on a server): deal verbs, queries and configuration."""
 
     def reader(self) -> PipelineStore:
-        """A second, read-only connection to the same file, with a lock of its own.
+        """A second, read-only connection to the same pipeline, with a lock of its own.
 
-        WAL lets it read while this one writes: background reads (whole columns,
+        Both engines let it read while this one writes: background reads (whole columns,
         sums) then never hold up what the UI thread reads or writes.
         """
-        try:
-            conn = connect(self.uri or self.path, uri=self.uri is not None, path=self.path)
-        except sqlite3.Error as error:
-            raise storage_error(error, self.path) from error
-        return PipelineStore(conn, self.path, user=self.user, read_only=True,
-                             clock=self.clock, uri=self.uri)
+        conn = self.engine.connect_again(read_only=True)
+        return PipelineStore(self.engine, conn, user=self.user, read_only=True,
+                             clock=self.clock)
 
     def undo(self) -> tuple[Deal, str]:
         """Undo this user's last change with a compensating change and an `undo` entry.
@@ -76,28 +71,35 @@ class PipelineStore(DealActions, PipelineConfig):
                 if c in UNDOABLE_COLUMNS and (c not in incidental or record[c] == new)
             }
             if updates.get("deleted_at"):
-                updates["deleted_at"] = self._now()  # undoing a creation deletes it now
+                updates["deleted_at"] = self.now_text()  # undoing a creation deletes it now
             what = f"{kind.replace('_', ' ')}" + (f": {detail}" if detail else "")
             deal = self._change(deal_id, ActivityKind.UNDO, updates, detail=f"undid {what}",
                                 include_deleted=True, undoes=activity_id)
             return deal, f"undid {what} on '{deal.title}'"
 
-        return self._write(work)
+        return self.write(work)
 
 
 def open_store(path: str, *, user: str, clock: Clock = utc_now,
                defer_check: bool = False, full_check: bool | None = None) -> PipelineStore:
     """Open (creating and migrating if needed) the pipeline at `path` for `user`.
 
-    A file this process may not write opens read-only (`store.read_only_reason` says
-    why). The page-by-page integrity check runs when store.integrity's policy asks for it
-    (or always / never with `full_check`). With `defer_check` it is left to
+    `path` is a file (SQLite) or a `postgresql://` URL (a team server). A file this
+    process may not write opens read-only (`store.read_only_reason` says why). The
+    page-by-page integrity check of a file runs when store.integrity's policy asks for
+    it (or always / never with `full_check`). With `defer_check` it is left to
     `store.verify_integrity()` (the board runs it after its first frame); writes wait
     for it and are refused if it fails.
     """
-    opened = open_connection(str(path), full_check=False if defer_check else full_check)
-    store = PipelineStore(opened.conn, str(path), user=user, read_only_reason=opened.read_only,
-                          uri=opened.uri, clock=clock, verified=not defer_check)
-    if str(path) != ":memory:":
-        store.location_warning = network_warning(path)
-    return store
+    target = str(path)
+    if is_server_url(target):
+        from kanban_pipe.store.postgres import open_server  # psycopg: only for a server
+
+        engine, conn, read_only = open_server(target)
+        return PipelineStore(engine, conn, user=user, clock=clock, read_only_reason=read_only,
+                             verified=not defer_check)
+    from kanban_pipe.store.sqlite_engine import open_file
+
+    engine, opened = open_file(target, full_check=False if defer_check else full_check)
+    return PipelineStore(engine, opened.conn, user=user, read_only_reason=opened.read_only,
+                         clock=clock, verified=not defer_check)

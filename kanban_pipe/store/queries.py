@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,7 +12,6 @@ from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
 from kanban_pipe.domain.rules import WON_SHOWN_DAYS
 from kanban_pipe.store.base import StoreCore
-from kanban_pipe.store.connection import storage_error
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
     DEAL_COLUMNS,
@@ -75,7 +72,7 @@ class StageSum:
     value: int
 
 
-_PAGE = 500  # rows fetched at a time by _stream
+_PAGE = 500  # rows fetched at a time by stream_rows
 
 
 class PipelineQueries(StoreCore):
@@ -83,21 +80,21 @@ class PipelineQueries(StoreCore):
 
     def stages(self) -> list[Stage]:
         """The pipeline's stages, in board order."""
-        rows = self._query(f"SELECT {STAGE_COLUMNS} FROM stages ORDER BY position")
+        rows = self.rows(f"SELECT {STAGE_COLUMNS} FROM stages ORDER BY position")
         return [stage_from_row(row) for row in rows]
 
     def home_currency(self) -> str:
         """The currency totals are shown in."""
-        rows = self._query("SELECT value FROM settings WHERE key = 'home_currency'")
+        rows = self.rows("SELECT value FROM settings WHERE key = 'home_currency'")
         return str(rows[0][0]) if rows else "EUR"
 
     def exchange_rates(self) -> dict[str, Decimal]:
         """Rates the user has set: home-currency units per unit of each other currency."""
-        return {c: Decimal(r) for c, r in self._query("SELECT currency, rate FROM exchange_rates")}
+        return {c: Decimal(r) for c, r in self.rows("SELECT currency, rate FROM exchange_rates")}
 
     def activities(self, deal_id: int, *, limit: int | None = None) -> list[Activity]:
         """A deal's history, newest first."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE deal_id = ? ORDER BY id DESC"
             + (" LIMIT ?" if limit else ""),
             [deal_id, limit] if limit else [deal_id],
@@ -106,21 +103,25 @@ class PipelineQueries(StoreCore):
 
     def changes_since(self, deal_id: int, version: int) -> list[Activity]:
         """What was done to a deal after the version a form was opened on, oldest first."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE deal_id = ? AND version > ?"
             " ORDER BY id",
             [deal_id, version],
         )
         return [activity_from_row(row) for row in rows]
 
+    def deal_count(self) -> int:
+        """How many deals the pipeline holds (any status, deleted ones too)."""
+        return int(self.rows("SELECT count(*) FROM deals")[0][0])
+
     def latest_activity_id(self) -> int:
         """The id of the newest activity (0 for an empty log)."""
-        return int(self._query("SELECT coalesce(max(id), 0) FROM activities")[0][0])
+        return int(self.rows("SELECT coalesce(max(id), 0) FROM activities")[0][0])
 
     def others_activities_since(self, after_id: int, *,
                                 limit: int = 50) -> list[tuple[Activity, str, str]]:
         """Other users' log entries after `after_id`, oldest first, with deal title and owner."""
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {_prefixed_activity('a')}, d.title, d.owner FROM activities a"
             " JOIN deals d ON d.id = a.deal_id WHERE a.id > ? AND a.actor != ?"
             " ORDER BY a.id LIMIT ?",
@@ -146,40 +147,28 @@ class PipelineQueries(StoreCore):
         if statuses:
             where.append(f"d.status IN ({', '.join('?' for _ in statuses)})")
             params.extend(s.value for s in statuses)
-        rows = self._query(
+        rows = self.rows(
             f"SELECT {_prefixed('d')} FROM deals d JOIN stages s ON s.key = d.stage"
             f" WHERE {' AND '.join(where)} ORDER BY s.position, d.id",
             params,
         )
         return [deal_from_row(row) for row in rows]
 
-    def _stream(self, sql: str, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, fetched a page at a time (memory stays flat however many).
+    def stream_rows(self, sql: str, params: Mapping[str, Any]
+                    ) -> Generator[tuple[Any, ...], None, None]:
+        """The rows of one read in a snapshot, fetched a page at a time (memory stays flat
+        however many there are).
 
-        Meant for one thread reading to the end (or closing the iterator): the statement
-        stays open, and its snapshot with it, between pages. (On PostgreSQL this wants a
-        server-side cursor: a client-side one fetches every row at once.)
+        Holds the lock and the snapshot until read to the end or closed: close it (or
+        let it end) before the store is closed, e.g. with contextlib.closing.
         """
-        with self._lock:
+        engine = self.engine
+        with self.lock, engine.snapshot(self.conn):
             try:
-                cursor = self.conn.execute(sql, params)
-            except sqlite3.Error as error:
-                raise storage_error(error, self.path) from error
-        try:
-            while True:
-                with self._lock:
-                    try:
-                        rows = cursor.fetchmany(_PAGE)
-                    except sqlite3.Error as error:
-                        raise storage_error(error, self.path) from error
-                if not rows:
-                    return
-                yield from rows
-        finally:
-            # Left unfinished (a reader of the output went away), this can run once the
-            # store is closed: the cursor went with its connection then.
-            with contextlib.suppress(sqlite3.ProgrammingError):
-                cursor.close()
+                for page in engine.stream(self.conn, sql, size=_PAGE, params=params):
+                    yield from page
+            except engine.errors as error:
+                raise engine.storage_error(error) from error
 
     # -- the board: ids per column, rows for what is visible, sums per column ------
 
@@ -197,8 +186,9 @@ class PipelineQueries(StoreCore):
             params["owner"] = board_filter.owner
         if board_filter.text.strip():
             params["pattern"] = "%" + _escape_like(board_filter.text.strip()) + "%"
+            like = self.engine.dialect.like
             extra += "".join(
-                f"{' AND (' if i == 0 else ' OR '}{column} LIKE :pattern ESCAPE '\\'"
+                f"{' AND (' if i == 0 else ' OR '}{column} {like} :pattern ESCAPE '\\'"
                 for i, column in enumerate(("title", "organization", "contact", "owner"))
             ) + ")"
         return extra, params
@@ -226,14 +216,14 @@ class PipelineQueries(StoreCore):
                       f" AND deleted_at IS NULL{extra}")
         rows = []
         for part in _URGENCY_SLICES:
-            rows += self._query(f"{open_deals} AND {part} LIMIT :limit", params)
+            rows += self.rows(f"{open_deals} AND {part} LIMIT :limit", params)
         # Paused deals back on the board and recent wins are few: one sorted query.
         others = " UNION ALL ".join(
             f"SELECT {_FACTS}, next_action FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
             for part in _BOARD_PARTS[1:]
         )
-        rows += [row[:-1] for row in self._query(
-            f"SELECT * FROM ({others}) ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
+        rows += [row[:-1] for row in self.rows(
+            f"SELECT * FROM ({others}) board ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
             params)]
         day = today.isoformat()
         keys = sorted(sort_key(CardFacts(*row), CardOrder.URGENCY, day) for row in rows)
@@ -248,8 +238,8 @@ class PipelineQueries(StoreCore):
         inner, params = self._on_board(
             "id, next_action, next_due, value, expected_close, stage_entered_at, position",
             stage, board_filter, today)
-        rows = self._query(
-            f"SELECT id FROM ({inner}) ORDER BY {_ORDER_SQL[order]} LIMIT :limit",
+        rows = self.rows(
+            f"SELECT id FROM ({inner}) board ORDER BY {_ORDER_SQL[order]} LIMIT :limit",
             {**params, "limit": limit},
         )
         return [row[0] for row in rows]
@@ -259,7 +249,7 @@ class PipelineQueries(StoreCore):
         """Every card of a column as sorted keys (the deal id is each key's last item)."""
         sql, params = self._on_board(_FACTS, stage, board_filter, today)
         day = today.isoformat()
-        keys = [sort_key(CardFacts(*row), order, day) for row in self._query(sql, params)]
+        keys = [sort_key(CardFacts(*row), order, day) for row in self.rows(sql, params)]
         keys.sort()
         return keys
 
@@ -276,7 +266,7 @@ class PipelineQueries(StoreCore):
         found: dict[int, Deal] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            rows = self._query(
+            rows = self.rows(
                 f"SELECT {DEAL_COLUMNS} FROM deals WHERE id IN ({', '.join('?' for _ in chunk)})",
                 chunk,
             )
@@ -293,7 +283,7 @@ class PipelineQueries(StoreCore):
         extra, params = self._filter_sql(None, board_filter, today)
         totals: dict[tuple[str, str], list[int]] = {}
         for part in _BOARD_PARTS:
-            for stage, currency, deals, value in self._query(
+            for stage, currency, deals, value in self.rows(
                 f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM deals"
                 f" WHERE {part} AND deleted_at IS NULL{extra} GROUP BY stage, currency",
                 params,

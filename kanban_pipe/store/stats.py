@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -24,46 +24,72 @@ from kanban_pipe.domain.stats import (
     open_stages,
     trend_days,
 )
-from kanban_pipe.store.connection import storage_error
+from kanban_pipe.store.engine import Dialect
 from kanban_pipe.store.queries import PipelineQueries
 from kanban_pipe.store.rows import stamp
 
-# What an activity's `changes` JSON says about a move and a status change. The index
-# statements below repeat these texts exactly: SQLite reads an indexed expression from the
-# index only when the query spells it the same way.
 MOVE_KINDS = "kind IN ('moved', 'won')"
-MOVE_FROM = "json_extract(changes, '$.stage[0]')"
-MOVE_TO = "json_extract(changes, '$.stage[1]')"
-MOVE_DAYS = "(unixepoch(at) - unixepoch(json_extract(changes, '$.stage_entered_at[0]'))) / 86400"
 STATUS_KINDS = "kind IN ('moved', 'won', 'lost', 'paused', 'resumed', 'undo')"
-STATUS_FROM = "json_extract(changes, '$.status[0]')"
-STATUS_TO = "json_extract(changes, '$.status[1]')"
-STATUS_CHANGES = f"{STATUS_KINDS} AND {STATUS_FROM} IS NOT NULL"
 
-# Indexes that let the history queries skip parsing every logged change (proposed for a
-# schema migration; bench/stats_bench.py measures with and without them).
-STATS_INDEXES = (
-    f"CREATE INDEX IF NOT EXISTS activities_moves ON activities"
-    f" ({MOVE_FROM}, {MOVE_TO}, {MOVE_DAYS}, deal_id) WHERE {MOVE_KINDS}",
-    f"CREATE INDEX IF NOT EXISTS activities_status ON activities"
-    f" (at, {STATUS_FROM}, {STATUS_TO}, deal_id) WHERE {STATUS_CHANGES}",
-)
 
-# Moves that were undone never happened, and deleted deals were mistakes: both are left out.
-# The deleted deals' ids are bound as a JSON array, read by _lost_and_deleted.
-_LIVE_MOVES = (
-    f"{MOVE_KINDS} AND id NOT IN (SELECT undoes FROM activities WHERE undoes IS NOT NULL)"
-    " AND deal_id NOT IN (SELECT value FROM json_each(?))"
-)
+@dataclass(frozen=True, slots=True)
+class HistorySql:
+    """What an activity's `changes` JSON says about a move and a status change, in SQL.
+
+    Each engine's history indexes (schema migration v2) repeat these texts exactly: an
+    indexed expression is read from the index only when the query spells it the same way
+    (tests/store/test_store_stats.py holds the two together).
+    """
+
+    move_from: str
+    move_to: str
+    move_days: str
+    status_from: str
+    status_to: str
+    live_moves: str  # moves not undone, of deals not deleted (deleted ids bound as JSON)
+
+    @property
+    def status_changes(self) -> str:
+        """Activities that changed a deal's status."""
+        return f"{STATUS_KINDS} AND {self.status_from} IS NOT NULL"
+
+
+def history_indexes(history: HistorySql) -> tuple[str, str]:
+    """The CREATE INDEX statements the history queries are read through (frozen, per
+    engine, in schema migration v2; a test compares the two)."""
+    return (
+        f"CREATE INDEX IF NOT EXISTS activities_moves ON activities"
+        f" ({history.move_from}, {history.move_to}, {history.move_days}, deal_id)"
+        f" WHERE {MOVE_KINDS}",
+        f"CREATE INDEX IF NOT EXISTS activities_status ON activities"
+        f" (at, {history.status_from}, {history.status_to}, deal_id)"
+        f" WHERE {history.status_changes}",
+    )
+
+
+def history_sql(dialect: Dialect) -> HistorySql:
+    """The history expressions in one engine's SQL."""
+    item, epoch = dialect.json_item, dialect.epoch
+    return HistorySql(
+        move_from=item("changes", "stage", 0),
+        move_to=item("changes", "stage", 1),
+        move_days=f"({epoch('at')} - {epoch(item('changes', 'stage_entered_at', 0))}) / 86400",
+        status_from=item("changes", "status", 0),
+        status_to=item("changes", "status", 1),
+        # Moves that were undone never happened, and deleted deals were mistakes.
+        live_moves=(f"{MOVE_KINDS} AND id NOT IN (SELECT undoes FROM activities"
+                    f" WHERE undoes IS NOT NULL) AND deal_id NOT IN ({dialect.id_list})"),
+    )
 
 
 def gather_stats(store: PipelineQueries, *, today: date) -> StatsInputs:
     """Everything the statistics need, read in one consistent snapshot of the file."""
+    history = history_sql(store.engine.dialect)
     with _snapshot(store):
         stages = tuple(store.stages())
         totals = _totals(store, stages)
         lost_days, deleted = _lost_and_deleted(store)
-        moves = _moves(store, deleted)
+        moves = _moves(store, history, deleted)
         ends = [_day_end(day) for day in trend_days(today)]
         return StatsInputs(
             today=today, stages=stages, home_currency=store.home_currency(),
@@ -71,8 +97,8 @@ def gather_stats(store: PipelineQueries, *, today: date) -> StatsInputs:
             groups=_groups(store, stages, today, ends, sorted({t.currency for t in totals})),
             closed=_closed(store, today),
             stage_days=_stage_days(moves, lost_days),
-            reach=_reach(store, stages, totals, moves, deleted),
-            shifts=_shifts(store, ends),
+            reach=_reach(store, history, stages, totals, moves, deleted),
+            shifts=_shifts(store, history, ends),
         )
 
 
@@ -80,20 +106,8 @@ def gather_stats(store: PipelineQueries, *, today: date) -> StatsInputs:
 def _snapshot(store: PipelineQueries) -> Iterator[None]:
     """One read transaction, so a save from another terminal cannot land between queries."""
     # The store's own lock: its connection is shared with the board's worker threads.
-    # The plain connection, not store.db: that would import sqlite-utils (~45 ms) on the
-    # board's first `f`.
-    with store._lock:
-        conn = store.conn
-        began = not conn.in_transaction
-        try:
-            if began:
-                conn.execute("BEGIN")
-            yield
-        except sqlite3.Error as error:
-            raise storage_error(error, store.path) from error
-        finally:
-            if began and conn.in_transaction:
-                conn.execute("COMMIT")
+    with store.lock, store.engine.snapshot(store.conn):
+        yield
 
 
 def _day_start(day: date) -> str:
@@ -119,7 +133,7 @@ def _totals(store: PipelineQueries, stages: Sequence[Stage]) -> tuple[StatusSum,
     params: dict[str, Any] = {}
     # Weighted per deal, as rules.weighted_value does. Answered from the deals_status index
     # alone, already in group order.
-    rows = store._query(
+    rows = store.rows(
         "SELECT status, stage, currency, count(*), sum(value),"
         f" sum((value * {_probability(stages, params)} + 50) / 100) FROM deals"
         " WHERE deleted_at IS NULL GROUP BY status, stage, currency", params)
@@ -193,27 +207,34 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
     key.add(_point("created_at", ends, params), len(ends) + 1, open_only=True)
     # The flags of an open deal as bits: one sum fewer each.
     flags = _open_flags(stages, today, params)
-    # IS 1: a test on a missing date is NULL, which counts as not raised.
-    key.add(" + ".join(f"{1 << bit} * (({flag}) IS 1)" for bit, flag in enumerate(flags)),
+    # A test on a missing date is NULL, which counts as not raised.
+    key.add(" + ".join(f"{1 << bit} * (CASE WHEN {flag} THEN 1 ELSE 0 END)"
+                       for bit, flag in enumerate(flags)),
             1 << len(flags), open_only=True)
     # A full scan: the partial indexes match `deleted_at IS NULL` but lack these columns,
     # and reaching every row through one of them is several times slower. LIMIT -1 keeps
     # the inner query apart, so each expression is computed once per deal. Sources are
     # free text, so they stay a column of their own.
+    dialect = store.engine.dialect
     by_key = (
         f"SELECT key, source, count(*) AS deals, sum(value) AS value,"
         f" sum(weighted) AS weighted FROM ("
         f" SELECT {key.sql()} AS key, source, value,"
         f" (value * {_probability(stages, params)} + 50) / 100 AS weighted"
-        " FROM deals NOT INDEXED WHERE deleted_at IS NULL LIMIT -1) GROUP BY key, source")
+        f" FROM deals {dialect.no_index} WHERE deleted_at IS NULL {dialect.fence}) t"
+        " GROUP BY key, source")
     # The flags then become counts, in SQL over the few thousand groups rather than a
-    # Python loop unpacking each one (~10 ms less at 100,000 deals).
-    status, currency, month, point, bits = key.unpacked("key")
-    counts = ", ".join(f"sum(CASE WHEN {bits} & {1 << bit} THEN deals ELSE 0 END)"
+    # Python loop unpacking each one (~10 ms less at 100,000 deals). The groups of the
+    # other codes are the key without its flag bits, `k`.
+    flag_values = 1 << len(flags)
+    status, currency, month, point, _ = key.unpacked("k")
+    counts = ", ".join(f"sum(CASE WHEN (bits & {1 << bit}) <> 0 THEN deals ELSE 0 END)"
                        for bit in range(len(flags)))
-    rows = store._query(
+    rows = store.rows(
         f"SELECT {status}, {currency}, source, {month}, {point}, sum(deals), sum(value),"
-        f" sum(weighted), {counts} FROM ({by_key}) GROUP BY key / {1 << len(flags)}, source",
+        f" sum(weighted), {counts} FROM (SELECT key / {flag_values} * {flag_values} AS k,"
+        f" key % {flag_values} AS bits, source, deals, value, weighted FROM ({by_key}) g) f"
+        " GROUP BY k, source",
         params)
     # Month 0: no date (or not open); 1 to FORECAST_MONTHS: that month; more: later.
     names = [None, *(m.isoformat()[:7] for m in months[:FORECAST_MONTHS]), "later"]
@@ -237,11 +258,12 @@ def _open_flags(stages: Sequence[Stage], today: date, params: dict[str, Any]) ->
         params[f"q_stage{i}"] = stage_key
     return [
         "expected_close < :today",
-        f"last_activity_at < CASE stage {' '.join(whens)} END" if whens else "0",
+        f"last_activity_at < CASE stage {' '.join(whens)} END" if whens else "FALSE",
         "next_action IS NULL",
         "next_action IS NOT NULL AND next_due < :today",
         f"stage IN ({', '.join(f':q_stage{i}' for i in range(len(needs)))})"
-        " AND NOT (decision_maker AND need_confirmed AND timeline_confirmed)" if needs else "0",
+        " AND NOT (decision_maker = 1 AND need_confirmed = 1 AND timeline_confirmed = 1)"
+        if needs else "FALSE",
     ]
 
 
@@ -250,12 +272,14 @@ def _closed(store: PipelineQueries, today: date) -> tuple[ClosedSum, ...]:
     # From the deals_closed index, a range of it per status: lost deals need nothing
     # else, won ones only their created_at from the table. Scanning every deal instead
     # cost ~6 ms more at 100,000 deals (the window holds a tenth of them).
-    rows = store._query(
-        "SELECT status, currency, NULL, count(*), sum(value) FROM deals INDEXED BY deals_closed"
+    dialect = store.engine.dialect
+    closed = f"FROM deals {dialect.indexed_by('deals_closed')}"
+    rows = store.rows(
+        f"SELECT status, currency, NULL, count(*), sum(value) {closed}"
         " WHERE status = 'lost' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2", [since])
-    rows += store._query(
-        "SELECT status, currency, (unixepoch(closed_at) - unixepoch(created_at)) / 86400,"
-        " count(*), sum(value) FROM deals INDEXED BY deals_closed"
+    rows += store.rows(
+        f"SELECT status, currency, ({dialect.epoch('closed_at')}"
+        f" - {dialect.epoch('created_at')}) / 86400, count(*), sum(value) {closed}"
         " WHERE status = 'won' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2, 3",
         [since])
     return tuple(ClosedSum(DealStatus(status), currency, deals, value, cycle)
@@ -266,9 +290,11 @@ def _lost_and_deleted(store: PipelineQueries) -> tuple[tuple[StageDays, ...], st
     """Whole days lost deals spent in their last stage, and the deleted deals' ids (JSON)."""
     # One scan of the deals for both: the moves' own `NOT IN (SELECT id FROM deals WHERE
     # deleted_at IS NOT NULL)` scanned them again, once per history query.
-    rows = store._query(
-        "SELECT stage, (unixepoch(closed_at) - unixepoch(stage_entered_at)) / 86400,"
-        " CASE WHEN deleted_at IS NOT NULL THEN id END, count(*) FROM deals NOT INDEXED"
+    dialect = store.engine.dialect
+    rows = store.rows(
+        f"SELECT stage, ({dialect.epoch('closed_at')} - {dialect.epoch('stage_entered_at')})"
+        " / 86400, CASE WHEN deleted_at IS NOT NULL THEN id END, count(*)"
+        f" FROM deals {dialect.no_index}"
         " WHERE deleted_at IS NOT NULL OR (status = 'lost' AND closed_at IS NOT NULL)"
         " GROUP BY 1, 2, 3")
     return (tuple(StageDays(stage, days, visits) for stage, days, deleted, visits in rows
@@ -279,17 +305,18 @@ def _lost_and_deleted(store: PipelineQueries) -> tuple[tuple[StageDays, ...], st
 _Moves = list[tuple[str | None, str | None, int | None, int]]
 
 
-def _moves(store: PipelineQueries, deleted: str) -> _Moves:
+def _moves(store: PipelineQueries, history: HistorySql, deleted: str) -> _Moves:
     """Every live move as (from stage, to stage, whole days spent in the from stage, count)."""
     # All moves, from the activities_moves index alone, less the few that do not count,
     # found through their own indexes: testing each of 137,000 moves against the undone
     # and deleted lists cost ~13 ms more at 100,000 deals, even with both lists empty.
-    every = f"SELECT {MOVE_FROM}, {MOVE_TO}, {MOVE_DAYS}, count(*) FROM activities"
+    every = (f"SELECT {history.move_from}, {history.move_to}, {history.move_days}, count(*)"
+             " FROM activities")
     counts = {(source, target, days): count for source, target, days, count
-              in store._query(f"{every} WHERE {MOVE_KINDS} GROUP BY 1, 2, 3")}
-    for source, target, days, count in store._query(
+              in store.rows(f"{every} WHERE {MOVE_KINDS} GROUP BY 1, 2, 3")}
+    for source, target, days, count in store.rows(
             f"{every} WHERE {MOVE_KINDS} AND (id IN (SELECT undoes FROM activities"
-            " WHERE undoes IS NOT NULL) OR deal_id IN (SELECT value FROM json_each(?)))"
+            f" WHERE undoes IS NOT NULL) OR deal_id IN ({store.engine.dialect.id_list}))"
             " GROUP BY 1, 2, 3", [deleted]):
         counts[source, target, days] -= count
     return [(source, target, days, count) for (source, target, days), count in counts.items()
@@ -303,8 +330,8 @@ def _stage_days(moves: _Moves, lost: tuple[StageDays, ...]) -> tuple[StageDays, 
     return tuple(visits) + lost
 
 
-def _reach(store: PipelineQueries, stages: Sequence[Stage], totals: Sequence[StatusSum],
-           moves: _Moves, deleted: str) -> tuple[Reach, ...]:
+def _reach(store: PipelineQueries, history: HistorySql, stages: Sequence[Stage],
+           totals: Sequence[StatusSum], moves: _Moves, deleted: str) -> tuple[Reach, ...]:
     """Deals by the furthest stage they reached: where they are, unless they moved back."""
     counts: dict[tuple[str, DealStatus], int] = {}
     for row in totals:
@@ -312,7 +339,8 @@ def _reach(store: PipelineQueries, stages: Sequence[Stage], totals: Sequence[Sta
     position = {s.key: s.position for s in stages}
     back = [(source, target) for source, target, _, _ in moves
             if source in position and target in position and position[target] < position[source]]
-    for stage, status, furthest in _moved_back(store, position, sorted(set(back)), deleted):
+    for stage, status, furthest in _moved_back(store, history, position, sorted(set(back)),
+                                               deleted):
         if position.get(furthest, 0) > position.get(stage, 0):
             counts[stage, status] -= 1
             counts[furthest, status] = counts.get((furthest, status), 0) + 1
@@ -320,16 +348,17 @@ def _reach(store: PipelineQueries, stages: Sequence[Stage], totals: Sequence[Sta
                  if deals)
 
 
-def _moved_back(store: PipelineQueries, position: dict[str, int],
+def _moved_back(store: PipelineQueries, history: HistorySql, position: dict[str, int],
                 pairs: Sequence[tuple[str, str]], deleted: str
                 ) -> list[tuple[str, DealStatus, str]]:
     """(stage now, status, furthest stage moved back from) of each deal that moved back."""
     if not pairs:
         return []
     furthest: dict[int, str] = {}
-    rows = store._query(
-        f"SELECT deal_id, {MOVE_FROM} FROM activities WHERE {_LIVE_MOVES}"
-        f" AND ({MOVE_FROM}, {MOVE_TO}) IN (VALUES {', '.join('(?, ?)' for _ in pairs)})",
+    rows = store.rows(
+        f"SELECT deal_id, {history.move_from} FROM activities WHERE {history.live_moves}"
+        f" AND ({history.move_from}, {history.move_to})"
+        f" IN (VALUES {', '.join('(?, ?)' for _ in pairs)})",
         [deleted, *(key for pair in pairs for key in pair)])
     for deal_id, source in rows:
         if position[source] > position.get(furthest.get(deal_id, ""), 0):
@@ -338,7 +367,7 @@ def _moved_back(store: PipelineQueries, position: dict[str, int],
     found = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        found += store._query(
+        found += store.rows(
             f"SELECT id, stage, status FROM deals WHERE id IN ({', '.join('?' for _ in chunk)})",
             chunk)
     return [(stage, DealStatus(status), furthest[deal_id]) for deal_id, stage, status in found]
@@ -352,17 +381,19 @@ def _point(column: str, ends: Sequence[str], params: dict[str, Any]) -> str:
     return f"CASE {whens} ELSE {len(ends)} END"
 
 
-def _shifts(store: PipelineQueries, ends: Sequence[str]) -> tuple[StatusShift, ...]:
+def _shifts(store: PipelineQueries, history: HistorySql,
+            ends: Sequence[str]) -> tuple[StatusShift, ...]:
     """Deals entering or leaving the open pipeline after the first trend point, summed."""
     params: dict[str, Any] = {}
     created, changed = _point("d.created_at", ends, params), _point("c.at", ends, params)
     # Value that left the open pipeline after a point was in it then, and vice versa.
-    rows = store._query(
+    rows = store.rows(
         f"SELECT d.currency, {created}, {changed},"
-        " sum(CASE WHEN c.now = 'open' THEN -d.value ELSE d.value END) FROM ("
-        f" SELECT at, deal_id, {STATUS_FROM} AS was, {STATUS_TO} AS now FROM activities"
-        f" WHERE {STATUS_CHANGES} AND at >= :end0 LIMIT -1) c"
+        " sum(CASE WHEN c.became = 'open' THEN -d.value ELSE d.value END) FROM ("
+        f" SELECT at, deal_id, {history.status_from} AS was, {history.status_to} AS became"
+        f" FROM activities WHERE {history.status_changes} AND at >= :end0"
+        f" {store.engine.dialect.fence}) c"
         " JOIN deals d ON d.id = c.deal_id"
-        " WHERE d.deleted_at IS NULL AND (c.was = 'open') != (c.now = 'open')"
+        " WHERE d.deleted_at IS NULL AND (c.was = 'open') != (c.became = 'open')"
         " GROUP BY 1, 2, 3", params)
     return tuple(StatusShift(*row) for row in rows if row[3])

@@ -158,7 +158,7 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
     if destination.is_dir():
         moment = datetime.now().strftime("%Y%m%d-%H%M%S")
         destination = destination / f"{source.stem}-{moment}{source.suffix or '.db'}"
-    _check_destination(source, destination, target)
+    check_destination(source, destination, target)
     temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
     had_wal = Path(f"{source}-wal").exists()
     try:
@@ -174,7 +174,7 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
             reader.close()
         os.replace(temporary, destination)
     except sqlite3.Error as error:
-        _remove_copy(temporary)
+        remove_copy(temporary)
         problem = storage_error(error, str(source))
         if isinstance(problem, DiskFullError):
             # Only the copy is written: it is the backup's disk that is full, not the
@@ -183,31 +183,33 @@ def backup_file(db_path: str, target: str) -> tuple[Path, FileHealth]:
                                 "written") from None
         raise problem from None
     except DamagedDatabaseError as error:
-        _remove_copy(temporary)
+        remove_copy(temporary)
         reason = str(error).split(": ", 1)[-1]
         raise DamagedDatabaseError(f"{source} is damaged, so no backup was written: "
                                    f"{reason}") from None
     except OSError:
-        _remove_copy(temporary)
+        remove_copy(temporary)
         raise
     _tidy(source, had_wal)
     return destination, replace(found, location=destination.resolve(),
                                 size=destination.stat().st_size)
 
 
-def _remove_copy(temporary: Path) -> None:
+def remove_copy(temporary: Path) -> None:
     """Remove an unfinished copy, and the rollback journal a failed write leaves beside it."""
     for leftover in (temporary, Path(f"{temporary}-journal")):
         leftover.unlink(missing_ok=True)
 
 
-def _check_destination(source: Path, destination: Path, target: str) -> None:
+def check_destination(source: Path | None, destination: Path, target: str) -> None:
+    """Refuse a backup into a missing folder, onto the pipeline itself, or over a file
+    that is not an older backup."""
     if not destination.parent.is_dir():
         raise InvalidInputError(
             f"cannot write {target}: the folder {destination.parent} does not exist")
     if not destination.exists():
         return
-    if destination.resolve() == source.resolve():
+    if source is not None and destination.resolve() == source.resolve():
         raise InvalidInputError(f"{target} is the pipeline itself; back up to another file")
     with destination.open("rb") as handle:
         head = handle.read(100)

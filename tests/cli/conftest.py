@@ -38,9 +38,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    """Path of a pipeline file that does not exist yet."""
-    return str(tmp_path / "pipe.db")
+def db(pipeline_target: str) -> str:
+    """Where the test's pipeline lives: a file that does not exist yet, or an empty schema
+    on the test server (each test runs on both engines, see tests.engines)."""
+    return pipeline_target
 
 
 @pytest.fixture
@@ -71,6 +72,7 @@ def store(db: str) -> Iterator[Callable[..., PipelineStore]]:
     yield open_at
     for pipeline in opened:
         pipeline.close()
+        pipeline.engine.close()
 
 
 @pytest.fixture

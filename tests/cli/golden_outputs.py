@@ -64,17 +64,18 @@ def utc() -> Iterator[None]:
         time.tzset()
 
 
-def build(path: Path) -> Path:
-    """The golden demo pipeline at `path` (made on the fixed clock)."""
+def build(path: Path | str) -> Path | str:
+    """The golden demo pipeline at `path`, a file or a server URL (made on the fixed clock)."""
     store = open_store(str(path), user="anna", clock=clock)
     try:
         load_demo(store, deals=DEALS, seed=SEED)
     finally:
         store.close()
+        store.engine.close()
     return path
 
 
-def output(path: Path, args: tuple[str, ...]) -> str:
+def output(path: Path | str, args: tuple[str, ...]) -> str:
     """What `kanban-pipe --db PATH --user anna ARGS` prints on the fixed clock."""
     fixed_store = functools.partial(open_store, clock=clock)
     buffer = io.StringIO()

@@ -10,6 +10,7 @@ import pytest
 
 from kanban_pipe.cli import main
 from kanban_pipe.store import PipelineStore, open_store
+from kanban_pipe.store.postgres.connection import ServerAddress
 
 BOARD_MODULE = "kanban_pipe.ui.app"
 BULK_MODULE = "kanban_pipe.store.bulk"
@@ -55,7 +56,9 @@ def test_no_command_opens_the_board_on_the_chosen_file(run, db, board_calls) -> 
     run("add", "Acme")
     result = run()
     assert (result.code, result.out, result.err) == (0, "", "")
-    assert board_calls == [(db, "anna", 1)]
+    # The store names a file by its path, a server by database and host (no password).
+    label = db if not db.startswith("postgresql://") else ServerAddress(db).label
+    assert board_calls == [(label, "anna", 1)]
 
 
 def test_default_database_lives_in_the_user_data_dir(isolated_env, board_calls,

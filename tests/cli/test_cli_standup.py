@@ -14,6 +14,7 @@ from kanban_pipe.domain.models import NextStep, QualificationFact
 from kanban_pipe.domain.review_walk import ReviewSummary
 from kanban_pipe.store import schema
 from kanban_pipe.store.review import record_review
+from tests.engines import RawRows
 
 QUEUES = ["closing_soon", "stale", "overdue", "no_next_step", "unqualified"]
 HOSTILE = "Acme [bold]x[/] | *big*\x1b[31m"
@@ -40,11 +41,7 @@ def _seed(store) -> dict[str, int]:
 
 
 def _reviews(db: str) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
-    finally:
-        conn.close()
+    return RawRows(db).count("reviews")
 
 
 def test_json_has_one_key_per_queue_in_the_list_json_shape(run, store, db) -> None:
@@ -153,6 +150,7 @@ def test_unknown_format_is_a_usage_error(run, fmt: str) -> None:
     assert result.code == 2 and "invalid choice" in result.err
 
 
+@pytest.mark.file_only("makes a version 1 file with sqlite3 (tests/store covers a server's)")
 def test_standup_upgrades_a_v1_file(run, db) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN")

@@ -71,3 +71,60 @@ def test_readme_commands_run(tmp_path: Path) -> None:
         done = subprocess.run(["bash", "-c", line], cwd=work, env=env, capture_output=True,
                               text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stderr}"
+
+
+# The team-server section's blocks: run against the tests' PostgreSQL server, as a
+# superuser would on the server host (`sudo -u postgres` becomes that server's superuser).
+_TEAM_BLOCK = re.compile(r"^```sh team-server-test\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+_TEAM_NAMES = ("sales", "kanban_owner", "kanban_app", "kanban_viewer")
+
+
+def _drop_team(base: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS sales WITH (FORCE)")
+        for role in _TEAM_NAMES[1:]:
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_team_server_section_runs(tmp_path: Path, pg_base: str | None) -> None:
+    if pg_base is None:
+        pytest.skip("no PostgreSQL server binaries here")
+    from kanban_pipe.store.postgres.connection import ServerAddress
+
+    blocks = _TEAM_BLOCK.findall(TEXT)
+    assert len(blocks) >= 4
+    port = ServerAddress(pg_base).parts.get("port", "5432")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kanban-pipe").write_text(
+        f'#!/bin/sh\nexec "{sys.executable}" -m kanban_pipe "$@"\n', encoding="utf-8")
+    (bin_dir / "sudo").write_text(
+        '#!/bin/sh\n[ "$1" = "-u" ] && shift 2\n'
+        'exec env PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=postgres "$@"\n',
+        encoding="utf-8")
+    for shim in bin_dir.iterdir():
+        shim.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("KANBAN_PIPE_", "PG"))}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", HOME=str(home),
+               XDG_DATA_HOME=str(home / "data"), KANBAN_PIPE_USER="anna", PGPORT=port)
+    _drop_team(pg_base)
+    try:
+        script = "\n".join(blocks)
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        assert "Acme fleet renewal" in done.stdout
+        assert "moved #1 'Acme fleet renewal' Lead → Qualified" in done.stdout
+        assert "owner-secret" not in done.stdout + done.stderr
+        assert "app-secret" not in done.stdout + done.stderr
+        assert (work / "sales-backup.db").is_file()
+    finally:
+        _drop_team(pg_base)

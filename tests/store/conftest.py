@@ -6,17 +6,16 @@ file never clashes with another directory's conftest module.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from kanban_pipe.store import PipelineStore, open_store
+from tests.engines import RawRows, file_only
 
 # Wednesday 2026-11-25, 10:00 UTC: every store in these tests reads this clock.
 FIXED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -37,54 +36,20 @@ class MutableClock:
         return self.now
 
 
-class RawFile:
-    """The pipeline file as another tool (sqlite3 shell, Datasette) would read it."""
+class RawFile(RawRows):
+    """The pipeline as another tool (sqlite3 shell, Datasette, psql) would read it."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, target: str | Path) -> None:
+        super().__init__(str(target))
+        self.path = Path(target) if not self.server else None
 
     def connect(self) -> sqlite3.Connection:
-        """A plain autocommit sqlite3 connection with dict-like rows."""
+        """A plain autocommit sqlite3 connection with dict-like rows (files only)."""
+        if self.server:
+            pytest.skip("file engine only: the test reads the file with sqlite3 itself")
         conn = sqlite3.connect(str(self.path), isolation_level=None)
         conn.row_factory = sqlite3.Row
         return conn
-
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        """Rows of a query as dicts."""
-        conn = self.connect()
-        try:
-            return [dict(row) for row in conn.execute(sql, params).fetchall()]
-        finally:
-            conn.close()
-
-    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        """The first column of the first row."""
-        conn = self.connect()
-        try:
-            return conn.execute(sql, params).fetchone()[0]
-        finally:
-            conn.close()
-
-    def deal(self, deal_id: int) -> dict[str, Any]:
-        """The deal's row exactly as stored (deleted ones too)."""
-        found = self.rows("SELECT * FROM deals WHERE id = ?", (deal_id,))
-        assert found, f"no row for deal {deal_id}"
-        return found[0]
-
-    def activities(self, deal_id: int | None = None) -> list[dict[str, Any]]:
-        """Activity rows as stored, oldest first, with `changes` decoded from JSON."""
-        if deal_id is None:
-            found = self.rows("SELECT * FROM activities ORDER BY id")
-        else:
-            found = self.rows("SELECT * FROM activities WHERE deal_id = ? ORDER BY id",
-                              (deal_id,))
-        for row in found:
-            row["changes"] = json.loads(row["changes"]) if row["changes"] else None
-        return found
-
-    def count(self, table: str) -> int:
-        """Rows in a table."""
-        return int(self.scalar(f"SELECT count(*) FROM {table}"))
 
 
 @pytest.fixture(autouse=True)
@@ -98,15 +63,17 @@ def utc_local_time() -> Iterator[None]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Where this test's pipeline file lives (not created yet)."""
-    return tmp_path / "pipeline.db"
+def db_path(engine_name: str, pipeline_target: str) -> Path:
+    """Where this test's pipeline file lives (not created yet); a test that asks for it
+    is about the file, and runs on the file engine only."""
+    file_only(engine_name)
+    return Path(pipeline_target)
 
 
 @pytest.fixture
-def raw(db_path: Path) -> RawFile:
-    """Raw access to the test's file, bypassing the store."""
-    return RawFile(db_path)
+def raw(pipeline_target: str) -> RawFile:
+    """Raw access to the test's pipeline, bypassing the store."""
+    return RawFile(pipeline_target)
 
 
 @pytest.fixture
@@ -116,12 +83,13 @@ def clock() -> MutableClock:
 
 
 @pytest.fixture
-def open_as(db_path: Path, clock: MutableClock) -> Iterator[Callable[..., PipelineStore]]:
-    """Open the test's file as a given user on the test's clock; closed at the end."""
+def open_as(pipeline_target: str, clock: MutableClock
+            ) -> Iterator[Callable[..., PipelineStore]]:
+    """Open the test's pipeline as a given user on the test's clock; closed at the end."""
     opened: list[PipelineStore] = []
 
     def opener(user: str, clock: Callable[[], datetime] = clock) -> PipelineStore:
-        store = open_store(str(db_path), user=user, clock=clock)
+        store = open_store(pipeline_target, user=user, clock=clock)
         opened.append(store)
         return store
 
@@ -129,7 +97,8 @@ def open_as(db_path: Path, clock: MutableClock) -> Iterator[Callable[..., Pipeli
     for store in opened:
         try:
             store.close()
-        except sqlite3.Error:
+            store.engine.close()
+        except Exception:  # a test may have closed or broken it on purpose
             pass
 
 

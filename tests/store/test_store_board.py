@@ -198,7 +198,7 @@ def test_board_sums_count_only_visible_deals(store: PipelineStore):
 
 
 def test_deals_by_ids_returns_every_requested_deal(store: PipelineStore):
-    conn = store.db.conn
+    conn = store.conn
     conn.execute("BEGIN")
     conn.executemany(  # more than one 500-id chunk, inserted in bulk to keep the test quick
         "INSERT INTO deals (title, value, currency, stage, owner, created_at, updated_at,"

@@ -44,7 +44,7 @@ def test_busy_database_gives_plain_words_and_writes_nothing(short_waits, db_path
         " try again"
     )
     assert "locked" not in message
-    assert not store.db.conn.in_transaction
+    assert not store.conn.in_transaction
     other.execute("ROLLBACK")
     other.close()
 
@@ -136,7 +136,7 @@ def test_opening_a_new_file_another_process_is_creating(db_path: Path, raw):
     finally:
         finisher.join()
         creator.close()
-    assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert [s.key for s in store.stages()] == [
         "lead", "qualified", "proposal", "commitment", "won"]
     assert store.add_deal("First").id == 1

@@ -59,6 +59,7 @@ def test_new_file_has_the_five_default_stages(store: PipelineStore, raw):
     ]
 
 
+@pytest.mark.file_only("SQLite's STRICT tables and PRAGMA table_info")
 def test_tables_are_strict_and_named_as_documented(store: PipelineStore, raw):
     listed = {row["name"]: row for row in raw.rows("PRAGMA table_list") if row["schema"] == "main"}
     for table in TABLES:
@@ -100,6 +101,7 @@ def index_columns(raw, table: str) -> dict[str, list[str]]:
     return indexes
 
 
+@pytest.mark.file_only("reads SQLite's index list")
 def test_board_indexes_exist(store: PipelineStore, raw):
     indexes = list(index_columns(raw, "deals").values())
     assert ["stage", "position"] in indexes
@@ -113,18 +115,19 @@ def test_board_indexes_exist(store: PipelineStore, raw):
 @pytest.mark.parametrize(
     "board_filter", [BoardFilter(), BoardFilter(text="acme"), BoardFilter(owner="anna")]
 )
+@pytest.mark.file_only("reads SQLite's query plans")
 def test_board_query_plan_uses_an_index(store: PipelineStore, raw, monkeypatch,
                                         order: CardOrder, board_filter: BoardFilter):
     for number in range(12):
         store.add_deal(f"Deal {number}", stage="lead" if number % 2 else "proposal")
     captured: list[tuple[str, list[Any]]] = []
-    original = store._query
+    original = store.rows
 
     def spy(sql: str, params=()):
         captured.append((sql, list(params)))
         return original(sql, params)
 
-    monkeypatch.setattr(store, "_query", spy)
+    monkeypatch.setattr(store, "rows", spy)
     ids = store.column_deal_ids("lead", order=order, board_filter=board_filter, today=TODAY)
     assert len(captured) == 1
     sql, params = captured[0]

@@ -1,4 +1,6 @@
-"""Four processes, one new file, 250 actions each: nothing lost, no "locked" errors.
+"""Four processes, one new pipeline, 250 actions each: nothing lost, no "locked" errors.
+
+On a file, and on a server (the four also race to create the schema there).
 
 The test runs this same file as a script (`python test_store_multiprocess.py worker ...`)
 for each process, so the worker code sits next to the assertions about it.
@@ -57,11 +59,12 @@ def worker(db: str, number: int, go_file: str) -> None:
     print(json.dumps({"user": user, "deals": len(mine), "counts": counts}), flush=True)
 
 
-def test_four_processes_on_one_new_file(tmp_path: Path):
+def test_four_processes_on_one_new_pipeline(tmp_path: Path, pipeline_target: str):
     from kanban_pipe.store import open_store
     from kanban_pipe.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
-    db = tmp_path / "shared.db"
+    server = pipeline_target.startswith("postgresql://")
+    db = pipeline_target
     go_file = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     procs = [
@@ -75,7 +78,7 @@ def test_four_processes_on_one_new_file(tmp_path: Path):
         for proc in procs:
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "ready"
-        assert not db.exists(), "the file must be new when the processes start"
+        assert server or not Path(db).exists(), "the file must be new when they start"
         go_file.touch()  # every process now opens the new file at the same moment
         results = [proc.communicate(timeout=60) for proc in procs]
     finally:
@@ -89,36 +92,45 @@ def test_four_processes_on_one_new_file(tmp_path: Path):
         assert "locked" not in err.lower() and "busy" not in err.lower(), err
         reports.append(json.loads(out.strip().splitlines()[-1]))
 
-    store = open_store(str(db), user="checker")
-    conn = store.db.conn
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert conn.execute("SELECT count(*) FROM stages").fetchone()[0] == 5
-    assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-    total = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+    store = open_store(db, user="checker")
+
+    def one(sql: str, params: tuple[object, ...] = ()) -> object:
+        return store.rows(sql, params)[0][0]
+
+    if server:
+        assert one("SELECT value FROM kanban_pipe WHERE key = 'schema_version'") == str(
+            SCHEMA_VERSION)
+    else:
+        conn = store.conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    assert one("SELECT count(*) FROM stages") == 5
+    total = one("SELECT count(*) FROM activities")
     assert total == PROCESSES * ACTIONS_PER_PROCESS
-    per_actor = dict(conn.execute("SELECT actor, count(*) FROM activities GROUP BY actor"))
+    per_actor = dict(store.rows("SELECT actor, count(*) FROM activities GROUP BY actor"))
     assert per_actor == {f"user{n}": ACTIONS_PER_PROCESS for n in range(PROCESSES)}
     for report in reports:
         user, counts = report["user"], report["counts"]
         assert sum(counts.values()) == ACTIONS_PER_PROCESS
-        kinds = dict(conn.execute(
+        kinds = dict(store.rows(
             "SELECT kind, count(*) FROM activities WHERE actor = ? GROUP BY kind", (user,)))
         assert kinds.get("created", 0) == counts["add"] == report["deals"]
         assert kinds.get("moved", 0) == counts.get("move", 0)
         assert kinds.get("next_step_set", 0) == counts.get("next", 0)
         touches = sum(kinds.get(k, 0) for k in ("call", "email", "meeting", "note"))
         assert touches == counts.get("log", 0)
-        owned = conn.execute("SELECT count(*) FROM deals WHERE owner = ?", (user,)).fetchone()
-        assert owned[0] == report["deals"]
-    deals = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
+        assert one("SELECT count(*) FROM deals WHERE owner = ?", (user,)) == report["deals"]
+    deals = one("SELECT count(*) FROM deals")
     assert deals == sum(report["deals"] for report in reports)
     # Every deal's version is one more than its changes after creation.
-    mismatched = conn.execute(
+    mismatched = one(
         "SELECT count(*) FROM deals d WHERE d.version !="
-        " (SELECT count(*) FROM activities a WHERE a.deal_id = d.id)"
-    ).fetchone()[0]
+        " (SELECT count(*) FROM activities a WHERE a.deal_id = d.id)")
     assert mismatched == 0
+    # The log's ids follow the order its entries were committed in.
+    assert one("SELECT count(*) FROM activities a JOIN activities b ON b.id = a.id + 1"
+               " WHERE b.at < a.at") == 0
     store.close()
 
 

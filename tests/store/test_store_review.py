@@ -194,8 +194,8 @@ def test_recording_on_a_read_only_file_is_refused(store: PipelineStore, raw) -> 
 def test_candidates_read_only_open_and_paused_deals_by_index(store, raw, monkeypatch) -> None:
     seed_every_case(store)
     captured: list[tuple[str, Any]] = []
-    original = store._query
-    monkeypatch.setattr(store, "_query",
+    original = store.rows
+    monkeypatch.setattr(store, "rows",
                         lambda sql, params=(): captured.append((sql, params))
                         or original(sql, params))
     review_candidates(store, today=TODAY)

@@ -47,6 +47,7 @@ def test_add_stage_at_a_position(store: PipelineStore, raw):
 )
 def test_add_stage_refusals(store: PipelineStore, raw, kwargs, error, words):
     before = raw.rows("SELECT * FROM stages ORDER BY key")
+    kwargs = dict(kwargs)  # parametrized once, run on each engine: not to be changed
     name = kwargs.pop("name")
     with pytest.raises(error, match=words):
         store.add_stage(name, **kwargs)

@@ -20,14 +20,13 @@ from kanban_pipe.domain.models import NextStep
 from kanban_pipe.domain.rules import deal_flags, is_stale, next_step_state
 from kanban_pipe.domain.stats import compute_stats
 from kanban_pipe.store import PipelineStore, open_store
-from kanban_pipe.store.stats import (
-    MOVE_DAYS,
-    MOVE_FROM,
-    MOVE_KINDS,
-    MOVE_TO,
-    STATS_INDEXES,
-    gather_stats,
-)
+from kanban_pipe.store.schema import _V2
+from kanban_pipe.store.sqlite_engine import SQLITE_DIALECT
+from kanban_pipe.store.stats import MOVE_KINDS, gather_stats, history_indexes, history_sql
+
+HISTORY = history_sql(SQLITE_DIALECT)
+STATS_INDEXES = history_indexes(HISTORY)
+MOVE_FROM, MOVE_TO, MOVE_DAYS = HISTORY.move_from, HISTORY.move_to, HISTORY.move_days
 
 TODAY = date(2026, 11, 25)
 
@@ -257,6 +256,14 @@ def test_the_proposed_indexes_change_nothing_but_speed(history: History,
     assert sorted(map(repr, after.stage_days)) == sorted(map(repr, before.stage_days))
     assert sorted(map(repr, after.shifts)) == sorted(map(repr, before.shifts))
     assert sorted(map(repr, after.reach)) == sorted(map(repr, before.reach))
+
+
+def test_migration_v2_builds_the_indexes_the_statistics_read() -> None:
+    # Migration v2's SQL is frozen in store.schema; the queries are built in store.stats.
+    # An index is only read when both spell its expressions the same way.
+    frozen = " ".join(" ".join(line.split("--")[0].split()) for line in _V2.splitlines())
+    for statement in STATS_INDEXES:
+        assert statement in frozen.replace("( ", "(").replace(" )", ")"), statement
 
 
 def test_an_empty_pipeline(tmp_path: Path) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from kanban_pipe.domain.models import DealStatus
+from kanban_pipe.store.engine import Connection
 
 # Deal columns an import may set; the rest (id, version, updated_at, ...) are the store's.
 IMPORT_COLUMNS = (
@@ -65,7 +65,7 @@ class ImportOutcome:
     first_id: int = 0
 
 
-def plan_outcome(conn: sqlite3.Connection, batch: ImportBatch, *, update: bool,
+def plan_outcome(conn: Connection, batch: ImportBatch, *, update: bool,
                  now: str) -> ImportOutcome:
     """Sort the deals into new, changed, unchanged, skipped and deleted-here ones."""
     outcome = ImportOutcome()
@@ -108,7 +108,7 @@ def plan_outcome(conn: sqlite3.Connection, batch: ImportBatch, *, update: bool,
     return outcome
 
 
-def _own_deals(conn: sqlite3.Connection, batch: ImportBatch,
+def _own_deals(conn: Connection, batch: ImportBatch,
                refs: dict[str, tuple[int, bool]]) -> dict[int, tuple[int, bool]]:
     """Rows of this pipeline's own export: batch index -> (deal id, deleted).
 
@@ -128,7 +128,7 @@ def _own_deals(conn: sqlite3.Connection, batch: ImportBatch,
     return own
 
 
-def rows_by_id(conn: sqlite3.Connection, columns: str, ids: list[int]
+def rows_by_id(conn: Connection, columns: str, ids: list[int]
                ) -> Iterator[tuple[Any, ...]]:
     """`columns` of the deals with these ids, read 500 ids at a time."""
     for start in range(0, len(ids), 500):

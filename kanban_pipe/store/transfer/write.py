@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from itertools import chain, islice
+from collections.abc import Sequence
 from typing import Any
 
 from kanban_pipe.domain.models import Activity
-from kanban_pipe.store.connection import storage_error
+from kanban_pipe.store.engine import Connection, Engine
 from kanban_pipe.store.pipeline import PipelineStore
 from kanban_pipe.store.rows import ACTIVITY_COLUMNS, activity_from_row
 from kanban_pipe.store.transfer.batch import (
@@ -22,20 +19,12 @@ from kanban_pipe.store.transfer.batch import (
 
 # Only a big import into a small table is worth dropping and rebuilding the indexes for.
 _REBUILD_AT = 20_000
-_MAX_PARAMETERS = 32_766
 
 
 def preview_import(store: PipelineStore, batch: ImportBatch, *, update: bool) -> ImportOutcome:
     """What write_import would do, read in one snapshot (a dry run writes nothing)."""
-    with store._lock:
-        conn = store.db.conn
-        conn.execute("BEGIN")  # deferred: a read snapshot, no write lock
-        try:
-            return plan_outcome(conn, batch, update=update, now=store._now())
-        except sqlite3.Error as error:
-            raise storage_error(error, store.path) from error
-        finally:
-            conn.execute("ROLLBACK")
+    with store.lock, store.engine.snapshot(store.conn):
+        return plan_outcome(store.conn, batch, update=update, now=store.now_text())
 
 
 def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
@@ -49,23 +38,25 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
     """
     where = f"{detail} {unit} "
 
+    engine = store.engine
+
     def work() -> ImportOutcome:
-        conn = store.db.conn
-        now = store._now()
+        conn = store.conn
+        now = store.now_text()
         _add_stages(conn, new_stages)
         outcome = plan_outcome(conn, batch, update=update, now=now)
         existing = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
         rebuild = len(outcome.created) >= max(_REBUILD_AT, existing)
-        with _indexes_dropped(conn, rebuild):
-            outcome.first_id = _insert(conn, batch, outcome.created, store.user, now, where)
-        _apply_updates(conn, batch, outcome.updated, store.user, now, where)
+        with engine.bulk_session(conn, rebuild_indexes=rebuild):
+            outcome.first_id = _insert(engine, conn, batch, outcome.created, store.user, now,
+                                       where)
+            _apply_updates(engine, conn, batch, outcome.updated, store.user, now, where)
         return outcome
 
-    with store._lock, _roomy_cache(store.db.conn):
-        return store._write(work)
+    return store.write(work)
 
 
-def _add_stages(conn: sqlite3.Connection, new_stages: Sequence[tuple[str, str]]) -> None:
+def _add_stages(conn: Connection, new_stages: Sequence[tuple[str, str]]) -> None:
     """Add stages before the won stage, in the order the file named them."""
     for key, name in new_stages:
         at = conn.execute("SELECT coalesce((SELECT min(position) FROM stages WHERE is_won),"
@@ -77,8 +68,8 @@ def _add_stages(conn: sqlite3.Connection, new_stages: Sequence[tuple[str, str]])
                      " VALUES (?, ?, ?, 50, 14)", (key, name, at))
 
 
-def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], user: str,
-            now: str, where: str) -> int:
+def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[int],
+            user: str, now: str, where: str) -> int:
     """Insert the new deals and their activities; return the first new deal id."""
     first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM deals").fetchone()[0])
     if not created:
@@ -90,7 +81,8 @@ def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], us
 
     columns = batch.columns
     stages, statuses = pick(columns["stage"]), pick(columns["status"])
-    bases = dict(conn.execute("SELECT stage, max(position) FROM deals GROUP BY stage"))
+    bases = dict(conn.execute("SELECT stage, max(position) FROM deals GROUP BY stage")
+                 .fetchall())
     counters: dict[str, int] = {}
     positions = []
     for stage, given in zip(stages, pick(columns["position"]), strict=True):
@@ -129,16 +121,17 @@ def _insert(conn: sqlite3.Connection, batch: ImportBatch, created: list[int], us
     names.append("updated_at")
     select.append("?1")
     add("source_ref", pick(batch.refs))
-    _insert_many(conn, "deals", names, zip(*values, strict=True),
-                 template=(", ".join(select), (now,)))
+    engine.insert_rows(conn, "deals", names, zip(*values, strict=True),
+                       template=(", ".join(select), (now,)))
     if batch.histories:
-        _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail"), (
+        engine.insert_rows(conn, "activities", ("deal_id", "at", "actor", "kind", "detail"), (
             (deal_id, *entry) for deal_id, index in zip(ids, created, strict=True)
             for entry in batch.histories.get(index, ())))
     # Only (deal id, line) goes in per deal: the rest of the entry is the same for all.
-    _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
-                 zip(ids, pick(batch.lines), strict=True), template=(
-                     "column1, ?1, ?2, 'imported', ?3 || column2, 1", (now, user, where)))
+    engine.insert_rows(
+        conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
+        zip(ids, pick(batch.lines), strict=True), template=(
+            "column1, ?1, ?2, 'imported', CAST(?3 AS TEXT) || column2, 1", (now, user, where)))
     return first_id
 
 
@@ -147,43 +140,12 @@ _PLAIN = ("title", "organization", "contact", "value", "currency", "owner", "sou
           "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed")
 
 
-def _insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[str],
-                 rows: Iterable[tuple[Any, ...]],
-                 template: tuple[str, tuple[Any, ...]] | None = None) -> None:
-    """Insert `rows`, many per statement (several times faster than executemany, which
-    runs the statement, and builds its CHECK (... IN (...)) lists, once per row).
-
-    With a `template` (a SELECT list over the VALUES columns, with ?1, ?2... bound to its
-    constants) each row carries only the values that differ.
-    """
-    head_params = template[1] if template else ()
-    pending = iter(rows)
-    first = next(pending, None)
-    if first is None:
-        return
-    width = len(first)
-    limit = min(_MAX_PARAMETERS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    per = max(1, (limit - len(head_params)) // width)
-    one = "(" + ", ".join("?" * width) + ")"
-    if template:
-        head = (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {template[0]}"
-                " FROM (VALUES ")
-        tail = ")"
-    else:
-        head, tail = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ", ""
-    full = head + ", ".join([one] * per) + tail
-    pending = chain((first,), pending)
-    while chunk := list(islice(pending, per)):
-        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk)) + tail
-        conn.execute(sql, [*head_params, *chain.from_iterable(chunk)])
-
-
-def _apply_updates(conn: sqlite3.Connection, batch: ImportBatch,
+def _apply_updates(engine: Engine, conn: Connection, batch: ImportBatch,
                    updated: Sequence[tuple[int, dict[str, Any], dict[str, Any]]],
                    user: str, now: str, where: str) -> None:
     """Update the matched deals (grouped by the columns they change) and log each one."""
     bases: dict[str, int] = dict(conn.execute(
-        "SELECT stage, max(position) FROM deals GROUP BY stage")) if updated else {}
+        "SELECT stage, max(position) FROM deals GROUP BY stage").fetchall()) if updated else {}
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     log = []
     for index, changes, record in updated:
@@ -203,45 +165,16 @@ def _apply_updates(conn: sqlite3.Connection, batch: ImportBatch,
         assignments = "".join(f"{column} = :{column}, " for column in names)
         conn.executemany(f"UPDATE deals SET {assignments}version = :version,"
                          " updated_at = :now WHERE id = :id", params)
-    _insert_many(conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"),
-                 log, template=("column1, ?1, ?2, 'imported', ?3 || column2, column3",
-                                (now, user, where)))
-
-
-@contextmanager
-def _indexes_dropped(conn: sqlite3.Connection, drop: bool) -> Iterator[None]:
-    """Drop the deal and activity indexes for a bulk insert, and build them again after.
-
-    One sort-based CREATE INDEX is cheaper than a random B-tree insert per row; both run
-    inside the caller's transaction, so nobody sees the gap and a failure undoes the drop.
-    """
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN ('deals', 'activities')").fetchall() if drop else []
-    for name, _sql in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    yield
-    for _name, sql in indexes:
-        conn.execute(sql)
-
-
-@contextmanager
-def _roomy_cache(conn: sqlite3.Connection) -> Iterator[None]:
-    """A larger page cache while a big transaction runs, so it is not spilled half-way."""
-    before = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute("PRAGMA cache_size = -131072")  # 128 MB, given back afterwards
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(before)}")
+    engine.insert_rows(
+        conn, "activities", ("deal_id", "at", "actor", "kind", "detail", "version"), log,
+        template=("column1, ?1, ?2, 'imported', CAST(?3 AS TEXT) || column2, column3",
+                  (now, user, where)))
 
 
 def activities_by_deal(store: PipelineStore) -> dict[int, list[Activity]]:
     """Every deal's history (newest first, as `show --json` gives it), in one query."""
     history: dict[int, list[Activity]] = {}
-    with store._lock:
-        rows = store.db.conn.execute(
-            f"SELECT {ACTIVITY_COLUMNS} FROM activities ORDER BY deal_id, id DESC").fetchall()
+    rows = store.rows(f"SELECT {ACTIVITY_COLUMNS} FROM activities ORDER BY deal_id, id DESC")
     for row in rows:
         history.setdefault(row[1], []).append(activity_from_row(row))
     return history
