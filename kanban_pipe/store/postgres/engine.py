@@ -25,6 +25,7 @@ from kanban_pipe.domain.errors import DamagedDatabaseError, DatabaseBusyError, K
 from kanban_pipe.store.engine import Connection, Dialect, Engine
 from kanban_pipe.store.postgres.connection import ServerAddress, ServerConnection, server_error
 from kanban_pipe.store.postgres.notify import ChangeListener
+from kanban_pipe.store.postgres.schema import missing_parts
 from kanban_pipe.store.postgres.sql import bind, translate
 
 T = TypeVar("T")
@@ -169,8 +170,6 @@ class PostgresEngine(Engine):
 
     def check_integrity(self) -> None:
         """The server keeps its own pages; check that the pipeline's schema is whole."""
-        from kanban_pipe.store.postgres.setup import missing_parts
-
         conn = self.connection()
         try:
             missing = missing_parts(conn)

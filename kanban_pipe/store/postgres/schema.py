@@ -222,3 +222,23 @@ def _v2(conn: Any) -> None:
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
 MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# What a whole kanban-pipe schema has (the engine's check_integrity looks for each).
+_TABLES = ("kanban_pipe", "stages", "deals", "activities", "settings", "exchange_rates",
+           "reviews")
+_TRIGGERS = ("activities_append_only", "activities_no_truncate", "deals_notify",
+             "activities_notify")
+
+
+def missing_parts(conn: Any) -> list[str]:
+    """Tables and triggers of the kanban-pipe schema that are not there."""
+    tables = {name for (name,) in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()}
+    triggers = {name for (name,) in conn.execute(
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+        ).fetchall()}
+    return ([f"table {name}" for name in _TABLES if name not in tables]
+            + [f"trigger {name}" for name in _TRIGGERS if name not in triggers])
+

@@ -6,8 +6,6 @@ a schema written by a newer kanban-pipe, one that needs an upgrade the role may 
 
 from __future__ import annotations
 
-from typing import Any
-
 import psycopg
 
 from kanban_pipe.domain.errors import (
@@ -26,11 +24,6 @@ from kanban_pipe.store.postgres.schema import (
 )
 
 _CHOOSE = "choose another with --db"
-# What a whole kanban-pipe schema has (check_integrity looks for each).
-_TABLES = ("kanban_pipe", "stages", "deals", "activities", "settings", "exchange_rates",
-           "reviews")
-_TRIGGERS = ("activities_append_only", "activities_no_truncate", "deals_notify",
-             "activities_notify")
 
 
 def open_server(url: str) -> tuple[PostgresEngine, ServerConnection, str]:
@@ -129,16 +122,3 @@ def _read_only_reason(conn: ServerConnection) -> str:
         return ""
     role = conn.execute("SELECT current_user").fetchone()[0]
     return f"the database role {role} may read the pipeline but not change it"
-
-
-def missing_parts(conn: Any) -> list[str]:
-    """Tables and triggers of the kanban-pipe schema that are not there."""
-    tables = {name for (name,) in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()}
-    triggers = {name for (name,) in conn.execute(
-        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-        ).fetchall()}
-    return ([f"table {name}" for name in _TABLES if name not in tables]
-            + [f"trigger {name}" for name in _TRIGGERS if name not in triggers])
-
