@@ -13,13 +13,12 @@ from decimal import Decimal
 from kanban_pipe.domain.amounts import format_compact, value_text
 from kanban_pipe.domain.dates import days_ago_words, relative_words
 from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
-from kanban_pipe.domain.money import MoneyTotal, total
+from kanban_pipe.domain.money import MoneyTotal
 from kanban_pipe.domain.rules import (
     deal_flags,
     deal_markers,
     local_date,
 )
-from kanban_pipe.domain.stages import stage_of
 
 NONE = "-"
 
@@ -72,13 +71,34 @@ def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+# Characters seen so far that safe() keeps and that take one column: text made only of
+# them needs no per-character work (a listing of 100,000 deals meets a few dozen).
+_PLAIN = set(map(chr, range(0x20, 0x7F)))
+
+
+def is_plain(text: str) -> bool:
+    """True when safe() keeps `text` as it is and each of its characters takes one column."""
+    if _PLAIN.issuperset(text):
+        return True
+    for char in set(text).difference(_PLAIN):
+        if (_char_width(char) != 1 or ord(char) in _UNSAFE_FORMAT
+                or unicodedata.category(char) == "Cc"):
+            return False
+        _PLAIN.add(char)
+    return True
+
+
 def display_width(text: str) -> int:
     """Terminal columns `text` takes (wide CJK characters count twice)."""
+    if is_plain(text):
+        return len(text)
     return sum(_char_width(char) for char in text)
 
 
 def fit(text: str, width: int) -> str:
     """`text` cut to at most `width` columns, ending in '…' when cut."""
+    if is_plain(text):
+        return text if len(text) <= width else text[:width - 1] + "…"
     if display_width(text) <= width:
         return text
     kept, used = [], 0
@@ -125,38 +145,9 @@ def due_words(day: date | None, today: date) -> str:
     return f"{day.isoformat()} ({relative_words(day, today)})" if day else "no date"
 
 
-def next_step_short(deal: Deal, today: date) -> str:
-    """The next step for a table cell: 'Call Bob (in 3d)'."""
-    step = deal.next_step
-    if step is None:
-        return NONE
-    when = relative_words(step.due, today) if step.due else "no date"
-    return f"{fit(safe(step.action), 28)} ({when})"
-
-
+# The `list` table (cli.listing.DealCells makes its rows); right-aligned: id, value, days.
 DEAL_HEADERS = ("ID", "STAGE", "TITLE", "ORG", "VALUE", "OWNER", "NEXT STEP", "DAYS", "FLAGS")
-_DEAL_RIGHT = frozenset({0, 4, 7})
-
-
-def deal_row(deal: Deal, stage: Stage, today: date) -> list[str]:
-    """One deal as a row of DEAL_HEADERS."""
-    return [
-        f"#{deal.id}",
-        fit(safe(stage.name), 14),
-        fit(safe(deal.title), 30),
-        fit(safe(deal.organization), 20) or NONE,
-        value_text(deal.value, deal.currency),
-        fit(safe(deal.owner), 12),
-        next_step_short(deal, today),
-        str(deal_flags(deal, stage, today).days_in_stage),
-        " ".join(flag_markers(deal, stage, today)),
-    ]
-
-
-def deals_table(deals: Sequence[Deal], stages: Mapping[str, Stage], today: date) -> str:
-    """The deals as an aligned table."""
-    return render_table(DEAL_HEADERS, (deal_row(d, stage_of(d.stage, stages), today)
-                                       for d in deals), _DEAL_RIGHT)
+DEAL_RIGHT = frozenset({0, 4, 7})
 
 
 def money_text(money: MoneyTotal) -> str:
@@ -172,11 +163,6 @@ def money_text(money: MoneyTotal) -> str:
     if money.no_value_deals:
         text += f" ({money.no_value_deals} without a value)"
     return text
-
-
-def deals_total(deals: Sequence[Deal], home: str, rates: Mapping[str, Decimal]) -> MoneyTotal:
-    """The deals' value summed into the home currency."""
-    return total(((d.value, d.currency, 1) for d in deals), home, rates)
 
 
 def count_words(count: int) -> str:

@@ -48,6 +48,16 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _limit(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= _MAX_ID:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return int(text)
+
+
+# `list --sort`, as store.listing.LIST_ORDERS names them (that module loads only for `list`).
+LIST_SORTS = ("stage", "urgency", "value", "close", "days", "id")
+
+
 def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
     """Add --db and --user to `parser` (each parser gets its own, see below)."""
     # Each parser gets its own actions: shared `parents` actions share their default too,
@@ -146,7 +156,18 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     listing.add_argument("--status", default="open",
                          choices=("open", "won", "lost", "paused", "all"))
     listing.add_argument("--stale", action="store_true", help="only stale deals")
-    listing.add_argument("--json", action="store_true", help="JSON for scripts")
+    listing.add_argument("--search", metavar="TEXT",
+                         help="only deals with TEXT in the title, organization, contact or "
+                              "owner (as / on the board)")
+    listing.add_argument("--sort", default="stage", choices=LIST_SORTS, metavar="ORDER",
+                         help="stage (the board's columns, then id; the default), or as the "
+                              "board's S over the whole list: urgency, value (largest first), "
+                              "close (soonest first), days (longest in stage first); or id")
+    listing.add_argument("--limit", type=_limit, metavar="N", help="at most N deals")
+    listing.add_argument("--format", default="table", choices=("table", "json", "jsonl", "csv"),
+                         help="table (default), json, jsonl (a deal per line) or csv")
+    listing.add_argument("--json", dest="format", action="store_const", const="json",
+                         help="JSON for scripts (--format json)")
     show = sub(commands, "show", cmd_show, "show a deal and its history", True)
     show.add_argument("--json", action="store_true", help="JSON for scripts")
 

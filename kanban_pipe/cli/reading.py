@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from kanban_pipe.cli import output as out
 from kanban_pipe.domain.models import DealStatus
-from kanban_pipe.domain.rules import is_stale
 from kanban_pipe.domain.serialize import activity_to_json, deal_to_json
 from kanban_pipe.domain.stages import find_stage, stage_of
 from kanban_pipe.store import PipelineStore
@@ -17,22 +17,39 @@ def _json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def cmd_list(store: PipelineStore, args: argparse.Namespace) -> str:
-    """List deals by stage, owner, status and staleness."""
+def cmd_list(store: PipelineStore, args: argparse.Namespace) -> None:
+    """List deals by stage, owner, status, staleness and text, streamed to stdout."""
+    # Imported here: the board's start imports this module, only `list` needs these.
+    from contextlib import closing
+    from itertools import islice
+
+    from kanban_pipe.cli import listing
+    from kanban_pipe.domain.listing import ListingRules
+    from kanban_pipe.store.listing import listed_deals
+
     stages, today = store.stages(), store.today()
-    by_key = {stage.key: stage for stage in stages}
     stage_key = find_stage(stages, args.stage).key if args.stage else None
     statuses = None if args.status == "all" else (DealStatus(args.status),)
-    deals = store.list_deals(stage=stage_key, owner=args.owner, statuses=statuses)
-    if args.stale:
-        deals = [d for d in deals if is_stale(d, stage_of(d.stage, by_key), today)]
-    if args.json:
-        return _json([deal_to_json(d, stage_of(d.stage, by_key), today) for d in deals])
-    if not deals:
-        return "no deals match"
-    money = out.deals_total(deals, store.home_currency(), store.exchange_rates())
-    return (f"{out.deals_table(deals, by_key, today)}\n"
-            f"{out.count_words(len(deals))}, {out.money_text(money)}")
+    rules = ListingRules(stages, today)
+    deals = listed_deals(store, today=today, stage=stage_key, owner=args.owner,
+                         statuses=statuses, search=args.search or "", stale=args.stale,
+                         order=args.sort, limit=None if args.stale else args.limit)
+    with closing(deals):  # ends the store's read before the store closes, also on errors
+        listed: listing.Listed = ((deal, rules.flags(deal)) for deal in deals)
+        if args.stale:  # the store's margin of a day, settled by the rule itself
+            listed = (pair for pair in listed if pair[1].stale)
+            if args.limit is not None:
+                listed = islice(listed, args.limit)
+        write = sys.stdout.write
+        if args.format == "json":
+            listing.write_json(listed, write)
+        elif args.format == "jsonl":
+            listing.write_jsonl(listed, write)
+        elif args.format == "csv":
+            listing.write_csv(listed, write)
+        else:
+            money = listing.MoneySum(store.home_currency(), store.exchange_rates())
+            listing.write_table(listed, listing.DealCells(rules), money, write)
 
 
 def cmd_show(store: PipelineStore, args: argparse.Namespace) -> str:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 from kanban_pipe.cli import stats
+from kanban_pipe.cli.listing import DealCells
 from kanban_pipe.cli.standup import (
     CHANGES_LISTED,
-    standup_json,
-    standup_markdown,
-    standup_text,
+    write_standup_json,
+    write_standup_markdown,
+    write_standup_text,
 )
+from kanban_pipe.domain.listing import ListingRules
 from kanban_pipe.domain.validation import clean_name
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.store.review import changes_since_last_review, review_queue
+from kanban_pipe.store.review import changes_since_last_review, review_stream
 
 OWNER_HELP = "only this rep's deals (default: everyone, a team stand-up)"
 
@@ -25,16 +28,21 @@ def _owner(args: argparse.Namespace) -> str | None:
     return clean_name(args.owner, "--owner") if args.owner is not None else None
 
 
-def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> str:
+def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> None:
     """Print the review queues and the changes since the last review (records nothing)."""
     owner, today = _owner(args), store.today()
-    stages = {stage.key: stage for stage in store.stages()}
-    items = review_queue(store, today=today, owner=owner)
-    if args.format == "json":
-        return json.dumps(standup_json(items, stages, today), indent=2, ensure_ascii=False)
-    changes = changes_since_last_review(store, owner=owner, shown=CHANGES_LISTED)
-    render = standup_markdown if args.format == "markdown" else standup_text
-    return render(items, changes, stages, today, owner)
+    rules = ListingRules(store.stages(), today)
+    write = sys.stdout.write
+    changes = (changes_since_last_review(store, owner=owner, shown=CHANGES_LISTED)
+               if args.format != "json" else None)
+    # Closed here, so the store's read ends before the store closes, also on errors.
+    with closing(review_stream(store, today=today, owner=owner)) as queued:
+        items = ((queue, deal, rules.flags(deal)) for queue, deal in queued)
+        if changes is None:
+            write_standup_json(items, rules, write)
+        else:
+            render = write_standup_markdown if args.format == "markdown" else write_standup_text
+            render(items, changes, DealCells(rules), owner, write)
 
 
 def cmd_review(store: PipelineStore, args: argparse.Namespace) -> None:

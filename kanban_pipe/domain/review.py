@@ -9,8 +9,16 @@ from enum import StrEnum
 from typing import Any
 
 from kanban_pipe.domain.dates import relative_words
-from kanban_pipe.domain.models import Activity, ActivityKind, Deal, DealStatus, Stage
-from kanban_pipe.domain.rules import NextStepState, deal_flags
+from kanban_pipe.domain.listing import StoredDeal
+from kanban_pipe.domain.models import (
+    Activity,
+    ActivityKind,
+    Deal,
+    DealStatus,
+    QualificationFact,
+    Stage,
+)
+from kanban_pipe.domain.rules import DealFlags, NextStepState, deal_flags
 
 # Without a recorded review, "what changed" covers the last week.
 CHANGES_WINDOW_DAYS = 7
@@ -68,20 +76,55 @@ def review_reason(deal: Deal, stage: Stage, today: date) -> tuple[Queue, str] | 
     if not is_reviewable(deal, stage, today):
         return None
     flags = deal_flags(deal, stage, today)
-    if flags.closing_soon and deal.expected_close is not None:
-        return Queue.CLOSING_SOON, _close_words(deal.expected_close, today)
-    if flags.stale:
-        return Queue.STALE, (f"no activity for {flags.days_since_activity}d "
-                             f"({stage.name} allows {stage.stale_after_days}d)")
     step = deal.next_step
-    if flags.next_step_state is NextStepState.OVERDUE and step and step.due:
-        return Queue.OVERDUE, f"next step {relative_words(step.due, today)}: {step.action}"
-    if flags.next_step_state is NextStepState.MISSING:
-        return Queue.NO_NEXT_STEP, "no next step"
-    if flags.unqualified:
-        missing = ", ".join(f.value.replace("_", " ") for f in deal.qualification.missing())
-        return Queue.UNQUALIFIED, f"in {stage.name} without {missing} confirmed"
-    return None
+    if flags.closing_soon and deal.expected_close is not None:
+        queue = Queue.CLOSING_SOON
+    elif flags.stale:
+        queue = Queue.STALE
+    elif flags.next_step_state is NextStepState.OVERDUE and step and step.due:
+        queue = Queue.OVERDUE
+    elif flags.next_step_state is NextStepState.MISSING:
+        queue = Queue.NO_NEXT_STEP
+    elif flags.unqualified:
+        queue = Queue.UNQUALIFIED
+    else:
+        return None
+    return queue, reason_words(
+        queue, stage, today, flags, expected_close=deal.expected_close,
+        next_action=step.action if step else "", next_due=step.due if step else None,
+        missing=deal.qualification.missing())
+
+
+def reason_words(queue: Queue, stage: Stage, today: date, flags: DealFlags, *,
+                 expected_close: date | None, next_action: str, next_due: date | None,
+                 missing: Sequence[QualificationFact]) -> str:
+    """Why a deal is in `queue`, in words (the facts it is in that queue for are given)."""
+    if queue is Queue.CLOSING_SOON and expected_close is not None:
+        return _close_words(expected_close, today)
+    if queue is Queue.STALE:
+        return (f"no activity for {flags.days_since_activity}d "
+                f"({stage.name} allows {stage.stale_after_days}d)")
+    if queue is Queue.OVERDUE and next_due is not None:
+        return f"next step {relative_words(next_due, today)}: {next_action}"
+    if queue is Queue.UNQUALIFIED:
+        facts = ", ".join(fact.value.replace("_", " ") for fact in missing)
+        return f"in {stage.name} without {facts} confirmed"
+    return "no next step"
+
+
+_FACTS = tuple(QualificationFact)
+
+
+def stored_reason(queue: Queue, deal: StoredDeal, stage: Stage, today: date,
+                  flags: DealFlags) -> str:
+    """reason_words for a stored deal that the store put in `queue`."""
+    held = (deal.decision_maker, deal.need_confirmed, deal.timeline_confirmed)
+    return reason_words(
+        queue, stage, today, flags,
+        expected_close=date.fromisoformat(deal.expected_close) if deal.expected_close else None,
+        next_action=deal.next_action or "",
+        next_due=date.fromisoformat(deal.next_due) if deal.next_due else None,
+        missing=[fact for fact, fact_held in zip(_FACTS, held, strict=True) if not fact_held])
 
 
 def _order_in_queue(item: ReviewItem, stage: Stage) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ PostgreSQL (`kanban_pipe.store.postgres`) serves a team on many machines.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -124,9 +124,11 @@ class Engine(ABC):
         """A read transaction: every query inside sees the same committed state."""
 
     @abstractmethod
-    def stream(self, conn: Connection, sql: str, *, size: int = 5000
+    def stream(self, conn: Connection, sql: str, *, size: int = 5000,
+               params: Sequence[Any] | Mapping[str, Any] = ()
                ) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows of a big read in pages, without holding them all (inside a snapshot)."""
+        """The rows of a big read in pages, without holding them all (inside a snapshot);
+        `params` bound to `?` / `:name` placeholders."""
 
     @abstractmethod
     def data_version(self, conn: Connection) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -70,6 +70,9 @@ class StageSum:
     currency: str
     deals: int
     value: int
+
+
+_PAGE = 500  # rows fetched at a time by stream_rows
 
 
 class PipelineQueries(StoreCore):
@@ -151,6 +154,22 @@ class PipelineQueries(StoreCore):
             params,
         )
         return [deal_from_row(row) for row in rows]
+
+    def stream_rows(self, sql: str, params: Mapping[str, Any]
+                    ) -> Generator[tuple[Any, ...], None, None]:
+        """The rows of one read in a snapshot, fetched a page at a time (memory stays flat
+        however many there are).
+
+        Holds the lock and the snapshot until read to the end or closed: close it (or
+        let it end) before the store is closed, e.g. with contextlib.closing.
+        """
+        engine = self.engine
+        with self.lock, engine.snapshot(self.conn):
+            try:
+                for page in engine.stream(self.conn, sql, size=_PAGE, params=params):
+                    yield from page
+            except engine.errors as error:
+                raise engine.storage_error(error) from error
 
     # -- the board: ids per column, rows for what is visible, sums per column ------
 

@@ -7,7 +7,7 @@ Opening, checking and migrating a file live in `connection`, `integrity`, `schem
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -93,10 +93,11 @@ class SqliteEngine(Engine):
             if began and conn.in_transaction:
                 conn.execute("COMMIT")
 
-    def stream(self, conn: Connection, sql: str, *, size: int = 5000
+    def stream(self, conn: Connection, sql: str, *, size: int = 5000,
+               params: Sequence[Any] | Mapping[str, Any] = ()
                ) -> Iterator[list[tuple[Any, ...]]]:
         """sqlite3 reads row by row as the cursor is advanced."""
-        cursor = conn.execute(sql)
+        cursor = conn.execute(sql, params)
         while page := cursor.fetchmany(size):
             yield page
 

@@ -199,7 +199,7 @@ def test_candidates_read_only_open_and_paused_deals_by_index(store, raw, monkeyp
                         lambda sql, params=(): captured.append((sql, params))
                         or original(sql, params))
     review_candidates(store, today=TODAY)
-    sql, params = captured[0]
+    sql, params = next((sql, params) for sql, params in captured if "FROM deals" in sql)
     conn = raw.connect()
     plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     conn.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -137,13 +137,18 @@ class PostgresEngine(Engine):
             if began:
                 self._roll_back(conn)
 
-    def stream(self, conn: Connection, sql: str, *, size: int = 5000
+    def stream(self, conn: Connection, sql: str, *, size: int = 5000,
+               params: Sequence[Any] | Mapping[str, Any] = ()
                ) -> Iterator[list[tuple[Any, ...]]]:
         """A server-side cursor: the server sends `size` rows at a time."""
         assert isinstance(conn, ServerConnection)
         with conn.raw().cursor(name="kanban_pipe_stream") as cursor:
             cursor.itersize = size
-            cursor.execute(sql)  # type: ignore[arg-type]  # our own SQL
+            if params:
+                text, names = translate(sql)
+                cursor.execute(text, bind(names, params))  # type: ignore[arg-type]
+            else:
+                cursor.execute(sql)  # type: ignore[arg-type]  # our own SQL
             while page := cursor.fetchmany(size):
                 yield page
 

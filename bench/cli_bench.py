@@ -1,0 +1,204 @@
+"""Benchmark the command line at 100,000 deals: each command a fresh process, against --version.
+
+    python bench/cli_bench.py [--deals 100000] [--repeat 7] [--json PATH]
+
+On a demo pipeline (built once and cached as bench/board.py does, worked on in a copy) it
+runs every command as its own process, the way a script or a shell prompt does, with
+`kanban-pipe --version` run just before each one: the same start-up with nothing to do.
+It reports the median wall time, the ratio to --version's median in the same run and the
+peak resident memory, against the targets of issue 12. Output goes to /dev/null, so a
+reader's own speed (a pipe, a terminal) is not in the figures. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from board import ROOT, USER, _clean_env, demo_db, working_copy
+
+# Issue 12: single-deal commands at most 2x --version; list (JSON and table) at most
+# 1.5 s and 120 MiB; standup JSON and stats JSON at most 1 s.
+SINGLE_RATIO = 2.0
+LIST_SECONDS, LIST_MIB = 1.5, 120.0
+REPORT_SECONDS = 1.0
+
+
+@dataclass
+class Figures:
+    """The runs of one command: wall seconds and peak RSS (MiB) of each."""
+
+    label: str
+    argv: list[str]
+    seconds: list[float]
+    mib: list[float]
+    target: str = ""
+    ok: bool | None = None
+
+    @property
+    def median(self) -> float:
+        """Median wall seconds."""
+        return statistics.median(self.seconds)
+
+
+def launcher() -> list[str]:
+    """The installed console script next to this Python, else `python -m kanban_pipe`."""
+    script = Path(sys.executable).with_name("kanban-pipe")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kanban_pipe"]
+
+
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one process running `argv` to its end."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, cwd=ROOT, env=_clean_env())
+    assert child.stderr is not None
+    error = child.stderr.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {child.returncode}: {error.decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def open_lead(db: Path) -> int:
+    """An open deal in the first stage with no next step: the single-deal commands' deal."""
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute(
+            "SELECT d.id FROM deals d JOIN stages s ON s.key = d.stage WHERE d.status = 'open'"
+            " AND d.deleted_at IS NULL AND d.next_action IS NULL AND d.id >= 500"
+            " ORDER BY s.position, d.id LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        raise SystemExit("no open deal without a next step in the demo pipeline")
+    return int(row[0])
+
+
+def commands(deal: int) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """(single-deal commands in an order that leaves the deal as it was, listings)."""
+    ref = str(deal)
+    single = [
+        ("show", ["show", ref]),
+        ("move next", ["move", ref, "next"]),
+        ("move back", ["move", ref, "back"]),
+        ("next", ["next", ref, "Call", "the", "CFO", "--due", "fri"]),
+        ("done", ["done", ref]),
+        ("log", ["log", ref, "--kind", "note", "Benchmark", "note"]),
+        ("add", ["add", "Bench", "deal", "--value", "12k"]),
+        ("undo", ["undo"]),  # undoes the add
+    ]
+    listings = [
+        ("list --json", ["list", "--json"]),
+        ("list", ["list"]),
+        ("list --format jsonl", ["list", "--format", "jsonl"]),
+        ("list --format csv", ["list", "--format", "csv"]),
+        ("list --stale", ["list", "--stale"]),
+        ("standup --format json", ["standup", "--format", "json"]),
+        ("standup", ["standup"]),
+        ("stats --json", ["stats", "--json"]),
+    ]
+    return single, listings
+
+
+def measure(db: Path, repeat: int) -> tuple[Figures, list[Figures]]:
+    """--version's figures and every command's, interleaved run by run."""
+    base = [*launcher(), "--db", str(db), "--user", USER]
+    version = Figures("--version", [*launcher(), "--version"], [], [])
+    single, listings = commands(open_lead(db))
+    figures = [Figures(label, [*base, *args], [], []) for label, args in single + listings]
+    for group in (figures[:len(single)], figures[len(single):]):
+        for entry in group:  # untimed: page cache, .pyc files, an integrity check due
+            run_once(version.argv)
+            run_once(entry.argv)
+        for _round in range(repeat):
+            for entry in group:
+                for target, (seconds, mib) in ((version, run_once(version.argv)),
+                                               (entry, run_once(entry.argv))):
+                    target.seconds.append(seconds)
+                    target.mib.append(mib)
+            print(".", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    singles = {label for label, _ in single}
+    for entry in figures:
+        ratio = entry.median / version.median
+        if entry.label in singles:
+            entry.target, entry.ok = f"<= {SINGLE_RATIO:.1f}x", ratio <= SINGLE_RATIO
+        elif entry.label in ("list --json", "list"):
+            entry.target = f"<= {LIST_SECONDS} s, {LIST_MIB:.0f} MiB"
+            entry.ok = entry.median <= LIST_SECONDS and max(entry.mib) <= LIST_MIB
+        elif entry.label in ("standup --format json", "stats --json"):
+            entry.target, entry.ok = f"<= {REPORT_SECONDS} s", entry.median <= REPORT_SECONDS
+    return version, figures
+
+
+def table(version: Figures, figures: list[Figures], open_deals: int) -> str:
+    """The figures as a Markdown table."""
+    lines = [f"{open_deals:,} open deals; median of {len(figures[0].seconds)} runs each, "
+             f"--version {version.median * 1000:.0f} ms, {max(version.mib):.0f} MiB",
+             "",
+             "| command | median s | min-max s | x --version | peak MiB | target | |",
+             "|---|---:|---:|---:|---:|---|---|"]
+    for entry in figures:
+        verdict = "" if entry.ok is None else ("ok" if entry.ok else "MISS")
+        lines.append(
+            f"| `{entry.label}` | {entry.median:.3f} | {min(entry.seconds):.3f}-"
+            f"{max(entry.seconds):.3f} | {entry.median / version.median:.2f} | "
+            f"{max(entry.mib):.0f} | {entry.target} | {verdict} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build or reuse the demo pipeline, measure, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deals", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "kanban-pipe-bench",
+                        help="where demo pipelines are kept between runs")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached pipeline")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args(argv)
+    pristine = demo_db(args.deals, args.seed, args.cache, rebuild=args.rebuild)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="kanban-pipe-cli-bench-") as workdir:
+        db = working_copy(pristine, Path(workdir))
+        conn = sqlite3.connect(db)
+        open_deals = conn.execute(
+            "SELECT count(*) FROM deals WHERE status = 'open' AND deleted_at IS NULL"
+        ).fetchone()[0]
+        conn.close()
+        version, figures = measure(db, args.repeat)
+    load_after = os.getloadavg()
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"kanban-pipe CLI, {args.deals:,} demo deals (seed {args.seed}); {os.cpu_count()} "
+          f"cores; Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
+    print(f"load average before {load_before[0]:.2f} / {load_before[1]:.2f} / "
+          f"{load_before[2]:.2f}, after {load_after[0]:.2f} / {load_after[1]:.2f} / "
+          f"{load_after[2]:.2f}")
+    print(f"(peak RSS of a child counts at least this benchmark's own, {floor:.0f} MiB)\n")
+    print(table(version, figures, open_deals))
+    if args.json:
+        args.json.write_text(json.dumps(
+            {"deals": args.deals, "load_before": load_before, "load_after": load_after,
+             "version": asdict(version), "commands": [asdict(f) for f in figures]},
+            indent=2), encoding="utf-8")
+    return 0 if all(f.ok is not False for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
