@@ -71,6 +71,9 @@ class Dialect:
     `stamp_from_epoch(expression)`: seconds since 1970 as a stored timestamp (UTC text);
     `day_shift(day, days)`: an ISO date (text) moved by a number of days, as ISO text;
     `like`: the operator that matches a pattern ignoring case (SQLite's LIKE does);
+    `first_by_id(select)`: the first :limit rows of a SELECT by id, as fast as the engine's
+    planner allows (SQLite filters through an index and sorts the few rows; PostgreSQL's
+    planner, sure that a LIMIT stops early, would walk the primary key through every deal);
     `no_index` / `fence`: planner hints only SQLite needs (a full scan is faster than
     an index there; a subquery kept apart, each expression computed once per row).
     """
@@ -80,6 +83,7 @@ class Dialect:
     stamp_from_epoch: Callable[[str], str]
     day_shift: Callable[[str, str], str]
     like: str
+    first_by_id: Callable[[str], str]
     id_list: str
     no_index: str
     fence: str

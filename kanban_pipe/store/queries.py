@@ -38,13 +38,13 @@ _BOARD_PARTS = (
 
 # The open deals of a column in urgency order, slice by slice (see _urgency_page).
 _URGENCY_SLICES = (
-    "next_action IS NOT NULL AND next_due < :today ORDER BY next_due, id",
+    ("next_action IS NOT NULL AND next_due < :today", "next_due, id"),
     # Both halves walk the index: "next_action IS NULL" alone would read every row.
-    "next_due IS NULL AND next_action IS NULL ORDER BY id",
-    "next_due IS NOT NULL AND next_action IS NULL ORDER BY id",
-    "next_action IS NOT NULL AND next_due = :today ORDER BY id",
-    "next_action IS NOT NULL AND next_due > :today ORDER BY next_due, id",
-    "next_action IS NOT NULL AND next_due IS NULL ORDER BY id",
+    ("next_due IS NULL AND next_action IS NULL", "id"),
+    ("next_due IS NOT NULL AND next_action IS NULL", "id"),
+    ("next_action IS NOT NULL AND next_due = :today", "id"),
+    ("next_action IS NOT NULL AND next_due > :today", "next_due, id"),
+    ("next_action IS NOT NULL AND next_due IS NULL", "id"),
 )
 
 # SQL twins of kanban_pipe.domain.ordering.sort_key, for the first page of a column
@@ -216,16 +216,21 @@ class PipelineQueries(StoreCore):
         open_deals = (f"SELECT {_FACTS} FROM deals WHERE status = 'open'"
                       f" AND deleted_at IS NULL{extra}")
         rows = []
-        for part in _URGENCY_SLICES:
-            rows += self.rows(f"{open_deals} AND {part} LIMIT :limit", params)
+        by_id = self.engine.dialect.first_by_id
+        for condition, order in _URGENCY_SLICES:
+            select = f"{open_deals} AND {condition}"
+            # Slices in next_due order read the index in that order; by id, the engine
+            # says how (see Dialect.first_by_id).
+            sql = by_id(select) if order == "id" else f"{select} ORDER BY {order} LIMIT :limit"
+            rows += self.rows(sql, params)
         # Paused deals back on the board and recent wins are few: one sorted query.
         others = " UNION ALL ".join(
             f"SELECT {_FACTS}, next_action FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
             for part in _BOARD_PARTS[1:]
         )
         rows += [row[:-1] for row in self.rows(
-            f"SELECT * FROM ({others}) board ORDER BY {_ORDER_SQL[CardOrder.URGENCY]} LIMIT :limit",
-            params)]
+            f"SELECT * FROM ({others}) board ORDER BY {_ORDER_SQL[CardOrder.URGENCY]}"
+            " LIMIT :limit", params)]
         day = today.isoformat()
         keys = sorted(sort_key(CardFacts(*row), CardOrder.URGENCY, day) for row in rows)
         return [key[-1] for key in keys[:limit]]

@@ -41,6 +41,10 @@ POSTGRES_DIALECT = Dialect(
     stamp_from_epoch=lambda expression: f"kanban_pipe_stamp({expression})",
     day_shift=lambda day, days: f"to_char(CAST({day} AS date) + ({days}), 'YYYY-MM-DD')",
     like="ILIKE",
+    # The subquery is planned for its filter alone (OFFSET 0 keeps it apart); the few rows
+    # it finds are then sorted.
+    first_by_id=lambda select: (
+        f"SELECT * FROM ({select} OFFSET 0) slice ORDER BY id LIMIT :limit"),
     id_list="SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(? AS jsonb))",
     no_index="",
     # OFFSET 0 keeps a subquery from being merged into the outer query, as LIMIT -1 does

@@ -144,13 +144,19 @@ class BoardScreen(Screen[None]):
         # time a dialog closes, which made every confirmed move ~40 ms slower.
         yield Static(key_hints(self.app.get_key_display), id="key-hints")
 
+    def _watch_and_reload(self) -> None:
+        self.loader.watch()
+        self.reload()
+
     def on_mount(self) -> None:
         """Show each column's first cards at once; read the full columns after that frame."""
         # Read ahead (see read_ahead): waits for those reads, or raises their store error.
         self._apply(self.loader.first_load())
         self.row.set_active(0)
-        self.call_after_refresh(self.reload)
-        self.loader.watch()
+        # After the first frame: start watching for others' changes (on a server that is
+        # a LISTEN connection of its own), then read the full columns, so that anything
+        # committed since the first reads is in them.
+        self.call_after_refresh(self._watch_and_reload)
         self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
 
     def on_unmount(self) -> None:
