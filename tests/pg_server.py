@@ -69,8 +69,10 @@ def start(folder: Path) -> str:
         if made.returncode:
             raise RuntimeError(f"initdb failed: {made.stderr.strip()}")
     # A local socket, and TCP on the loopback only (the README's localhost URLs).
-    port = _free_port()
-    (folder / "port").write_text(str(port))
+    # A server started again keeps its port, so its URL stays the same.
+    known = folder / "port"
+    port = int(known.read_text()) if known.exists() else _free_port()
+    known.write_text(str(port))
     options = (f"-k {sockets} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
                " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
     started = subprocess.run(_as_server_user([

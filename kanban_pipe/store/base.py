@@ -87,6 +87,18 @@ class StoreCore:
         return self._db
 
     @property
+    def short_label(self) -> str:
+        """The pipeline's name in a header or a short sentence (a file's name, a server's
+        database and host; never a password)."""
+        return self.engine.short_label
+
+    @property
+    def connection_problem(self) -> str:
+        """Why the pipeline's server cannot be reached right now ('' while it can, and
+        always for a file). Cheap: nothing is asked of the server."""
+        return self.engine.connection_problem()
+
+    @property
     def location_warning(self) -> str:
         """Something the user should know about where the pipeline lives ('' if nothing)."""
         return self.engine.location_warning()

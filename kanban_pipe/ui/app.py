@@ -5,14 +5,13 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 from datetime import date
-from pathlib import Path
 
 from textual import events, on, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from kanban_pipe.domain.errors import KanbanPipeError
+from kanban_pipe.domain.errors import KanbanPipeError, ServerUnavailableError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.messages import StoreFailed
@@ -35,7 +34,7 @@ class PipelineApp(UncaughtErrorApp):
         super().__init__()
         self.store = store
         self._today = today
-        self.db_label = db_label or Path(store.path).name
+        self.db_label = db_label or store.short_label
         self.start_in_review = start_in_review
         self.review_owner = review_owner
         # Set when the deferred integrity check fails: the CLI reports it after exit.
@@ -105,6 +104,9 @@ class PipelineApp(UncaughtErrorApp):
         file gone) ends the app with its one-line reason instead of Textual's traceback."""
         if self.fatal_error is not None:
             return True  # a consequence of the store error the app is already leaving with
+        if isinstance(error, ServerUnavailableError):
+            self._server_unreachable(error)
+            return True
         if isinstance(error, KanbanPipeError):
             self._refuse_damaged(error)
             return True
@@ -112,9 +114,19 @@ class PipelineApp(UncaughtErrorApp):
 
     @on(StoreFailed)
     def _store_failed(self, event: StoreFailed) -> None:
-        """A read the board cannot do without failed: leave with the reason."""
-        if self.fatal_error is None:
+        """A read the board cannot do without failed: leave with the reason (a server out
+        of reach is not a reason to leave: the board waits for it)."""
+        if isinstance(event.error, ServerUnavailableError):
+            self._server_unreachable(event.error)
+        elif self.fatal_error is None:
             self._refuse_damaged(event.error)
+
+    def _server_unreachable(self, error: ServerUnavailableError) -> None:
+        """Tell the screen showing the board; it says so and catches up once it is back."""
+        screen = self.screen
+        show = getattr(screen, "server_unreachable", None)
+        if show is not None:
+            show(str(error))
 
     def _refuse_damaged(self, error: KanbanPipeError) -> None:
         """A damaged file: nothing was written; leave with the reason."""

@@ -20,7 +20,7 @@ from kanban_pipe.store.postgres.connection import ServerAddress, connect
 from kanban_pipe.store.postgres.schema import CHANNEL
 
 _WAIT_S = 0.5  # how often the thread looks whether it should stop
-_RETRY_S = (0.5, 5.0)  # the first and the longest pause between reconnection attempts
+_RETRY_S = (0.5, 2.0)  # the first and the longest pause between reconnection attempts
 
 
 class ChangeListener:

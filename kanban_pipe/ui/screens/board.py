@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -42,6 +43,7 @@ from kanban_pipe.ui.screens.board_loading import BoardLoader, ColumnLoad, Column
 from kanban_pipe.ui.screens.deal_actions import DealActions
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.session import Session
+from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.board_columns import BoardColumns
 from kanban_pipe.ui.widgets.card import LEGEND
 from kanban_pipe.ui.widgets.column import PREFETCH, CardPalette, StageColumn
@@ -75,6 +77,10 @@ class BoardScreen(Screen[None]):
     #filter { display: none; }
     #key-hints { height: 1; background: $panel; color: $text-muted; }
     #read-only-banner { height: auto; background: $warning-muted; color: $text; padding: 0 1; }
+    #server-banner {
+        height: auto; background: $error-muted; color: $text; padding: 0 1; display: none;
+    }
+    #server-banner.-shown { display: block; }
     #filter.-shown { display: block; }
     """
 
@@ -87,6 +93,8 @@ class BoardScreen(Screen[None]):
         self.order = CardOrder.URGENCY
         self.text_filter = ""
         self.only_mine = False
+        # Why the last read or save could not reach the server ('' while it can).
+        self._unreachable = ""
         # Made in compose, kept at hand: the keys use them on every press.
         self._bar = MilestoneBar(id="milestones")
         self._board_columns: BoardColumns | None = None
@@ -134,6 +142,8 @@ class BoardScreen(Screen[None]):
         yield FixedText(id="board-header")
         if self.store.read_only:
             yield Static(read_only_banner(self.store.read_only_reason), id="read-only-banner")
+        # Shown while a team server is out of reach (never for a file).
+        yield Static("", id="server-banner", markup=False)
         self._board_columns = BoardColumns(
             self.stages, width=self.app.size.width, today=self.session.today,
             palette=palette, empty_hint=EMPTY_HINT, id="columns")
@@ -163,8 +173,32 @@ class BoardScreen(Screen[None]):
         """Stop reading and close the readers' connections."""
         self.loader.close()
 
+    def server_unreachable(self, reason: str) -> None:
+        """A read or save found the server out of reach: say so until it is back."""
+        self._unreachable = reason
+        self._show_server_banner(self.store.connection_problem or reason)
+
+    def _show_server_banner(self, text: str) -> None:
+        banner = self.query_one("#server-banner", Static)
+        if text:
+            banner.update(Content.assemble(("SERVER", "bold reverse"), f" {safe_text(text)}"))
+        banner.set_class(bool(text), "-shown")
+
     def _poll_changes(self) -> None:
         """Show what other terminals saved, keeping the focused deal, scroll and filter."""
+        problem = self.store.connection_problem
+        if problem:
+            self._unreachable = problem
+            self._show_server_banner(problem)
+            return
+        if self._unreachable:
+            # Back (or it was a blip): catch up on everything; a read that fails again
+            # shows the banner again.
+            self._unreachable = ""
+            self._show_server_banner("")
+            self.loader.changed_elsewhere()
+            self.reload(focus_id=self.active_column.current_deal_id, forget=True)
+            return
         if not self.loader.changed_elsewhere():
             return  # nothing committed elsewhere: no refresh work at all
         focused = self.active_column.current_deal_id

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from kanban_pipe.domain.errors import KanbanPipeError
+from kanban_pipe.domain.errors import KanbanPipeError, ServerUnavailableError
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
@@ -82,8 +82,12 @@ class StoreWork:
         self._screen.run_worker(run, name="save", group="write", thread=True)
 
     def show_error(self, error: KanbanPipeError) -> None:
-        """A store refusal in plain words."""
+        """A store refusal in plain words (a server out of reach: the screen says so too)."""
         self.tell(str(error), severity="error", timeout=6)
+        if isinstance(error, ServerUnavailableError):
+            unreachable = getattr(self._screen, "server_unreachable", None)
+            if unreachable is not None:
+                unreachable(str(error))
 
     def tell(self, message: str, *, severity: SeverityLevel = "information",
              timeout: float = 3) -> None:
