@@ -13,6 +13,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from kanban_pipe.cli.parser import build_parser
@@ -114,12 +115,16 @@ def generated_section(text: str, name: str) -> str:
     return found.group(2)
 
 
+def _replace(match: re.Match[str], *, body: str) -> str:
+    return match.group(1) + body + match.group(3)
+
+
 def render(text: str) -> str:
     """`text` with every generated section replaced by what the code renders now."""
     for name, make in SECTIONS.items():
         body = make() + "\n"
         generated_section(text, name)  # the markers must be there
-        text = _pattern(name).sub(lambda m, body=body: m.group(1) + body + m.group(3), text)
+        text = _pattern(name).sub(partial(_replace, body=body), text)
     return text
 
 

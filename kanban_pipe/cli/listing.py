@@ -154,7 +154,8 @@ class DealCells:
     def __init__(self, rules: ListingRules) -> None:
         self.rules = rules
         today = rules.today
-        self.stage_names = {key: fit_safe(stage.name, 14) for key, stage in rules.stages.items()}
+        self.stage_names: dict[str | None, tuple[str, bool]] = {
+            key: fit_safe(stage.name, 14) for key, stage in rules.stages.items()}
         self.stage_names[None] = fit_safe(UNKNOWN_STAGE.name, 14)  # lost at an unknown stage
         self.organization = memo(lambda text: fit_safe(text, 20) if text else (out.NONE, True))
         self.owner = memo(lambda text: fit_safe(text, 12))

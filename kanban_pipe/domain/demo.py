@@ -7,7 +7,7 @@ import json
 import math
 import random
 from bisect import bisect
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -364,7 +364,7 @@ def generate_demo(*, deals: int, seed: int, now: datetime, stages: Sequence[Stag
 
 def iter_demo(*, deals: int, seed: int, now: datetime, stages: Sequence[Stage],
               home_currency: str = "EUR", positions_after: Mapping[str, int] | None = None,
-              batch: int = 2_000) -> Iterator[DemoPipeline]:
+              batch: int = 2_000) -> Generator[DemoPipeline, None, None]:
     """generate_demo's pipeline in consecutive batches of deals, so a loader can stream it."""
     if deals < 0:
         raise InvalidInputError(f"the number of demo deals must be 0 or more, not {deals}")

@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kanban_pipe.domain.errors import (
     ConflictError,
@@ -25,6 +25,9 @@ from kanban_pipe.domain.errors import (
 from kanban_pipe.domain.models import ActivityKind, Deal
 from kanban_pipe.store.engine import Connection, Engine
 from kanban_pipe.store.rows import DEAL_COLUMNS, deal_from_row, stamp
+
+if TYPE_CHECKING:
+    import sqlite3
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -83,7 +86,7 @@ class StoreCore:
                 raise StorageError("sqlite-utils works on pipeline files, not on a server")
             from sqlite_utils import Database  # deliberately lazy: see the docstring
 
-            self._db = Database(self.conn, execute_plugins=False)
+            self._db = Database(cast("sqlite3.Connection", self.conn), execute_plugins=False)
         return self._db
 
     @property

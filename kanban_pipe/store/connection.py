@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 from kanban_pipe.domain.errors import (
@@ -91,7 +91,8 @@ def connect(target: str, *, uri: bool = False, path: str | None = None) -> sqlit
     conn = sqlite3.connect(
         target, isolation_level=None, check_same_thread=False,
         timeout=BUSY_TIMEOUT_MS / 1000, uri=uri,
-        factory=functools.partial(TrackedConnection, tracked_path=file),
+        factory=cast("type[TrackedConnection]",
+                     functools.partial(TrackedConnection, tracked_path=file)),
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

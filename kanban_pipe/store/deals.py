@@ -22,7 +22,7 @@ from kanban_pipe.domain.validation import (
     clean_text,
     clean_title,
 )
-from kanban_pipe.store.base import StoreCore
+from kanban_pipe.store.queries import PipelineQueries
 from kanban_pipe.store.rows import FACT_COLUMNS, day_text
 
 EDITABLE_FIELDS = (
@@ -31,7 +31,7 @@ EDITABLE_FIELDS = (
 )
 
 
-class DealActions(StoreCore):
+class DealActions(PipelineQueries):
     """Creating, moving, closing and annotating deals."""
 
     def today(self) -> date:
@@ -65,7 +65,7 @@ class DealActions(StoreCore):
         }
         stages = self.stages()
         target = find_stage(stages, stage) if stage else stages[0]
-        step = _clean_next_step(next_step, fields["owner"]) if next_step else None
+        step = _clean_next_step(next_step, str(fields["owner"])) if next_step else None
 
         def work() -> Deal:
             now = self.now_text()

@@ -28,33 +28,21 @@ def is_server_url(target: str) -> bool:
     return target.strip().lower().startswith(SERVER_SCHEMES)
 
 
-class Cursor(Protocol):
-    """The part of a DB-API cursor the store uses."""
-
-    description: Any
-    rowcount: int
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
-
-    def __iter__(self) -> Iterator[Any]:
-        """Rows one by one."""
-
-
 class Connection(Protocol):
-    """The part of a DB-API connection the store uses (sqlite3's, or PostgreSQL's adapter)."""
+    """The part of a DB-API connection the store uses (sqlite3's, or PostgreSQL's adapter).
+
+    `execute` returns a DB-API cursor (fetchone, fetchall, fetchmany, rowcount,
+    description, iteration); typed Any, as the two drivers' cursor types differ.
+    """
 
     @property
     def in_transaction(self) -> bool:
         """True inside BEGIN ... COMMIT."""
 
-    def execute(self, sql: str, params: Any = ()) -> Cursor:
+    def execute(self, sql: str, params: Any = (), /) -> Any:
         """Run one statement with `?` or `:name` placeholders."""
 
-    def executemany(self, sql: str, rows: Iterable[Any]) -> Any:
+    def executemany(self, sql: str, rows: Iterable[Any], /) -> Any:
         """Run one statement for each parameter row."""
 
     def close(self) -> None:

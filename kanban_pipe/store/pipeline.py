@@ -102,7 +102,7 @@ def open_store(path: str, *, user: str, clock: Clock = utc_now,
                              read_only_reason=refused or read_only, verified=not defer_check)
     from kanban_pipe.store.sqlite_engine import open_file
 
-    engine, opened = open_file(target, full_check=False if defer_check else full_check)
-    return PipelineStore(engine, opened.conn, user=user,
+    file_engine, opened = open_file(target, full_check=False if defer_check else full_check)
+    return PipelineStore(file_engine, opened.conn, user=user,
                          read_only_reason=opened.read_only or read_only, clock=clock,
                          verified=not defer_check)

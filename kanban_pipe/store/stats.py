@@ -238,9 +238,10 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
         params)
     # Month 0: no date (or not open); 1 to FORECAST_MONTHS: that month; more: later.
     names = [None, *(m.isoformat()[:7] for m in months[:FORECAST_MONTHS]), "later"]
+    flag_fields = ("close_passed", "stale", "no_next_step", "step_overdue", "unqualified")
     return tuple(
-        DealGroup(DealStatus(_STATUSES[row[0]]), currencies[row[1]], row[2], *row[5:8],
-                  names[row[3]], row[4], *row[8:])
+        DealGroup(DealStatus(_STATUSES[row[0]]), currencies[row[1]], row[2], row[5], row[6],
+                  row[7], names[row[3]], row[4], **dict(zip(flag_fields, row[8:], strict=True)))
         for row in rows)
 
 

@@ -6,6 +6,8 @@ a schema written by a newer kanban-pipe, one that needs an upgrade the role may 
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 
 from kanban_pipe.domain.errors import (
@@ -32,7 +34,7 @@ def open_server(url: str) -> tuple[PostgresEngine, ServerConnection, str]:
     address = ServerAddress(url)
     conn = ServerConnection(address)
     try:
-        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+        schema = _one(conn, "SELECT current_schema()")[0]
         if schema is None:
             raise StorageError(f"{address.label} has no schema to keep the pipeline in: its "
                                "search_path names none that exists")
@@ -59,9 +61,18 @@ _TABLES_SQL = ("SELECT count(*) FILTER (WHERE tablename = ?) > 0, count(*) FROM 
                " WHERE schemaname = current_schema()")
 
 
+def _one(conn: ServerConnection, sql: str, params: list[Any] | None = None
+         ) -> tuple[Any, ...]:
+    """The one row an aggregate or a function call returns."""
+    row = conn.execute(sql, params or ())
+    found = row.fetchone()
+    assert found is not None, sql
+    return tuple(found)
+
+
 def _check_identity(conn: ServerConnection, address: ServerAddress) -> int:
     """The schema version of the pipeline here (0: an empty schema); refuse what is not ours."""
-    meta, tables = conn.execute(_TABLES_SQL, [META_TABLE]).fetchone()
+    meta, tables = _one(conn, _TABLES_SQL, [META_TABLE])
     if not meta:
         if tables:
             raise NotAPipelineError(
@@ -105,7 +116,7 @@ def _migrate(conn: ServerConnection, engine: PostgresEngine, version: int) -> No
 
 def _version_now(conn: ServerConnection) -> int:
     """The version under the write lock (another session may have just created it)."""
-    exists = conn.execute(_TABLES_SQL, [META_TABLE]).fetchone()[0]
+    exists = _one(conn, _TABLES_SQL, [META_TABLE])[0]
     if not exists:
         return 0
     row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
@@ -115,10 +126,9 @@ def _version_now(conn: ServerConnection) -> int:
 
 def _read_only_reason(conn: ServerConnection) -> str:
     """Why this role cannot save to the pipeline ('' when it can)."""
-    may = conn.execute(
-        "SELECT has_table_privilege('deals', 'UPDATE')"
-        " AND has_table_privilege('activities', 'INSERT')").fetchone()[0]
+    may = _one(conn, "SELECT has_table_privilege('deals', 'UPDATE')"
+                     " AND has_table_privilege('activities', 'INSERT')")[0]
     if may:
         return ""
-    role = conn.execute("SELECT current_user").fetchone()[0]
+    role = _one(conn, "SELECT current_user")[0]
     return f"the database role {role} may read the pipeline but not change it"
