@@ -25,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kanban_pipe.collector import cyclic_gc_paused  # noqa: E402
 from kanban_pipe.store import open_store  # noqa: E402
 from kanban_pipe.store.transfer import write_import  # noqa: E402
 from kanban_pipe.transfer.exporter import export_text  # noqa: E402
 from kanban_pipe.transfer.importer import (  # noqa: E402
     ImportOptions,
-    cyclic_gc_paused,
     prepare_import,
 )
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from kanban_pipe import paths
 from kanban_pipe.cli import output as out
+from kanban_pipe.collector import cyclic_gc_paused
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
 from kanban_pipe.store import PipelineStore, open_store
@@ -22,7 +23,6 @@ from kanban_pipe.transfer.importer import (
     ImportOptions,
     ImportPlan,
     ImportReport,
-    cyclic_gc_paused,
     import_file,
     prepare_import,
     with_stages,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import random
@@ -379,20 +378,13 @@ def iter_demo(*, deals: int, seed: int, now: datetime, stages: Sequence[Stage],
     today = _EPOCH_ORDINAL + now_s // DAY
     funnel = tuple(accumulate(range(len(open_stages), 0, -1)))  # early stages hold the most
     positions = dict(positions_after or {})
-    # Hundreds of thousands of new, acyclic objects: collection passes would only slow this.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        plans = [_plan(rng, now_s, today, open_stages, funnel, won is not None)
-                 for _ in range(deals)]
-        plans.sort(key=lambda plan: plan[0])
-        size = max(1, batch)
-        for first in range(0, deals, size):
-            out: list[DemoActivity] = []
-            made = tuple(_replay(rng, plan, deal_id, open_stages, won, now_s, today,
-                                 home_currency, out, positions)
-                         for deal_id, plan in enumerate(plans[first:first + size], first + 1))
-            yield DemoPipeline(made, tuple(out))
-    finally:
-        if collecting:
-            gc.enable()
+    plans = [_plan(rng, now_s, today, open_stages, funnel, won is not None)
+             for _ in range(deals)]
+    plans.sort(key=lambda plan: plan[0])
+    size = max(1, batch)
+    for first in range(0, deals, size):
+        out: list[DemoActivity] = []
+        made = tuple(_replay(rng, plan, deal_id, open_stages, won, now_s, today,
+                             home_currency, out, positions)
+                     for deal_id, plan in enumerate(plans[first:first + size], first + 1))
+        yield DemoPipeline(made, tuple(out))

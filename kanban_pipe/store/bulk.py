@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from typing import Any
 
+from kanban_pipe.collector import cyclic_gc_paused
 from kanban_pipe.domain.demo import DemoPipeline, iter_demo
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.store.engine import Engine
@@ -49,8 +50,10 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
         # Batch by batch, so 100,000 deals never sit in memory as objects all at once;
         # closing the generator at once (also on failure) runs its clean-up now.
         # (Written batch by batch, the demo needs no big cache: it only grows the process.)
-        with closing(batches), engine.bulk_session(conn, rebuild_indexes=True,
-                                                   big_cache=False):
+        # Hundreds of thousands of new, acyclic objects: collection passes would only slow
+        # this (kanban_pipe.collector).
+        with cyclic_gc_paused(), closing(batches), engine.bulk_session(
+                conn, rebuild_indexes=True, big_cache=False):
             _insert(engine, conn, batches, deal_base)
         if home == "EUR":
             # The demo's few USD/SEK/GBP deals convert, as a team's own rates would make

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -11,6 +10,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kanban_pipe import collector
 from kanban_pipe.domain.errors import KanbanPipeError, ServerUnavailableError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
@@ -79,7 +79,7 @@ class PipelineApp(UncaughtErrorApp):
         if self.store.location_warning:
             self.notify(safe_text(self.store.location_warning), title="Warning",
                         severity="warning", timeout=20, markup=False)
-        if not gc.isenabled():
+        if collector.paused():
             self.call_after_refresh(self._resume_collector)
         if self.store.integrity_pending:
             # After the first frame: the check reads the whole file (~1-2 s at 100k deals).
@@ -89,8 +89,7 @@ class PipelineApp(UncaughtErrorApp):
         """After the first frame: what exists now (modules, styles, the board's widgets)
         lives as long as the app, so it is frozen out of later collections, which keeps
         them short on key presses too; the few cycles made while starting stay with it."""
-        gc.freeze()
-        gc.enable()
+        collector.resume(freeze=True)
 
     @work(thread=True, exclusive=True, group="integrity")
     def _verify_integrity(self) -> None:
@@ -173,11 +172,11 @@ def run_board(store: PipelineStore, *, db_label: str | None = None,
     # No cycle collection until the first frame is out (see _resume_collector): its full
     # passes walk every object Textual and the package have made, 25-40 ms each, and
     # at start-up one fell on nearly every frame.
-    gc.disable()
+    collector.pause()
     try:
         app.run()
     finally:
-        gc.enable()  # already on after the first frame; this covers an app that never drew
+        collector.resume()  # already on after the first frame; this for an app that never drew
     if app.fatal_error is not None:
         raise app.fatal_error
     if app.return_code:
