@@ -251,3 +251,62 @@ def test_the_statistics_read_the_servers_history_indexes(pg_url: str) -> None:
     finally:
         store.close()
     assert "activities_moves" in plan, plan
+
+
+def test_libpq_finds_the_server_by_service_name_and_environment(
+        pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parts = ServerAddress(pg_url).parts
+    open_store(pg_url, user="anna").add_deal("Found by service")
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[sales]\nhost={parts['host']}\nport={parts['port']}\n"
+                        f"dbname={parts['dbname']}\nuser={parts['user']}\n"
+                        f"options={parts['options']}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    by_service = open_store("postgresql:///?service=sales", user="anna")
+    try:
+        assert by_service.path == "service sales"
+        assert [d.title for d in by_service.list_deals()] == ["Found by service"]
+    finally:
+        by_service.close()
+    for key, name in (("host", "PGHOST"), ("port", "PGPORT"), ("dbname", "PGDATABASE"),
+                      ("user", "PGUSER"), ("options", "PGOPTIONS")):
+        monkeypatch.setenv(name, parts[key])
+    from_environment = open_store("postgresql://", user="anna")
+    try:
+        assert [d.title for d in from_environment.list_deals()] == ["Found by service"]
+        assert from_environment.path == f"{parts['dbname']} on {parts['host']}"
+    finally:
+        from_environment.close()
+
+
+def test_a_refused_login_says_why_in_one_line_without_the_password(pg_url: str) -> None:
+    parts = ServerAddress(pg_url).parts
+    url = (f"postgresql://nobody_here:Hidden-pw@/{parts['dbname']}?host={parts['host']}"
+           f"&port={parts['port']}")
+    with pytest.raises(ServerUnavailableError) as caught:
+        open_store(url, user="anna")
+    message = str(caught.value)
+    assert message == (f"cannot connect to {parts['dbname']} on {parts['host']}: "
+                       'role "nobody_here" does not exist')
+    assert "Hidden-pw" not in message
+
+
+def test_a_serialization_failure_is_retried(pg_url: str, monkeypatch) -> None:
+    store = open_store(pg_url, user="anna")
+    try:
+        deal = store.add_deal("Acme")
+        original = store._change
+        failures = []
+
+        def flaky(*args, **kwargs):
+            if len(failures) < 2:
+                failures.append(1)
+                raise psycopg.errors.SerializationFailure("could not serialize access")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(store, "_change", flaky)
+        moved = store.move_deal(deal.id, "qualified")
+        assert moved.stage == "qualified" and len(failures) == 2
+        assert [a.kind.value for a in store.activities(deal.id)] == ["moved", "created"]
+    finally:
+        store.close()

@@ -186,6 +186,10 @@ def server_error(error: BaseException, address: ServerAddress | None) -> KanbanP
     if isinstance(error, (pg_errors.InvalidPassword,
                           pg_errors.InvalidAuthorizationSpecification)):
         return ServerUnavailableError(f"cannot log in to {label}: {first}")
+    if isinstance(error, psycopg.OperationalError) and "FATAL:" in str(error):
+        # The server answered and refused: a role, a database, a password, pg_hba.conf.
+        refusal = " ".join(str(error).split("FATAL:", 1)[1].split())
+        return ServerUnavailableError(f"cannot connect to {label}: {scrub(refusal, address)}")
     if isinstance(error, psycopg.OperationalError) or getattr(error, "sqlstate", "") in (
             "57P01", "57P02", "57P03", "08000", "08003", "08006"):
         return ServerUnavailableError(f"cannot reach {label}: {first}; try again when the "
