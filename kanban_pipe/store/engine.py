@@ -58,6 +58,8 @@ class Dialect:
     `id_list`: a subquery of the integers in a JSON array bound as one parameter;
     `stamp_from_epoch(expression)`: seconds since 1970 as a stored timestamp (UTC text);
     `day_shift(day, days)`: an ISO date (text) moved by a number of days, as ISO text;
+    `history_columns`: the activity log keeps what a change says about a move and a status
+    in columns of its own (store.stats reads those instead of the JSON);
     `like`: the operator that matches a pattern ignoring case (SQLite's LIKE does);
     `first_by_id(select)`: the first :limit rows of a SELECT by id, as fast as the engine's
     planner allows (SQLite filters through an index and sorts the few rows; PostgreSQL's
@@ -71,6 +73,7 @@ class Dialect:
     stamp_from_epoch: Callable[[str], str]
     day_shift: Callable[[str, str], str]
     like: str
+    history_columns: bool
     first_by_id: Callable[[str], str]
     id_list: str
     no_index: str

@@ -35,6 +35,7 @@ SQLITE_DIALECT = Dialect(
         f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {expression}, 'unixepoch')"),
     day_shift=lambda day, days: f"date({day}, ({days}) || ' days')",
     like="LIKE",
+    history_columns=False,
     first_by_id=lambda select: f"{select} ORDER BY id LIMIT :limit",
     id_list="SELECT value FROM json_each(?)",
     no_index="NOT INDEXED",

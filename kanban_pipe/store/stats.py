@@ -68,8 +68,14 @@ def history_indexes(history: HistorySql) -> tuple[str, str]:
 
 
 def history_sql(dialect: Dialect) -> HistorySql:
-    """The history expressions in one engine's SQL."""
+    """The history expressions in one engine's SQL (or the columns that hold them)."""
     item, epoch = dialect.json_item, dialect.epoch
+    if dialect.history_columns:
+        return HistorySql(
+            move_from="move_from", move_to="move_to", move_days="move_days",
+            status_from="status_from", status_to="status_to",
+            live_moves=(f"{MOVE_KINDS} AND id NOT IN (SELECT undoes FROM activities"
+                        f" WHERE undoes IS NOT NULL) AND deal_id NOT IN ({dialect.id_list})"))
     return HistorySql(
         move_from=item("changes", "stage", 0),
         move_to=item("changes", "stage", 1),

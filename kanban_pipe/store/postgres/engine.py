@@ -41,6 +41,7 @@ POSTGRES_DIALECT = Dialect(
     stamp_from_epoch=lambda expression: f"kanban_pipe_stamp({expression})",
     day_shift=lambda day, days: f"to_char(CAST({day} AS date) + ({days}), 'YYYY-MM-DD')",
     like="ILIKE",
+    history_columns=True,
     # The subquery is planned for its filter alone (OFFSET 0 keeps it apart); the few rows
     # it finds are then sorted.
     first_by_id=lambda select: (
