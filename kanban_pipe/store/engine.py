@@ -60,6 +60,8 @@ class Dialect:
     `day_shift(day, days)`: an ISO date (text) moved by a number of days, as ISO text;
     `history_columns`: the activity log keeps what a change says about a move and a status
     in columns of its own (store.stats reads those instead of the JSON);
+    `sorts_ids_first`: a long sorted listing is faster sorting only ids and reading the
+    rows by id, page by page (SQLite sorts whole rows), than sorting the rows themselves;
     `like`: the operator that matches a pattern ignoring case (SQLite's LIKE does);
     `first_by_id(select)`: the first :limit rows of a SELECT by id, as fast as the engine's
     planner allows (SQLite filters through an index and sorts the few rows; PostgreSQL's
@@ -74,6 +76,7 @@ class Dialect:
     day_shift: Callable[[str, str], str]
     like: str
     history_columns: bool
+    sorts_ids_first: bool
     first_by_id: Callable[[str], str]
     id_list: str
     no_index: str

@@ -63,11 +63,17 @@ def listed_deals(
     if stale:
         where.append(_stale_sql(store.stages(), today, params))
     # LEFT JOIN: a deal lost at an unknown stage (stage NULL) is listed too.
-    sql = (f"SELECT d.id FROM deals d LEFT JOIN stages s ON s.key = d.stage"
+    by_id = store.engine.dialect.sorts_ids_first
+    sql = (f"SELECT {'d.id' if by_id else STORED_DEAL_COLUMNS} FROM deals d"
+           f" LEFT JOIN stages s ON s.key = d.stage"
            f" WHERE {' AND '.join(where)}{extra} ORDER BY {LIST_ORDERS[order]}")
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
+    if not by_id:  # the server sorts whole rows well and streams them from a cursor
+        with closing(store.stream_rows(sql, params)) as rows:
+            yield from map(StoredDeal._make, rows)
+        return
     for deal, _row in stored_deals_in_order(store, sql, params):
         yield deal
 

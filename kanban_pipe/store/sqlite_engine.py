@@ -36,6 +36,7 @@ SQLITE_DIALECT = Dialect(
     day_shift=lambda day, days: f"date({day}, ({days}) || ' days')",
     like="LIKE",
     history_columns=False,
+    sorts_ids_first=True,
     first_by_id=lambda select: f"{select} ORDER BY id LIMIT :limit",
     id_list="SELECT value FROM json_each(?)",
     no_index="NOT INDEXED",

@@ -42,6 +42,7 @@ POSTGRES_DIALECT = Dialect(
     day_shift=lambda day, days: f"to_char(CAST({day} AS date) + ({days}), 'YYYY-MM-DD')",
     like="ILIKE",
     history_columns=True,
+    sorts_ids_first=False,
     # The subquery is planned for its filter alone (OFFSET 0 keeps it apart); the few rows
     # it finds are then sorted.
     first_by_id=lambda select: (
