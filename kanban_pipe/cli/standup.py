@@ -30,6 +30,7 @@ from kanban_pipe.domain.review import (
 )
 from kanban_pipe.domain.rules import DealFlags
 from kanban_pipe.domain.serialize import DealJsonText
+from kanban_pipe.domain.stages import stage_of
 
 CHANGES_LISTED = 10  # a chat message wants the gist; the counts cover everything
 HEADERS = ("ID", "TITLE", "ORG", "VALUE", "OWNER", "STAGE", "NEXT STEP", "REASON")
@@ -70,7 +71,8 @@ def write_standup_json(items: Iterable[Item], rules: ListingRules, write: Write)
     for i, (queue, queued) in enumerate(_grouped(items)):
         key = (",\n" if i else "") + f'  "{queue.value}": '
         write_pages(
-            (text(deal, flags, stored_reason(queue, deal, stages[deal.stage], today, flags))
+            (text(deal, flags,
+                  stored_reason(queue, deal, stage_of(deal.stage, stages), today, flags))
              for queue, deal, flags in queued), write,
             first=key + "[\n    ", between=",\n    ", last="\n  ]", empty=key + "[]")
     write("\n}\n")
@@ -82,7 +84,7 @@ def _cells(queue: Queue, deal: StoredDeal, flags: DealFlags,
     (not yet safe()); and whether the first seven are plain (output.is_plain)."""
     described, plain = cells.described(deal)
     rules = cells.rules
-    reason = stored_reason(queue, deal, rules.stages[deal.stage], rules.today, flags)
+    reason = stored_reason(queue, deal, stage_of(deal.stage, rules.stages), rules.today, flags)
     return [described[0], described[2], described[3], described[4], described[5],
             described[1], described[6], out.fit(reason, 60)], plain
 

@@ -63,8 +63,11 @@ def find_stage(stages: Sequence[Stage], ref: str) -> Stage:
     raise InvalidStageError(f"no stage {ref!r}; stages are: {known}")
 
 
-def neighbour_stage(stages: Sequence[Stage], current: str, step: int) -> Stage:
+def neighbour_stage(stages: Sequence[Stage], current: str | None, step: int) -> Stage:
     """The stage `step` places after (or before, when negative) the current one."""
+    if current is None:
+        raise InvalidStageError(
+            "the deal was lost at an unknown stage: name the stage to move it to")
     ordered = sorted(stages, key=lambda s: s.position)
     index = next((i for i, s in enumerate(ordered) if s.key == current), None)
     if index is None:
@@ -77,12 +80,16 @@ def neighbour_stage(stages: Sequence[Stage], current: str, step: int) -> Stage:
     return ordered[target]
 
 
-def milestones_passed(stages: Sequence[Stage], from_key: str, to_key: str) -> list[Stage]:
+def milestones_passed(stages: Sequence[Stage], from_key: str | None,
+                      to_key: str) -> list[Stage]:
     """The stages whose exit milestones a move from `from_key` to `to_key` claims.
 
     Moving forward claims the milestone of the stage left and of every stage skipped;
-    moving back claims nothing.
+    moving back claims nothing, and so does a move from an unknown stage (None): nobody
+    knows which milestones the deal had passed.
     """
+    if from_key is None:
+        return []
     ordered = sorted(stages, key=lambda s: s.position)
     keys = [s.key for s in ordered]
     start, end = keys.index(from_key), keys.index(to_key)

@@ -148,7 +148,7 @@ class PipelineApp(UncaughtErrorApp):
             yield SystemCommand(
                 binding.description,
                 f"{binding.description} ({self.get_key_display(Binding(keys, ''))})",
-                lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+                lambda action=binding.action: screen.run_action(action),
             )
 
 

@@ -146,9 +146,9 @@ class ServerConnection:
     def _run(raw: psycopg.Connection[Any], sql: str,
              params: Sequence[Any] | Mapping[str, Any]) -> psycopg.Cursor[Any]:
         if not params:
-            return raw.execute(sql)  # type: ignore[arg-type]  # our own SQL, not user text
+            return raw.execute(sql)  # our own SQL, not user text
         text, names = translate(sql)
-        return raw.execute(text, bind(names, params))  # type: ignore[arg-type]
+        return raw.execute(text, bind(names, params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> None:
         """Run one statement per parameter row (psycopg sends them in a pipeline)."""
@@ -156,7 +156,7 @@ class ServerConnection:
         assert raw is not None
         text, names = translate(sql)
         with raw.cursor() as cursor:
-            cursor.executemany(text, [bind(names, row) for row in rows])  # type: ignore[arg-type]
+            cursor.executemany(text, [bind(names, row) for row in rows])
 
     def close(self) -> None:
         """Close the connection."""

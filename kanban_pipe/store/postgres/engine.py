@@ -152,9 +152,9 @@ class PostgresEngine(Engine):
             cursor.itersize = size
             if params:
                 text, names = translate(sql)
-                cursor.execute(text, bind(names, params))  # type: ignore[arg-type]
+                cursor.execute(text, bind(names, params))
             else:
-                cursor.execute(sql)  # type: ignore[arg-type]  # our own SQL
+                cursor.execute(sql)  # our own SQL
             while page := cursor.fetchmany(size):
                 yield page
 

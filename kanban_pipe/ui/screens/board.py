@@ -276,7 +276,7 @@ class BoardScreen(Screen[None]):
                                     board_filter=self.board_filter,
                                     today=self.session.today())
         if placed is None:
-            stage_keys = {deal.stage} | ({before.stage} if before else set())
+            stage_keys = {key for key in (deal.stage, before.stage if before else None) if key}
             self.reload(stage_keys=stage_keys, changed=[deal], focus_id=deal.id)
             return
         focus = (placed.stage, placed.index) if placed.stage and placed.index is not None \
@@ -510,7 +510,7 @@ class BoardScreen(Screen[None]):
             self.notify("Cards now in manual order (S cycles orders)", timeout=3)
         # A swap moves the neighbour too: re-read the column (reordering is rare).
         self.work.perform(lambda: self.store.reorder_deal(deal.id, offset),
-                          lambda moved: self.reload(stage_keys={moved.stage},
+                          lambda moved: self.reload(stage_keys={moved.stage or ''},
                                                     changed=[moved], focus_id=moved.id))
 
     def action_review(self) -> None:

@@ -15,7 +15,7 @@ from textual.app import App
 
 from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
-from kanban_pipe.domain.stages import milestones_passed, neighbour_stage
+from kanban_pipe.domain.stages import UNKNOWN_STAGE, milestones_passed, neighbour_stage
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.edit_saving import (
     deal_fields,
@@ -83,8 +83,8 @@ class DealActions:
             self._host.app.notify(self._no_deal_hint, timeout=3)
         return deal
 
-    def _stage(self, key: str) -> Stage:
-        return next(s for s in self._host.stages if s.key == key)
+    def _stage(self, key: str | None) -> Stage:
+        return next((s for s in self._host.stages if s.key == key), UNKNOWN_STAGE)
 
     def _changed(self, deal: Deal, *, before: Deal | None = None, message: str = "") -> None:
         """After a write: the screen shows the deal, then the notice says what happened."""

@@ -23,6 +23,7 @@ from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, QualificationFact, Stage
 from kanban_pipe.domain.review import ChangesSince, ReviewItem
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
+from kanban_pipe.domain.stages import UNKNOWN_STAGE
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.store.review import changes_since_last_review, record_review, review_queue
 from kanban_pipe.ui.screens import review_view as view
@@ -96,8 +97,8 @@ class ReviewScreen(Screen[None]):
         """The pipeline store (screens talk to the store; widgets never do)."""
         return self.session.store
 
-    def _stage(self, key: str) -> Stage:
-        return next(s for s in self.stages if s.key == key)
+    def _stage(self, key: str | None) -> Stage:
+        return next((s for s in self.stages if s.key == key), UNKNOWN_STAGE)
 
     def compose(self) -> ComposeResult:
         """Progress line, the page of the current phase, the keys."""
