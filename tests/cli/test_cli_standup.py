@@ -140,8 +140,32 @@ def test_review_opens_the_app_straight_into_review_mode(run, monkeypatch) -> Non
     monkeypatch.setattr(app_module, "create_app", fake_create_app)
     result = run("review", "--owner", "erik")
     assert (result.code, result.out) == (0, "")
-    assert opened == [{"db_label": None, "start_in_review": True, "review_owner": "erik"},
-                      {"ran": True}]
+    assert opened == [{"db_label": None, "start_in_review": True, "review_owner": "erik",
+                       "review_top": None, "review_since": ""}, {"ran": True}]
+    run("review", "--top", "20", "--since", "monday")
+    assert opened[-2]["review_top"] == 20 and opened[-2]["review_since"] == "monday"
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("review", "--since", "someday"), "since what?"),
+    (("standup", "--since", "tomorrow"), "is in the future"),
+    (("review", "--top", "0"), "--top takes a number of deals"),
+])
+def test_a_bad_since_or_top_is_one_line_and_opens_nothing(run, args, words: str) -> None:
+    result = run(*args)
+    assert result.code in (1, 2) and result.out == "" and "Traceback" not in result.err
+    assert words in result.err.strip().splitlines()[-1]
+
+
+def test_standup_since_a_day_reaches_back_past_the_last_review(run, store) -> None:
+    _seed(store)
+    anna = store()
+    record_review(anna, started_at=anna.clock(), summary=ReviewSummary(None, 0, 0, 0, (), ()))
+    assert "6 added" not in run("standup").out
+    text = run("standup", "--since", "2d").out
+    since = date.today() - timedelta(days=2)
+    assert f"Since {since:%a} {since.isoformat()}:" in text and "6 added (anna 6)" in text
+    assert "Dusty" not in text.split("Closing soon")[0]  # added 30 days ago: not news
 
 
 @pytest.mark.parametrize("fmt", ["yaml", ""])
