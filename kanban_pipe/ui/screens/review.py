@@ -91,9 +91,9 @@ _REVIEW_HELP = {
     "qualify": "confirm or clear decision maker, need and timeline",
     "enter": "start the review; then open the deal's detail",
     "end_review": "end the walk: the summary of what was decided (r on it records it)",
-    "next_queue": "on to the next queue (tab), skipping the rest of this one",
-    "jump_queue": "1–5 go straight to that queue: closing soon, stale, overdue, no step, "
-                  "unqualified",
+    "next_queue": "on to the next queue, skipping the rest of this one",
+    "jump_queue": "straight to a queue: 1 closing soon, 2 stale, 3 overdue, 4 no next step, "
+                  "5 unqualified",
     "since": "on the opening page: the changes since the last review, monday, 7d, a date",
     "top": "on the opening page: walk only the top 5, 10 or 20 of each queue, or all",
     "record": "on the summary: record the review (the next one's changes start from now)",
