@@ -319,3 +319,12 @@ async def test_review_since_from_the_command_line(board: Board) -> None:
     async with session(app) as pilot:
         text = await press(pilot)
         assert "Since Mon 2026-11-23" in text and "added (anna" in text
+
+
+async def test_a_long_marker_keeps_a_gap_before_its_meaning(board: Board) -> None:
+    board.store.edit_deal(board.ids["dune"], expected_close=TODAY - timedelta(days=4))
+    app = board.app(start_in_review=True)
+    async with session(app) as pilot:
+        text = await press(pilot, "space")
+        assert shown(app) == "Dune expansion"
+        assert "CLOSE 4d ago  expected close" in text  # not 'CLOSE 4d agoexpected close'
