@@ -71,6 +71,10 @@ def _key_rows(bindings: list, words: Callable[[str], str | None]) -> list[tuple[
             if binding.action == "move_to_stage(1)":
                 rows.append(("`1`–`9`", words("move_to_stage") or binding.description))
             continue
+        if binding.action.startswith("jump_queue("):
+            if binding.action == "jump_queue(1)":
+                rows.append(("`1`–`5`", words("jump_queue") or binding.description))
+            continue
         rows.append((_keys(binding.key), words(binding.action) or binding.description))
     return rows
 

@@ -110,6 +110,20 @@ def fit(text: str, width: int) -> str:
     return "".join(kept) + "…"
 
 
+def fit_words(text: str, width: int) -> str:
+    """`text` cut to at most `width` columns at a word's end, ending in '…' when cut.
+
+    A single word longer than half the width is cut inside it: better than a bare '…'.
+    """
+    if display_width(text) <= width:
+        return text
+    cut = fit(text, width)[:-1]
+    space = cut.rstrip().rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–·") + "…"
+
+
 def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]],
                  right: frozenset[int] = frozenset()) -> str:
     """Columns aligned by display width, two spaces apart; `right` holds right-aligned columns."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from kanban_pipe.domain.dates import relative_words
+from kanban_pipe.domain.dates import parse_date, relative_words
+from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.listing import StoredDeal
 from kanban_pipe.domain.models import (
     Activity,
@@ -40,6 +41,24 @@ QUEUE_TITLES: dict[Queue, str] = {
     Queue.OVERDUE: "Next step overdue",
     Queue.NO_NEXT_STEP: "No next step",
     Queue.UNQUALIFIED: "Unqualified",
+}
+
+# What takes a deal out of each queue, in keys (review mode's fix line and help). A new
+# queue gets a title, a fix here and one in QUEUE_FIX_WORDS, and its test in review_reason.
+QUEUE_FIXES: dict[Queue, str] = {
+    Queue.CLOSING_SOON: "c a new close date · s a next step due by the close · w / x closes it",
+    Queue.STALE: "a logs the call, email or meeting · > moves it on · p pauses it",
+    Queue.OVERDUE: "s sets a new due date · d marks it done and sets the next",
+    Queue.NO_NEXT_STEP: "s sets one: action, owner, due date",
+    Queue.UNQUALIFIED: "Q confirms the facts · < moves it back · p pauses it",
+}
+# The same in words, for the printed stand-up (no keys there).
+QUEUE_FIX_WORDS: dict[Queue, str] = {
+    Queue.CLOSING_SOON: "a new close date, or a next step due by the close",
+    Queue.STALE: "log the latest call, email or meeting",
+    Queue.OVERDUE: "a new due date for the next step",
+    Queue.NO_NEXT_STEP: "set a next step with a due date",
+    Queue.UNQUALIFIED: "confirm the missing facts, or move it back",
 }
 
 
@@ -77,7 +96,8 @@ def review_reason(deal: Deal, stage: Stage, today: date) -> tuple[Queue, str] | 
         return None
     flags = deal_flags(deal, stage, today)
     step = deal.next_step
-    if flags.closing_soon and deal.expected_close is not None:
+    if (flags.closing_soon and deal.expected_close is not None
+            and not step_before_close(step.due if step else None, deal.expected_close, today)):
         queue = Queue.CLOSING_SOON
     elif flags.stale:
         queue = Queue.STALE
@@ -93,6 +113,15 @@ def review_reason(deal: Deal, stage: Stage, today: date) -> tuple[Queue, str] | 
         queue, stage, today, flags, expected_close=deal.expected_close,
         next_action=step.action if step else "", next_due=step.due if step else None,
         missing=deal.qualification.missing())
+
+
+def step_before_close(next_due: date | None, expected_close: date, today: date) -> bool:
+    """A next step due from today up to the close date: the close is being worked on.
+
+    Such a deal leaves the closing-soon queue (its card still says CLOSE); one whose close
+    date has passed can only leave it with a new close date or by closing.
+    """
+    return next_due is not None and today <= next_due <= expected_close
 
 
 def reason_words(queue: Queue, stage: Stage, today: date, flags: DealFlags, *,
@@ -128,18 +157,24 @@ def stored_reason(queue: Queue, deal: StoredDeal, stage: Stage, today: date,
 
 
 def _order_in_queue(item: ReviewItem, stage: Stage) -> tuple[Any, ...]:
-    """Most pressing first within a queue; the id keeps equal deals in a stable order."""
+    """What is at stake first: the value, then how late (the id keeps ties stable)."""
+    deal = item.deal
+    return (*_by_value(deal), _lateness(item, stage), deal.id)
+
+
+def _lateness(item: ReviewItem, stage: Stage) -> Any:
+    """Within equal values, the longest overdue first (a smaller key is later)."""
     deal = item.deal
     if item.queue is Queue.CLOSING_SOON:
-        return (deal.expected_close, *_by_value(deal), deal.id)
+        return deal.expected_close
     if item.queue is Queue.STALE:
-        return (deal.last_activity_at, deal.id)
+        return deal.last_activity_at
     if item.queue is Queue.OVERDUE and deal.next_step and deal.next_step.due:
-        return (deal.next_step.due, deal.id)
+        return deal.next_step.due
     if item.queue is Queue.UNQUALIFIED:
         # The later the stage, the more a missing fact distorts the forecast.
-        return (-stage.position, *_by_value(deal), deal.id)
-    return (*_by_value(deal), deal.id)
+        return -stage.position
+    return 0
 
 
 def _by_value(deal: Deal) -> tuple[bool, int]:
@@ -162,6 +197,19 @@ def build_queues(deals: Iterable[Deal], stages: Mapping[str, Stage],
         ranked.append((order.index(item.queue), _order_in_queue(item, stage), item))
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
     return [item for _queue, _key, item in ranked]
+
+
+def top_of_each(items: Iterable[ReviewItem], top: int | None) -> list[ReviewItem]:
+    """The first `top` items of each queue (all of them for None), in walk order."""
+    if top is None:
+        return list(items)
+    kept: list[ReviewItem] = []
+    taken: dict[Queue, int] = {}
+    for item in items:
+        if taken.get(item.queue, 0) < top:
+            taken[item.queue] = taken.get(item.queue, 0) + 1
+            kept.append(item)
+    return kept
 
 
 def by_queue(items: Iterable[ReviewItem]) -> dict[Queue, list[ReviewItem]]:
@@ -195,15 +243,55 @@ class ChangeEntry:
     deal_title: str
 
 
+SINCE_FORMS_HELP = "last review, monday, yesterday, 7d, 2w or a date (2026-11-20)"
+_LAST_REVIEW = frozenset({"", "last review", "review", "last", "last stand-up"})
+_SINCE_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_since(text: str, today: date) -> date | None:
+    """The first day 'what changed' covers, as typed; None means since the last review.
+
+    Backwards from today: '7d' and '2w' are that long ago, 'monday' is the latest Monday
+    (today on a Monday), 'last monday' the one before; other dates as everywhere else.
+    """
+    key = " ".join(text.lower().split())
+    key = key.removeprefix("since ").strip()
+    if key in _LAST_REVIEW:
+        return None
+    word = key.removeprefix("last ")
+    if word[:3] in _SINCE_WEEKDAYS and word.isalpha():
+        back = (today.weekday() - _SINCE_WEEKDAYS.index(word[:3])) % 7
+        if word != key and back == 0:
+            back = 7  # 'last monday' on a Monday: a week ago
+        try:
+            parse_date(word, today)  # refuses 'monkey' as it refuses it everywhere
+        except InvalidInputError:
+            raise InvalidInputError(f"since what? {text.strip()!r}: {SINCE_FORMS_HELP}") from None
+        return today - timedelta(days=back)
+    if key[:1].isdigit() and key[-1:] in "dw" and key[:-1].isdigit():
+        return today - timedelta(days=int(key[:-1]) * (7 if key[-1] == "w" else 1))
+    try:
+        day = parse_date(key, today)
+    except InvalidInputError:
+        raise InvalidInputError(f"since what? {text.strip()!r}: {SINCE_FORMS_HELP}") from None
+    if day > today:
+        raise InvalidInputError(f"since {day.isoformat()} is in the future; {SINCE_FORMS_HELP}")
+    return day
+
+
 @dataclass(frozen=True, slots=True)
 class ChangesSince:
-    """What changed since the previous review (or in the last week when there was none)."""
+    """What changed since the previous review, or since a chosen day.
+
+    Without either (no review recorded yet), it covers the last week.
+    """
 
     review_at: datetime | None
     review_by: str | None
     window_start: datetime | None
     counts: tuple[tuple[ActivityKind, str, int], ...]
     recent: tuple[ChangeEntry, ...]
+    since_day: date | None = None
 
     def totals(self) -> list[tuple[str, int, list[tuple[str, int]]]]:
         """Per change word: the total and the count by whom, busiest first."""
@@ -229,7 +317,10 @@ def local_minute(moment: datetime) -> str:
 
 
 def changes_heading(changes: ChangesSince) -> str:
-    """'Since the review of 2026-11-18 10:00 by anna' or the last-week fallback."""
+    """'Since the review of 2026-11-18 10:00 by anna', 'Since Mon 2026-11-23' or the fallback."""
+    if changes.since_day is not None:
+        day = changes.since_day
+        return f"Since {_SINCE_WEEKDAYS[day.weekday()].capitalize()} {day.isoformat()}"
     if changes.review_at is not None:
         return f"Since the review of {local_minute(changes.review_at)} by {changes.review_by}"
     return f"In the last {CHANGES_WINDOW_DAYS} days (no review recorded yet)"

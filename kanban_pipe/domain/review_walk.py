@@ -22,6 +22,7 @@ class Decision(StrEnum):
     WON = "won"
     LOST = "lost"
     OWNER_CHANGED = "owner_changed"
+    CLOSE_DATE_SET = "close_dates_set"
     QUALIFIED = "qualified"
     LOGGED = "logged"
     EDITED = "edited"
@@ -35,14 +36,14 @@ DECISION_WORDS: dict[Decision, str] = {
     Decision.WON: "won",
     Decision.LOST: "lost",
     Decision.OWNER_CHANGED: "owner changed",
+    Decision.CLOSE_DATE_SET: "close date set",
     Decision.QUALIFIED: "qualification updated",
     Decision.LOGGED: "activity logged",
     Decision.EDITED: "edited",
 }
 
 # Fields whose change is an edit, beyond the ones with a decision of their own.
-_EDIT_FIELDS = ("title", "organization", "contact", "value", "currency", "source",
-                "expected_close")
+_EDIT_FIELDS = ("title", "organization", "contact", "value", "currency", "source")
 
 
 def decisions_between(before: Deal, after: Deal) -> list[Decision]:
@@ -61,6 +62,8 @@ def decisions_between(before: Deal, after: Deal) -> list[Decision]:
         found.append(Decision.NEXT_STEP_SET if after.next_step else Decision.NEXT_STEP_DONE)
     if after.owner != before.owner:
         found.append(Decision.OWNER_CHANGED)
+    if after.expected_close != before.expected_close and after.status is DealStatus.OPEN:
+        found.append(Decision.CLOSE_DATE_SET)
     if after.qualification != before.qualification:
         found.append(Decision.QUALIFIED)
     if any(getattr(after, name) != getattr(before, name) for name in _EDIT_FIELDS):
@@ -80,6 +83,14 @@ class ReviewSummary:
     left: int
     skipped: tuple[int, ...]
     decisions: tuple[tuple[int, str, Decision], ...]
+    # Of the deals `left`: worked on (a decision, still in a queue), skipped, still to go.
+    worked: int = 0
+    to_go: int = 0
+
+    def accounting(self) -> str:
+        """'73 in the queue · 20 fixed · 53 left: 2 worked on, 10 skipped, 41 to go'."""
+        return (f"{self.total} in the queue · {self.fixed} fixed · {self.left} left: "
+                f"{self.worked} worked on, {len(self.skipped)} skipped, {self.to_go} to go")
 
     def count(self, decision: Decision) -> int:
         """How many deals got this decision."""
@@ -96,6 +107,7 @@ class ReviewSummary:
         rows = [
             ("Next steps set", self.count(Decision.NEXT_STEP_SET)),
             ("Deals moved", self.count(Decision.MOVED)),
+            ("Close dates set", self.count(Decision.CLOSE_DATE_SET)),
             ("Paused", self.count(Decision.PAUSED)),
             (f"Closed (won {won}, lost {lost})", won + lost),
             ("Skipped", len(self.skipped)),
@@ -123,6 +135,8 @@ class ReviewSummary:
             "total": self.total,
             "fixed": self.fixed,
             "left": self.left,
+            "worked": self.worked,
+            "to_go": self.to_go,
             "skipped": list(self.skipped),
             "decided": {d.value: self.count(d) for d in Decision},
             "closed": self.closed,
@@ -174,10 +188,46 @@ class ReviewWalk:
         item = self.current
         if item is None:
             return
+        self._note_skipped(item)
+        self.index = self._open_from(self.index + 1)
+
+    def queues(self) -> list[Queue]:
+        """The queues that still hold a deal to walk, in walk order."""
+        held = {item.queue for item in self.items if item.deal.id not in self._fixed}
+        return [queue for queue in Queue if queue in held]
+
+    def jump(self, queue: Queue) -> bool:
+        """Go to the first deal of `queue` still in it; False when it holds none.
+
+        The deal left without a decision counts as skipped, as with next(); the deals
+        jumped over are still to go.
+        """
+        target = next((n for n, i in enumerate(self.items)
+                       if i.queue is queue and i.deal.id not in self._fixed), None)
+        if target is None:
+            return False
+        item = self.current
+        if item is not None and item.queue is not queue:
+            self._note_skipped(item)
+        self.index = target
+        return True
+
+    def following_queue(self) -> Queue | None:
+        """The next queue after the current deal's that holds a deal (wrapping round)."""
+        held = self.queues()
+        if not held:
+            return None
+        item = self.current
+        if item is None:
+            return held[0]
+        order = list(Queue)
+        later = [q for q in held if order.index(q) > order.index(item.queue)]
+        return (later or held)[0]
+
+    def _note_skipped(self, item: ReviewItem) -> None:
         decided = any(deal_id == item.deal.id for deal_id, _t, _d in self._decisions)
         if not decided and item.deal.id not in self._skipped:
             self._skipped.append(item.deal.id)
-        self.index = self._open_from(self.index + 1)
 
     def previous(self) -> bool:
         """Go back to the previous deal still in the queue; False when there is none."""
@@ -219,12 +269,15 @@ class ReviewWalk:
 
     def summary(self, owner: str | None) -> ReviewSummary:
         """What was decided, for the end screen and the recorded review."""
-        # A skipped deal the walk went back to counts as left, not as skipped too.
+        # A skipped deal the walk went back to counts as to go, not as skipped too.
         ahead = {item.deal.id for item in self.items[self.index:]}
+        skipped = tuple(i for i in self._skipped if i not in self._fixed | ahead)
+        worked = len({deal_id for deal_id, _t, _d in self._decisions} - self._fixed)
+        left = self.total - self.fixed
         return ReviewSummary(
-            owner=owner, total=self.total, fixed=self.fixed, left=self.left,
-            skipped=tuple(i for i in self._skipped if i not in self._fixed | ahead),
-            decisions=tuple(self._decisions),
+            owner=owner, total=self.total, fixed=self.fixed, left=left, skipped=skipped,
+            decisions=tuple(self._decisions), worked=worked,
+            to_go=left - worked - len(skipped),
         )
 
 

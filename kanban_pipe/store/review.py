@@ -56,7 +56,9 @@ _CANDIDATE_SQL = """
 # 4 unqualified, NULL none. Stale is rules.is_stale's calendar-day test written as one
 # comparison with the stamp of local midnight (:stale_sinceN), as store.stats does.
 _QUEUE_SQL = """
-    CASE WHEN d.expected_close <= :close_by THEN 0
+    CASE WHEN d.expected_close <= :close_by
+              AND NOT (coalesce(d.next_action, '') <> '' AND d.next_due IS NOT NULL
+                       AND d.next_due >= :today AND d.next_due <= d.expected_close) THEN 0
          WHEN d.last_activity_at < {stale_since} THEN 1
          WHEN d.next_action <> '' AND d.next_due < :today THEN 2
          WHEN d.next_action IS NULL OR d.next_action = '' THEN 3
@@ -64,12 +66,13 @@ _QUEUE_SQL = """
               AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0)
          THEN 4 END
 """
-# domain.review._order_in_queue in SQL: the most pressing first within each queue.
+# domain.review._order_in_queue in SQL: what is at stake first within each queue (the
+# value, deals without one last), then the longest overdue.
 _QUEUE_ORDER = (
-    "queue, CASE queue WHEN 0 THEN expected_close WHEN 1 THEN last_activity_at"
+    "queue, CASE WHEN value IS NULL THEN 1 ELSE 0 END, value DESC,"
+    " CASE queue WHEN 0 THEN expected_close WHEN 1 THEN last_activity_at"
     " WHEN 2 THEN next_due END,"
-    " CASE queue WHEN 0 THEN -value WHEN 3 THEN -value WHEN 4 THEN -stage_position END,"
-    " CASE queue WHEN 4 THEN -value END, id"
+    " CASE queue WHEN 4 THEN -stage_position END, id"
 )
 _QUEUES = tuple(Queue)
 # Open deals, and paused ones whose resume date has come (domain.review.is_reviewable).
@@ -196,14 +199,20 @@ def reviews(store: PipelineStore) -> list[ReviewRecord]:
 
 
 def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
-                              shown: int = CHANGES_SHOWN) -> ChangesSince:
-    """What was added, moved, won, lost, paused or given a next step since the last review."""
-    previous = last_review(store, owner=owner)
+                              shown: int = CHANGES_SHOWN,
+                              since: date | None = None) -> ChangesSince:
+    """What was added, moved, won, lost, paused or given a next step since the last review.
+
+    `since` (a day, from domain.review.parse_since) asks for the changes from that day's
+    local midnight on instead, whatever reviews were recorded meanwhile.
+    """
+    previous = last_review(store, owner=owner) if since is None else None
     window_start = None
     if previous is not None:
         after_id = previous.last_activity_id
     else:
-        window_start = store.clock() - timedelta(days=CHANGES_WINDOW_DAYS)
+        window_start = (datetime.combine(since, time()).astimezone() if since is not None
+                        else store.clock() - timedelta(days=CHANGES_WINDOW_DAYS))
         # The time window becomes an id range once (activities_at index), so both cases
         # then read the log by primary key.
         first = store.rows("SELECT min(id) FROM activities WHERE at >= ?",
@@ -227,16 +236,18 @@ def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
         f"SELECT a.kind, a.actor, count(*) {join} WHERE {where} GROUP BY a.kind, a.actor"
         " ORDER BY a.kind, a.actor", params)
     prefixed = ", ".join(f"a.{column.strip()}" for column in ACTIVITY_COLUMNS.split(","))
+    # Newest first by when it happened: the log's ids follow commits, and a bulk load or an
+    # import writes older history after newer.
     recent = store.rows(
-        f"SELECT {prefixed}, d.title {join} WHERE {where} ORDER BY a.id DESC LIMIT ?",
-        [*params, shown])
+        f"SELECT {prefixed}, d.title {join} WHERE {where} ORDER BY a.at DESC, a.id DESC"
+        " LIMIT ?", [*params, shown])
     return ChangesSince(
         review_at=previous.finished_at if previous else None,
         review_by=previous.actor if previous else None,
         window_start=window_start,
         counts=tuple((ActivityKind(kind), actor, count) for kind, actor, count in counts),
-        recent=tuple(ChangeEntry(activity_from_row(row[:6]), row[6])
-                     for row in reversed(recent)),
+        recent=tuple(ChangeEntry(activity_from_row(row[:6]), row[6]) for row in recent),
+        since_day=since,
     )
 
 

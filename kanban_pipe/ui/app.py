@@ -30,13 +30,15 @@ class PipelineApp(UncaughtErrorApp):
 
     def __init__(self, store: PipelineStore, *, today: Callable[[], date] | None = None,
                  db_label: str | None = None, start_in_review: bool = False,
-                 review_owner: str | None = None) -> None:
+                 review_owner: str | None = None, review_top: int | None = None,
+                 review_since: str = "") -> None:
         super().__init__()
         self.store = store
         self._today = today
         self.db_label = db_label or store.short_label
         self.start_in_review = start_in_review
         self.review_owner = review_owner
+        self.review_top, self.review_since = review_top, review_since
         # Set when the deferred integrity check fails: the CLI reports it after exit.
         self.fatal_error: KanbanPipeError | None = None
         self.session = Session(store, self.today, self.db_label)
@@ -74,7 +76,8 @@ class PipelineApp(UncaughtErrorApp):
             from kanban_pipe.ui.screens.review import ReviewScreen  # only this mode needs it
 
             # Opened for the review alone: when it ends, so does the app.
-            self.push_screen(ReviewScreen(self.session, owner=self.review_owner),
+            self.push_screen(ReviewScreen(self.session, owner=self.review_owner,
+                                          top=self.review_top, since=self.review_since),
                              lambda _: self.exit())
         if self.store.location_warning:
             self.notify(safe_text(self.store.location_warning), title="Warning",
@@ -154,21 +157,25 @@ class PipelineApp(UncaughtErrorApp):
 
 def create_app(store: PipelineStore, *, today: Callable[[], date] | None = None,
                db_label: str | None = None, start_in_review: bool = False,
-               review_owner: str | None = None) -> PipelineApp:
+               review_owner: str | None = None, review_top: int | None = None,
+               review_since: str = "") -> PipelineApp:
     """The one factory for the board app (CLI, tests and benchmarks use it)."""
     return PipelineApp(store, today=today, db_label=db_label, start_in_review=start_in_review,
-                       review_owner=review_owner)
+                       review_owner=review_owner, review_top=review_top,
+                       review_since=review_since)
 
 
 def run_board(store: PipelineStore, *, db_label: str | None = None,
-              start_in_review: bool = False, review_owner: str | None = None) -> None:
+              start_in_review: bool = False, review_owner: str | None = None,
+              review_top: int | None = None, review_since: str = "") -> None:
     """Open the board (or review mode) on a store and return when the user quits.
 
     Raises the store's error when the file turned out damaged (in the deferred integrity
     check or while drawing), and SystemExit with the app's code if it crashed otherwise.
     """
     app = create_app(store, db_label=db_label, start_in_review=start_in_review,
-                     review_owner=review_owner)
+                     review_owner=review_owner, review_top=review_top,
+                     review_since=review_since)
     # No cycle collection until the first frame is out (see _resume_collector): its full
     # passes walk every object Textual and the package have made, 25-40 ms each, and
     # at start-up one fell on nearly every frame.

@@ -1,7 +1,9 @@
 """Golden outputs of `list` and `standup` on a fixed demo pipeline, made before streaming.
 
 The files were written by the non-streaming `list` and `standup` (main at b932af0, again
-at 44d8a74 once `--json` amounts said their unit: value_minor, value_decimal) with
+at 44d8a74 once `--json` amounts said their unit: value_minor, value_decimal; the standup
+files again once each queue was ordered by value and the short summary became the default,
+issue 14) with
 `python -m tests.cli.golden_outputs`; test_cli_list_golden.py checks that today's commands print
 exactly the same. Regenerate them only for an intended change of output, and say so.
 """
@@ -38,8 +40,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "list-stale.txt": ("list", "--stale"),
     "list-erik-qualified.json": ("list", "--owner", "erik", "--stage", "qualified", "--json"),
     "standup.json": ("standup", "--format", "json"),
-    "standup.txt": ("standup",),
-    "standup.md": ("standup", "--format", "markdown"),
+    "standup.txt": ("standup", "--full"),
+    "standup.md": ("standup", "--format", "markdown", "--full"),
+    "standup-summary.md": ("standup", "--format", "markdown"),
     "standup-li.json": ("standup", "--owner", "li", "--format", "json"),
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kanban_pipe.domain.models import NextStep, QualificationFact
-from kanban_pipe.domain.review_walk import ReviewSummary
+from kanban_pipe.domain.review_walk import Decision, ReviewSummary
 from kanban_pipe.store import schema
 from kanban_pipe.store.review import record_review
 from tests.engines import RawRows
@@ -68,7 +68,7 @@ def test_json_has_one_key_per_queue_in_the_list_json_shape(run, store, db) -> No
 
 def test_text_starts_with_the_changes_then_each_queue(run, store) -> None:
     ids = _seed(store)
-    result = run("standup")
+    result = run("standup", "--full")
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == f"Stand-up · everyone · {date.today().isoformat()}"
@@ -88,7 +88,7 @@ def test_text_starts_with_the_changes_then_each_queue(run, store) -> None:
 
 def test_markdown_escapes_user_text(run, store) -> None:
     ids = _seed(store)
-    result = run("standup", "--format", "markdown")
+    result = run("standup", "--format", "markdown", "--full")
     assert result.code == 0, result.err
     text = result.out
     assert text.startswith(f"# Stand-up · everyone · {date.today().isoformat()}\n")
@@ -97,7 +97,7 @@ def test_markdown_escapes_user_text(run, store) -> None:
                     "## No next step (1)", "## Unqualified (1)"):
         assert heading in text
     assert "| ID | TITLE | ORG | VALUE | OWNER | STAGE | NEXT STEP | REASON |" in text
-    row = next(line for line in text.splitlines() if line.startswith(f"| \\#{ids['closing']} "))
+    row = next(line for line in text.splitlines() if line.startswith(f"| #{ids['closing']} "))
     assert r"Acme \[bold\]x\[/\] \| \*big\*?\[31m" in row and r"\<Org\>" in row
     assert row.count(" | ") == 7  # the | in the title does not split the row
 
@@ -107,14 +107,14 @@ def test_owner_limits_to_one_rep_and_changes_follow_the_last_review(run, store, 
     report = json.loads(run("standup", "--owner", "bob", "--format", "json").out)
     assert [d["id"] for deals in report.values() for d in deals] == [ids["stale"],
                                                                       ids["no_step"]]
-    text = run("standup", "--owner", "bob").out
+    text = run("standup", "--owner", "bob", "--full").out
     assert text.startswith("Stand-up · bob ·") and "1 added (anna 1)" in text
     assert "2 deals to review" in text
 
     anna = store()
     record_review(anna, started_at=anna.clock(), summary=ReviewSummary(None, 0, 0, 0, (), ()))
     store(user="erik").set_next_step(ids["no_step"], "Call", due=date.today())
-    text = run("standup").out
+    text = run("standup", "--full").out
     assert "Since the review of " in text and " by anna:" in text
     assert "  1 next steps set (erik 1)" in text and "added" not in text
     assert "No next step (0)" in text
@@ -140,8 +140,32 @@ def test_review_opens_the_app_straight_into_review_mode(run, monkeypatch) -> Non
     monkeypatch.setattr(app_module, "create_app", fake_create_app)
     result = run("review", "--owner", "erik")
     assert (result.code, result.out) == (0, "")
-    assert opened == [{"db_label": None, "start_in_review": True, "review_owner": "erik"},
-                      {"ran": True}]
+    assert opened == [{"db_label": None, "start_in_review": True, "review_owner": "erik",
+                       "review_top": None, "review_since": ""}, {"ran": True}]
+    run("review", "--top", "20", "--since", "monday")
+    assert opened[-2]["review_top"] == 20 and opened[-2]["review_since"] == "monday"
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("review", "--since", "someday"), "since what?"),
+    (("standup", "--since", "tomorrow"), "is in the future"),
+    (("review", "--top", "0"), "--top takes a number of deals"),
+])
+def test_a_bad_since_or_top_is_one_line_and_opens_nothing(run, args, words: str) -> None:
+    result = run(*args)
+    assert result.code in (1, 2) and result.out == "" and "Traceback" not in result.err
+    assert words in result.err.strip().splitlines()[-1]
+
+
+def test_standup_since_a_day_reaches_back_past_the_last_review(run, store) -> None:
+    _seed(store)
+    anna = store()
+    record_review(anna, started_at=anna.clock(), summary=ReviewSummary(None, 0, 0, 0, (), ()))
+    assert "6 added" not in run("standup").out
+    text = run("standup", "--since", "2d", "--full").out
+    since = date.today() - timedelta(days=2)
+    assert f"Since {since:%a} {since.isoformat()}:" in text and "6 added (anna 6)" in text
+    assert "Dusty" not in text.split("Closing soon")[0]  # added 30 days ago: not news
 
 
 @pytest.mark.parametrize("fmt", ["yaml", ""])
@@ -167,3 +191,60 @@ def test_standup_upgrades_a_v1_file(run, db) -> None:
     assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 0
     conn.close()
     assert Path(db).exists()
+
+
+def _many(store, count: int = 12) -> dict[str, int]:
+    """A queue longer than the summary shows: deals without a next step, one long title."""
+    now = store()
+    ids = {"long": now.add_deal("Northwind Traders – enterprise platform renewal and "
+                                "expansion for all regional offices", value=9_000_000,
+                                owner="erik").id}
+    for n in range(count):
+        now.add_deal(f"Deal number {n}", value=1000 * (n + 1), owner="bob")
+    ids["closing"] = now.add_deal("#1 priority & more", value=500,
+                                  expected_close=date.today() + timedelta(days=2)).id
+    return ids
+
+
+def test_markdown_by_default_is_a_short_summary_for_a_chat(run, store) -> None:
+    ids = _many(store)
+    anna = store()
+    summary = ReviewSummary(None, 3, 1, 2, (), ((ids["closing"], "#1 priority & more",
+                                                 Decision.CLOSE_DATE_SET),))
+    record_review(anna, started_at=anna.clock(), summary=summary)
+    full = run("standup", "--format", "markdown", "--full").out
+    result = run("standup", "--format", "markdown")
+    assert result.code == 0, result.err
+    text = result.out
+    assert len(text) < len(full) and "| ID |" not in text  # no table
+    assert "**14 deals** to review: Closing soon 1 · Stale 0 · Next step overdue 0 · " \
+           "No next step 13 · Unqualified 0" in text
+    assert "## No next step (13) · fix: set a next step with a due date" in text
+    lines = text.splitlines()
+    listed = [line for line in lines if line.startswith("- **#")]
+    assert len(listed) == 4  # the top 3 of no next step, the 1 closing soon
+    # What is at stake first; owner and value with each; whole words of a long title.
+    assert listed[1] == (f"- **#{ids['long']} Northwind Traders – enterprise "
+                         "platform…** (erik · 90k EUR): no next step")
+    assert "- …and 10 more" in lines
+    assert "## Decided in the last review (" in text
+    assert f"- #{ids['closing']} #1 priority & more: close date set" in text
+    assert "\\#" not in text and "\\&" not in text and "\\-" not in text  # no stray escapes
+
+
+def test_top_and_full_choose_how_much_is_printed(run, store) -> None:
+    _many(store)
+    text = run("standup", "--top", "1").out
+    assert "…and 12 more" in text and "Deal number 11" not in text
+    full = run("standup", "--full").out
+    assert "No next step (13)" in full and "Deal number 0" in full
+    capped = json.loads(run("standup", "--format", "json", "--top", "2").out)
+    assert len(capped["no_next_step"]) == 2
+    assert len(json.loads(run("standup", "--format", "json").out)["no_next_step"]) == 13
+
+
+def test_full_titles_are_cut_at_a_word(run, store) -> None:
+    ids = _many(store)
+    row = next(line for line in run("standup", "--full").out.splitlines()
+               if line.strip().startswith(f"#{ids['long']} "))
+    assert "Northwind Traders…" in row  # not 'Northwind Traders – ent…'

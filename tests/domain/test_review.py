@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import (
     Activity,
     ActivityKind,
@@ -26,7 +27,9 @@ from kanban_pipe.domain.review import (
     change_count_line,
     change_line,
     changes_heading,
+    parse_since,
     review_reason,
+    top_of_each,
 )
 from kanban_pipe.domain.review_walk import Decision, ReviewWalk, decisions_between
 from kanban_pipe.domain.stages import DEFAULT_STAGES
@@ -36,6 +39,7 @@ NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STAGES = {stage.key: stage for stage in DEFAULT_STAGES}
 FULL = Qualification(True, True, True)
 STEP = NextStep("Call", "anna", TODAY + timedelta(days=3))
+AFTER_CLOSE = NextStep("Call", "anna", TODAY + timedelta(days=20))  # clears no close date
 
 
 @pytest.fixture(autouse=True)
@@ -64,12 +68,20 @@ def deal(deal_id: int = 1, *, stage: str = "lead", days_quiet: int = 1,
     ("case", "expected"),
     [
         (deal(), None),
-        (deal(close=TODAY + timedelta(days=14)), (Queue.CLOSING_SOON,
-                                                 "expected close in 14d (2026-12-09)")),
-        (deal(close=TODAY + timedelta(days=15)), None),
-        (deal(close=TODAY), (Queue.CLOSING_SOON, "expected close today (2026-11-25)")),
+        (deal(close=TODAY + timedelta(days=14), step=AFTER_CLOSE),
+         (Queue.CLOSING_SOON, "expected close in 14d (2026-12-09)")),
+        (deal(close=TODAY + timedelta(days=15), step=AFTER_CLOSE), None),
+        (deal(close=TODAY, step=AFTER_CLOSE),
+         (Queue.CLOSING_SOON, "expected close today (2026-11-25)")),
         (deal(close=TODAY - timedelta(days=3)),
          (Queue.CLOSING_SOON, "expected close passed 3d ago (2026-11-22)")),
+        # A next step due by the close date works on the close: it clears the queue.
+        (deal(close=TODAY + timedelta(days=5)), None),
+        (deal(close=TODAY + timedelta(days=3)), None),
+        (deal(close=TODAY + timedelta(days=2)),
+         (Queue.CLOSING_SOON, "expected close in 2d (2026-11-27)")),
+        (deal(close=TODAY + timedelta(days=5), step=None),
+         (Queue.CLOSING_SOON, "expected close in 5d (2026-11-30)")),
         (deal(days_quiet=15), (Queue.STALE, "no activity for 15d (Lead allows 14d)")),
         (deal(days_quiet=14), None),
         (deal(step=NextStep("Call Bob", "anna", TODAY - timedelta(days=2))),
@@ -80,7 +92,8 @@ def deal(deal_id: int = 1, *, stage: str = "lead", days_quiet: int = 1,
          (Queue.UNQUALIFIED, "in Proposal without need, timeline confirmed")),
         (deal(stage="qualified", qualification=Qualification()), None),  # not required yet
     ],
-    ids=["healthy", "close-14d", "close-15d", "close-today", "close-passed", "stale",
+    ids=["healthy", "close-14d", "close-15d", "close-today", "close-passed",
+         "step-before-close", "step-on-close-day", "step-after-close", "close-no-step", "stale",
          "not-yet-stale", "overdue", "due-today", "no-step", "unqualified", "early-stage"],
 )
 def test_reason_per_queue(case: Deal, expected: tuple[Queue, str] | None) -> None:
@@ -119,9 +132,9 @@ def test_queues_are_walked_in_order_and_most_pressing_first_within() -> None:
         deal(1, step=None, value=100),
         deal(2, stage="proposal", qualification=Qualification()),
         deal(3, days_quiet=20),
-        deal(4, close=TODAY + timedelta(days=9)),
+        deal(4, close=TODAY + timedelta(days=9), step=AFTER_CLOSE),
         deal(5, step=NextStep("x", "anna", TODAY - timedelta(days=1))),
-        deal(6, close=TODAY + timedelta(days=1)),
+        deal(6, close=TODAY + timedelta(days=1), step=AFTER_CLOSE),
         deal(7, days_quiet=30),
         deal(8, step=None, value=900),
         deal(9, stage="commitment", qualification=Qualification()),
@@ -133,6 +146,43 @@ def test_queues_are_walked_in_order_and_most_pressing_first_within() -> None:
     grouped = by_queue(items)
     assert list(grouped) == list(Queue)
     assert [len(v) for v in grouped.values()] == [2, 2, 2, 2, 2]
+
+
+def test_within_a_queue_the_biggest_value_comes_first_then_the_latest() -> None:
+    deals = [
+        deal(1, close=TODAY + timedelta(days=1), step=None, value=100),
+        deal(2, close=TODAY + timedelta(days=9), step=None, value=9_000),
+        deal(3, close=TODAY - timedelta(days=2), step=None, value=9_000),
+        deal(4, close=TODAY + timedelta(days=2), step=None, value=None),  # type: ignore[arg-type]
+        deal(5, days_quiet=40, value=50),
+        deal(6, days_quiet=16, value=70_000),
+    ]
+    assert [i.deal.id for i in build_queues(deals, STAGES, TODAY)] == [3, 2, 1, 4, 6, 5]
+
+
+def test_top_of_each_queue_caps_the_walk() -> None:
+    items = build_queues([deal(n, step=None, value=n) for n in range(1, 6)]
+                         + [deal(9, days_quiet=30)], STAGES, TODAY)
+    assert [i.deal.id for i in top_of_each(items, 2)] == [9, 5, 4]
+    assert top_of_each(items, None) == items
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [("", None), ("last review", None), ("since last review", None),
+     ("7d", date(2026, 11, 18)), ("2w", date(2026, 11, 11)),
+     ("monday", date(2026, 11, 23)), ("since Mon", date(2026, 11, 23)),
+     ("wed", date(2026, 11, 25)), ("last wednesday", date(2026, 11, 18)),
+     ("yesterday", date(2026, 11, 24)), ("2026-11-01", date(2026, 11, 1))],
+)
+def test_since_is_read_backwards_from_today(typed: str, day: date | None) -> None:
+    assert parse_since(typed, TODAY) == day  # TODAY is a Wednesday
+
+
+@pytest.mark.parametrize("typed", ["tomorrow", "monkey", "2027-01-01", "soon"])
+def test_since_refuses_the_future_and_nonsense(typed: str) -> None:
+    with pytest.raises(InvalidInputError, match="since"):
+        parse_since(typed, TODAY)
 
 
 @pytest.mark.parametrize(
@@ -188,7 +238,10 @@ def test_walk_fixing_skipping_going_back_and_the_summary() -> None:
     assert walk.current is None and walk.left == 0
 
     summary = walk.summary("anna")
-    assert (summary.total, summary.fixed, summary.left, summary.skipped) == (3, 1, 0, (2,))
+    assert (summary.total, summary.fixed, summary.left, summary.skipped) == (3, 1, 2, (2,))
+    assert (summary.worked, summary.to_go) == (1, 0)
+    assert summary.accounting() == (
+        "3 in the queue · 1 fixed · 2 left: 1 worked on, 1 skipped, 0 to go")
     assert dict(summary.lines())["Next steps set"] == 1
     assert dict(summary.lines())["Deals moved"] == 1
     assert dict(summary.lines())["Skipped"] == 1
@@ -198,13 +251,25 @@ def test_walk_fixing_skipping_going_back_and_the_summary() -> None:
                                {"id": 3, "title": "Deal", "decisions": ["moved"]}]
 
 
-def test_a_skipped_deal_gone_back_to_counts_as_left_not_skipped() -> None:
+def test_a_skipped_deal_gone_back_to_counts_as_to_go_not_skipped() -> None:
     walk = walk_of(deal(1, step=None), deal(2, step=None), deal(3, step=None))
     walk.next()
     walk.next()
     assert walk.previous() and walk.current.deal.id == 2
     summary = walk.summary(None)
-    assert (summary.skipped, summary.left) == ((1,), 2)
+    assert (summary.skipped, summary.left, summary.to_go) == ((1,), 3, 2)
+
+
+def test_jumping_to_a_queue_skips_the_deal_shown_and_leaves_the_rest_to_go() -> None:
+    walk = walk_of(deal(1, step=None), deal(2, step=None), deal(3, days_quiet=30),
+                   deal(4, stage="proposal", qualification=Qualification()))
+    assert walk.queues() == [Queue.STALE, Queue.NO_NEXT_STEP, Queue.UNQUALIFIED]
+    assert walk.current.deal.id == 3 and walk.following_queue() is Queue.NO_NEXT_STEP
+    assert walk.jump(Queue.UNQUALIFIED) and walk.current.deal.id == 4
+    assert walk.jump(Queue.OVERDUE) is False and walk.current.deal.id == 4
+    assert walk.following_queue() is Queue.STALE  # round to the first again
+    summary = walk.summary(None)
+    assert (summary.skipped, summary.to_go) == ((3,), 3)
 
 
 def test_a_skipped_deal_fixed_later_is_not_counted_as_skipped() -> None:

@@ -6,21 +6,33 @@ with `pytest tests/snapshots --snapshot-update` and look at the new SVGs before 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from kanban_pipe.domain.models import QualificationFact
-from kanban_pipe.store import PipelineStore
+from kanban_pipe.store import PipelineStore, open_store
 from kanban_pipe.ui.app import PipelineApp, create_app
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.review import ReviewScreen
-from tests.ui.conftest import TODAY
+from tests.ui.conftest import NOW, TODAY, Clock, seed
 from tests.ui.pilot import press, settle
 
 SnapCompare = Callable[..., bool]
 WIDE = (140, 40)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[PipelineStore]:
+    """The seeded pipeline with Dune's next step after its close: Dune is closing soon."""
+    clock = Clock(NOW)
+    pipeline = open_store(str(tmp_path / "board.db"), user="anna", clock=clock)
+    seed(pipeline, clock, dune_step_in=8)
+    yield pipeline
+    pipeline.close()
 
 
 def review_app(store: PipelineStore) -> PipelineApp:
@@ -88,5 +100,12 @@ def test_review_qualify_form(snap_compare: SnapCompare, store: PipelineStore) ->
 def test_review_summary(snap_compare: SnapCompare, store: PipelineStore) -> None:
     """Win Dune, skip Cobalt, lose Acme, then q: what was decided, recorded."""
     keys = ("space", "w", "space", "x", *"price", "ctrl+s", "q")
+    assert snap_compare(review_app(store), terminal_size=WIDE,
+                        run_before=keys_then(*keys, check=phase("summary")))
+
+
+def test_review_summary_recorded(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """The same summary after r: recorded, the next review's changes start here."""
+    keys = ("space", "w", "space", "x", *"price", "ctrl+s", "q", "r")
     assert snap_compare(review_app(store), terminal_size=WIDE,
                         run_before=keys_then(*keys, check=phase("summary")))

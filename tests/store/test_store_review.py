@@ -12,7 +12,7 @@ import pytest
 
 from kanban_pipe.domain.errors import ReadOnlyError
 from kanban_pipe.domain.models import DealStatus, NextStep, QualificationFact
-from kanban_pipe.domain.review import build_queues, review_reason
+from kanban_pipe.domain.review import build_queues, changes_heading, review_reason
 from kanban_pipe.domain.review_walk import Decision, ReviewSummary
 from kanban_pipe.store import PipelineStore, open_store, schema
 from kanban_pipe.store.review import (
@@ -168,7 +168,35 @@ def test_changes_come_from_the_log_after_the_last_review(open_as, clock, raw) ->
     changes = changes_since_last_review(anna)
     assert changes.review_by == "anna" and changes.review_at == record.finished_at
     assert words(anna) == {"lost": 1, "next steps set": 1}
-    assert [e.activity.kind.value for e in changes.recent] == ["next_step_set", "lost"]
+    # Newest first: the loss came after the next step.
+    assert [e.activity.kind.value for e in changes.recent] == ["lost", "next_step_set"]
+
+
+def test_the_latest_changes_are_newest_first_by_time_not_by_log_id(open_as, clock) -> None:
+    anna = open_as("anna")
+    clock.advance(hours=-2)
+    anna.add_deal("Two hours ago")
+    clock.advance(hours=-3)
+    anna.add_deal("Five hours ago")  # written later (an import, a bulk load), happened earlier
+    clock.advance(hours=5)
+    anna.add_deal("Just now")
+    assert [e.deal_title for e in changes_since_last_review(anna).recent] == [
+        "Just now", "Two hours ago", "Five hours ago"]
+
+
+def test_since_a_chosen_day_ignores_the_last_review(open_as, clock) -> None:
+    anna = open_as("anna")
+    clock.advance(days=-3)
+    anna.add_deal("Three days ago")
+    clock.advance(days=3)
+    record_review(anna, started_at=clock.now, summary=summary())
+    assert changes_since_last_review(anna).total == 0  # the review wiped it
+    since = (clock.now - timedelta(days=7)).date()
+    changes = changes_since_last_review(anna, since=since)
+    assert changes.total == 1 and changes.review_at is None and changes.since_day == since
+    assert changes_heading(changes) == f"Since {since:%a} {since.isoformat()}"
+    later = changes_since_last_review(anna, since=clock.now.date())
+    assert later.total == 0
 
 
 def test_a_reps_own_review_does_not_hide_changes_from_the_team(open_as) -> None:

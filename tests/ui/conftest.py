@@ -42,8 +42,13 @@ class Board:
         return create_app(self.store, today=lambda: TODAY, db_label="board.db", **kwargs)
 
 
-def seed(store: PipelineStore, clock: Clock) -> dict[str, int]:
-    """Deals covering each highlight; returns their ids by short name."""
+def seed(store: PipelineStore, clock: Clock, *, dune_step_in: int = 3) -> dict[str, int]:
+    """Deals covering each highlight; returns their ids by short name.
+
+    Dune closes in 5 days; its next step falls due in `dune_step_in` days. Review tests
+    put it after the close, so that Dune is in the closing-soon queue (a step due by the
+    close takes it out).
+    """
     ids: dict[str, int] = {}
     full = {QualificationFact.DECISION_MAKER: True, QualificationFact.NEED: True,
             QualificationFact.TIMELINE: True}
@@ -62,7 +67,7 @@ def seed(store: PipelineStore, clock: Clock) -> dict[str, int]:
     ids["dune"] = store.add_deal(
         "Dune expansion", organization="Dune Ltd", value=8_000_000, stage="proposal",
         expected_close=TODAY + timedelta(days=5),
-        next_step=NextStep("Review contract", "anna", TODAY + timedelta(days=3))).id
+        next_step=NextStep("Review contract", "anna", TODAY + timedelta(days=dune_step_in))).id
     store.qualify_deal(ids["dune"], full)
     ids["ember"] = store.add_deal(
         "Ember support", organization="Ember SA", value=900_000, stage="proposal",
@@ -94,15 +99,20 @@ def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-@pytest.fixture
-def board(tmp_path: Path) -> Iterator[Board]:
-    """A fresh seeded pipeline per test, opened as user anna."""
+def seeded_board(tmp_path: Path, **options: int) -> Iterator[Board]:
+    """A fresh seeded pipeline, opened as user anna (seed's options)."""
     clock = Clock(NOW)
     path = tmp_path / "board.db"
     store = open_store(str(path), user="anna", clock=clock)
-    ids = seed(store, clock)
+    ids = seed(store, clock, **options)
     yield Board(store, clock, ids, path)
     store.close()
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[Board]:
+    """A fresh seeded pipeline per test, opened as user anna."""
+    yield from seeded_board(tmp_path)
 
 
 async def settle(pilot: object) -> None:

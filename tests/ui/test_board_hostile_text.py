@@ -317,10 +317,13 @@ async def test_command_palette_offers_actions_and_shows_no_deal_text(
         await press(pilot, "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         commands = shown_in(app, app.screen.query_one(CommandList))
-        for action in ("Card down (J)", "Done (d)", "Edit (e)", "Log (a)"):
+        for action in ("Card down (J)", "Close date (c)", "Done (d)", "Edit (e)"):
             assert action in commands, action
         assert "␛" not in commands and "[" not in commands  # deals are not commands
         assert leaks(app) == []
+        await press(pilot, *"log")  # further down the list than the palette shows at once
+        assert "Log (a)" in shown_in(app, app.screen.query_one(CommandList))
+        await press(pilot, "backspace", "backspace", "backspace")
         await press(pilot, *"ne")
         commands = shown_in(app, app.screen.query_one(CommandList))
         assert "New (n)" in commands and "Next step (s)" in commands

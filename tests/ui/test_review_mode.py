@@ -7,7 +7,11 @@ The seeded queue (tests/ui/conftest.py), in walk order: Dune (closing soon), Cob
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from kanban_pipe.domain.models import DealStatus, QualificationFact
 from kanban_pipe.domain.review_walk import Decision, ReviewSummary
@@ -21,9 +25,15 @@ from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
 from kanban_pipe.ui.screens.help import HelpScreen
 from kanban_pipe.ui.screens.qualify import QualifyForm
 from kanban_pipe.ui.screens.review import ReviewScreen
-from tests.ui.conftest import TODAY, Board
+from tests.ui.conftest import TODAY, Board, seeded_board
 from tests.ui.pilot import fill, notices, press, session
 from tests.ui.screen_text import screen_text
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[Board]:
+    """The seeded pipeline with Dune's next step after its close: Dune is closing soon."""
+    yield from seeded_board(tmp_path, dune_step_in=8)
 
 
 def shown(app: PipelineApp) -> str | None:
@@ -39,7 +49,7 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
     store, ids = board.store, board.ids
     async with session(app) as pilot:
         text = await press(pilot)
-        assert "5 deals to walk" in text and "Closing soon        1" in text
+        assert "5 deals to walk" in text and "1 Closing soon      1" in text
 
         text = await press(pilot, "space")  # start
         assert "5 of 5 left" in text and "CLOSING SOON" in text and shown(app) == "Dune expansion"
@@ -97,8 +107,12 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
         for line in ("Next steps set            1", "Deals moved               1",
                      "Paused                    1", "Closed (won 1, lost 1)    2",
                      "Skipped                   0", "Activity logged           1",
-                     "Recorded as review #1"):
+                     "5 in the queue · 5 fixed · 0 left: 0 worked on, 0 skipped, 0 to go",
+                     "Not recorded yet"):
             assert line in text
+        assert reviews(store) == []  # only r on the summary records it
+        text = await press(pilot, "r")
+        assert "Recorded as review #1" in text
         [review] = reviews(store)
         assert (review.actor, review.owner) == ("anna", None)
         assert review.summary["decided"]["next_steps_set"] == 1
@@ -128,8 +142,10 @@ async def test_skip_back_and_the_progress_line(board: Board) -> None:
         assert "next deal (skips this one; it stays in the queue)" in screen_text(app)
         await press(pilot, "escape")
         text = await press(pilot, "q")
-        assert "3 fixed" not in text and "0 fixed · 3 left" in text
+        # Acme (on screen) and Borealis (gone back past) are still to go, not skipped.
+        assert "5 in the queue · 0 fixed · 5 left: 0 worked on, 2 skipped, 3 to go" in text
         assert "Skipped                   2" in text
+        await press(pilot, "r")
         assert reviews(board.store)[0].summary["skipped"] == [board.ids["dune"],
                                                               board.ids["cobalt"]]
 
@@ -172,7 +188,7 @@ async def test_r_on_the_board_opens_the_review_and_the_board_reloads_after(
         assert "Review · anna" in text
         await press(pilot, "space", "w")
         assert board.store.get_deal(board.ids["dune"]).status is DealStatus.WON
-        await press(pilot, "escape")
+        await press(pilot, "escape", "r")
         assert reviews(board.store)[0].owner == "anna"
         await press(pilot, "escape")
         screen = app.screen
@@ -206,7 +222,7 @@ async def test_one_reps_review_and_an_empty_queue(board: Board) -> None:
         assert "Nothing needs a decision" in text
         text = await press(pilot, "space")
         assert "End of the queue" in text
-        await press(pilot, "escape")
+        await press(pilot, "escape", "r")
         assert json.loads(json.dumps(reviews(board.store)[0].summary))["owner"] == "erik"
 
 
@@ -232,7 +248,7 @@ async def test_a_conflicting_change_is_refused_and_shown(board: Board) -> None:
         await press(pilot, "w")
         assert board.store.get_deal(board.ids["dune"]).status is DealStatus.OPEN
         assert "changed since you opened it" in notices(app)[-1]
-        await press(pilot, "escape")
+        await press(pilot, "escape", "r")
         assert reviews(board.store)[0].summary["decided"][Decision.WON.value] == 0
 
 
@@ -254,3 +270,61 @@ async def test_u_undoes_a_fix_and_the_deal_is_back_in_the_queue(board: Board) ->
         assert board.store.activities(board.ids["cobalt"])[0].kind.value == "undo"
         assert any(n.startswith("Undid won") for n in notices(app)), notices(app)
         assert "left" in text
+
+
+async def test_opening_the_review_and_leaving_records_nothing(board: Board) -> None:
+    erik = open_store(str(board.path), user="erik", clock=board.clock)
+    erik.mark_lost(board.ids["fjord"], "competitor")
+    erik.close()
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "r")
+        text = await press(pilot, "escape")
+        assert "Not recorded yet" in text and "r records" in text
+        await press(pilot, "escape")
+        assert isinstance(app.screen, BoardScreen) and reviews(board.store) == []
+        text = await press(pilot, "r")  # the loss minutes ago is still news
+        assert "erik lost #6 'Fjord upgrade': competitor" in text
+        await press(pilot, "escape", "escape")
+    assert reviews(board.store) == []
+
+
+async def test_what_changed_since_is_chosen_on_the_opening_page(board: Board) -> None:
+    record_review(board.store, started_at=board.clock.now,
+                  summary=ReviewSummary(None, 0, 0, 0, (), ()))
+    app = board.app(start_in_review=True)
+    async with session(app) as pilot:
+        text = await press(pilot)
+        assert "Since the review of 2026-11-25 10:00 by anna" in text
+        assert "nothing was added" in text
+        await press(pilot, "S")
+        await fill(pilot, since="7d")
+        text = await press(pilot, "enter")
+        assert "Since Wed 2026-11-18" in text and "8 added (anna 8)" in text
+        await press(pilot, "S")
+        await fill(pilot, since="tomorrow")
+        await press(pilot, "enter")
+        assert "in the future" in screen_text(app)  # the form stays open with the error
+        await press(pilot, "escape")
+        await press(pilot, "S")
+        await fill(pilot, since="last review")
+        text = await press(pilot, "enter")
+        assert "Since the review of 2026-11-25 10:00 by anna" in text
+
+
+async def test_review_since_from_the_command_line(board: Board) -> None:
+    record_review(board.store, started_at=board.clock.now,
+                  summary=ReviewSummary(None, 0, 0, 0, (), ()))
+    app = board.app(start_in_review=True, review_since="monday")
+    async with session(app) as pilot:
+        text = await press(pilot)
+        assert "Since Mon 2026-11-23" in text and "added (anna" in text
+
+
+async def test_a_long_marker_keeps_a_gap_before_its_meaning(board: Board) -> None:
+    board.store.edit_deal(board.ids["dune"], expected_close=TODAY - timedelta(days=4))
+    app = board.app(start_in_review=True)
+    async with session(app) as pilot:
+        text = await press(pilot, "space")
+        assert shown(app) == "Dune expansion"
+        assert "CLOSE 4d ago  expected close" in text  # not 'CLOSE 4d agoexpected close'

@@ -488,6 +488,10 @@ class BoardScreen(Screen[None]):
         """Pause the deal until a date: it leaves the board until then."""
         self.deals.pause()
 
+    def action_close_date(self) -> None:
+        """Set the expected close date: one key, a date, enter."""
+        self.deals.close_date()
+
     def action_delete(self) -> None:
         """Delete a duplicate or mistake, after asking."""
         self.deals.delete()

@@ -388,6 +388,31 @@ class DealActions:
                                    save)
 
     @saves
+    def close_date(self, error: str = "") -> None:
+        """Set the expected close date with one key and a date (`c`, `+2w`, enter)."""
+        from kanban_pipe.ui.screens.date_forms import CloseDateForm  # loads when it opens
+
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(close: date | None) -> None:
+            if close is None:
+                return
+            self.work.perform(
+                lambda: self._store.edit_deal(deal.id, expected_version=deal.version,
+                                              expected_close=close),
+                lambda saved: self._changed(saved, before=deal,
+                                            message=f"Expected close {close.isoformat()}"),
+                lambda failure: self._refused(failure, lambda _d, words: self.close_date(words),
+                                              None),
+            )
+
+        self._host.app.push_screen(
+            CloseDateForm(today=self.work.today(), deal_title=deal.title,
+                          current=deal.expected_close, error=error), save)
+
+    @saves
     def delete(self) -> None:
         """Delete a duplicate or mistake, after asking."""
         from kanban_pipe.ui.screens.confirm import ConfirmDialog

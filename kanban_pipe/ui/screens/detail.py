@@ -52,7 +52,9 @@ def highlight_lines(deal: Deal, stage: Stage, today: date) -> list[Content]:
         style, meaning = meanings.get(marker.split()[0], ("", ""))
         lines.append(
             Content.assemble(
-                (marker.ljust(_MARKER_WIDTH), f"bold {HIGHLIGHT_STYLES.get(style, '$warning')}"),
+                # A long marker ("CLOSE 4d ago") still gets a gap before its meaning.
+                (f"{marker}  ".ljust(_MARKER_WIDTH),
+                 f"bold {HIGHLIGHT_STYLES.get(style, '$warning')}"),
                 (meaning, "$text-muted"),
             )
         )

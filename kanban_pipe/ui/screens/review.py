@@ -21,11 +21,23 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, QualificationFact, Stage
-from kanban_pipe.domain.review import ChangesSince, ReviewItem
+from kanban_pipe.domain.review import (
+    QUEUE_TITLES,
+    ChangesSince,
+    Queue,
+    ReviewItem,
+    parse_since,
+    top_of_each,
+)
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
 from kanban_pipe.domain.stages import UNKNOWN_STAGE
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.store.review import changes_since_last_review, record_review, review_queue
+from kanban_pipe.store.review import (
+    ReviewRecord,
+    changes_since_last_review,
+    record_review,
+    review_queue,
+)
 from kanban_pipe.ui.screens import review_view as view
 from kanban_pipe.ui.screens.board_keys import KEY_HELP, binding_keys
 from kanban_pipe.ui.screens.deal_actions import DealActions
@@ -51,6 +63,13 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("a", "log_activity", "Log", id="review.log"),
     Binding("e", "edit_deal", "Edit/owner", id="review.edit"),
     Binding("Q", "qualify", "Qualify", id="review.qualify"),
+    Binding("c", "close_date", "Close date", id="review.close_date"),
+    Binding("tab", "next_queue", "Next queue", show=False, id="review.next_queue"),
+    *[Binding(str(n), f"jump_queue({n})", f"Queue {n}", show=False, id=f"review.queue{n}")
+      for n in range(1, len(Queue) + 1)],
+    Binding("S", "since", "Since…", id="review.since"),
+    Binding("t", "top", "Top per queue", id="review.top"),
+    Binding("r", "record", "Record review", id="review.record"),
     Binding("d", "done", "Done", show=False, id="review.done"),
     Binding("u,ctrl+z", "undo", "Undo", show=False, id="review.undo"),
     Binding("enter", "enter", "Open", show=False, id="review.open"),
@@ -60,14 +79,25 @@ REVIEW_BINDINGS: list[BindingType] = [
 
 # Keys that act on the deal on screen, so only while one is shown.
 _DEAL_ACTIONS = {"previous_deal", "next_step", "move_deal", "pause", "won", "lost",
-                 "log_activity", "edit_deal", "qualify", "done", "undo"}
+                 "log_activity", "edit_deal", "qualify", "done", "undo", "close_date"}
+# Keys of the opening page only: they choose what the review covers before it starts.
+_INTRO_ACTIONS = {"since", "top"}
+# The caps `t` steps through (None: every deal of each queue).
+TOP_CHOICES: tuple[int | None, ...] = (None, 5, 10, 20)
 _REVIEW_HELP = {
     "next_deal": "next deal (skips this one; it stays in the queue)",
     "previous_deal": "back to the previous deal still in the queue",
     "edit_deal": "edit the deal's fields, the owner among them",
     "qualify": "confirm or clear decision maker, need and timeline",
     "enter": "start the review; then open the deal's detail",
-    "end_review": "end the review: the summary of what was decided, recorded",
+    "end_review": "end the walk: the summary of what was decided (r on it records it)",
+    "next_queue": "on to the next queue, skipping the rest of this one",
+    "jump_queue": "straight to a queue: 1 closing soon, 2 stale, 3 overdue, 4 no next step, "
+                  "5 unqualified",
+    "since": "on the opening page: the changes since the last review, monday, 7d, a date",
+    "top": "on the opening page: walk only the top 5, 10 or 20 of each queue, or all",
+    "record": "on the summary: record the review (the next one's changes start from now)",
+    "close_date": "set the expected close date (c, +2w, enter)",
 }
 _HISTORY_SHOWN = 5
 _END_OF_QUEUE_HINT = "End of the queue: b goes back, esc ends the review"
@@ -79,7 +109,8 @@ class ReviewScreen(Screen[None]):
     BINDINGS = REVIEW_BINDINGS
     CSS_PATH = "review.tcss"
 
-    def __init__(self, session: Session, *, owner: str | None = None) -> None:
+    def __init__(self, session: Session, *, owner: str | None = None, top: int | None = None,
+                 since: str = "") -> None:
         super().__init__()
         self.session = session
         self.work = StoreWork(self, session)
@@ -90,6 +121,11 @@ class ReviewScreen(Screen[None]):
         self.stages: list[Stage] = []
         self.walk = ReviewWalk([], {}, date.min)
         self.result: ReviewSummary | None = None
+        self.recorded: ReviewRecord | None = None
+        self.top = top
+        self.since = since
+        self.items: list[ReviewItem] = []
+        self.changes: ChangesSince | None = None
         self._started_at: datetime | None = None
 
     @property
@@ -124,23 +160,57 @@ class ReviewScreen(Screen[None]):
         self._header()
         self._load(self.session.today())
 
+    def _since_day(self, today: date) -> date | None:
+        try:
+            return parse_since(self.since, today)
+        except KanbanPipeError as error:  # a bad --since: say so, show the usual changes
+            self.app.call_from_thread(self.work.show_error, error)
+            self.since = ""
+            return None
+
     @work(thread=True, group="review-load", exclusive=True)
     def _load(self, today: date) -> None:
         try:
             stages = self.store.stages()
             items = review_queue(self.store, today=today, owner=self.owner)
-            changes = changes_since_last_review(self.store, owner=self.owner)
+            changes = changes_since_last_review(self.store, owner=self.owner,
+                                                since=self._since_day(today))
         except KanbanPipeError as error:
             self.app.call_from_thread(self.work.show_error, error)
             return
         self.app.call_from_thread(self._loaded, stages, items, changes, today)
 
+    @work(thread=True, group="review-load", exclusive=True)
+    def _load_changes(self, today: date) -> None:
+        try:
+            changes = changes_since_last_review(self.store, owner=self.owner,
+                                                since=self._since_day(today))
+        except KanbanPipeError as error:
+            self.app.call_from_thread(self.work.show_error, error)
+            return
+        self.app.call_from_thread(self._changes_loaded, changes)
+
     def _loaded(self, stages: list[Stage], items: list[ReviewItem], changes: ChangesSince,
                 today: date) -> None:
-        self.stages = stages
-        self.walk = ReviewWalk(items, {stage.key: stage for stage in stages}, today)
-        self.query_one("#intro-body", Static).update(view.intro(changes, items))
+        self.stages, self.items, self.changes = stages, items, changes
+        self._new_walk(today)
         self._set_phase("intro")
+
+    def _changes_loaded(self, changes: ChangesSince) -> None:
+        self.changes = changes
+        self._show_intro()
+
+    def _new_walk(self, today: date) -> None:
+        """The walk over the top of each queue (all of it without a cap)."""
+        self.walk = ReviewWalk(top_of_each(self.items, self.top),
+                               {stage.key: stage for stage in self.stages}, today)
+        self._show_intro()
+
+    def _show_intro(self) -> None:
+        if self.changes is not None:
+            self.query_one("#intro-body", Static).update(
+                view.intro(self.changes, self.items, top=self.top))
+        self._header()
 
     # -- showing ----------------------------------------------------------------------
 
@@ -157,6 +227,8 @@ class ReviewScreen(Screen[None]):
         parts: list[str | tuple[str, str]] = [("Review", "bold"), f" · {scope} · "]
         if self.phase == "intro":
             parts.append(f"{self.walk.total} deals to walk")
+            if self.top is not None:
+                parts.append(f" (the top {self.top} of each queue)")
         elif self.phase == "deal":
             where = self.walk.queue_position()
             if where is not None:
@@ -270,7 +342,11 @@ class ReviewScreen(Screen[None]):
         """Deal keys only while a deal is shown; the footer follows the phase."""
         if action in _DEAL_ACTIONS:
             return self.phase == "deal"
-        if action == "next_deal":
+        if action in _INTRO_ACTIONS:
+            return self.phase == "intro"
+        if action == "record":
+            return self.phase == "summary" and self.recorded is None
+        if action in ("next_deal", "next_queue", "jump_queue"):
             return self.phase in ("intro", "deal")
         return self.phase != "saving" if action == "end_review" else True
 
@@ -279,6 +355,10 @@ class ReviewScreen(Screen[None]):
         rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding):
+                continue
+            if binding.action.startswith("jump_queue("):
+                if binding.action == "jump_queue(1)":
+                    rows.append((f"1–{len(Queue)}", _REVIEW_HELP["jump_queue"]))
                 continue
             words = _REVIEW_HELP.get(binding.action) or KEY_HELP.get(binding.action)
             rows.append((binding_keys(binding, self.app.get_key_display),
@@ -294,6 +374,52 @@ class ReviewScreen(Screen[None]):
         elif self.phase == "deal":
             self.walk.next()
         self._show_deal()
+
+    def action_next_queue(self) -> None:
+        """On to the next queue that holds a deal (from the opening page: the first)."""
+        queue = self.walk.following_queue()
+        if queue is None:
+            self.notify("Nothing left in any queue", timeout=2)
+            return
+        self._jump(queue)
+
+    def action_jump_queue(self, number: int) -> None:
+        """Straight to queue N (1 closing soon … 5 unqualified)."""
+        queues = list(Queue)
+        if not 1 <= number <= len(queues):
+            return
+        self._jump(queues[number - 1])
+
+    def _jump(self, queue: Queue) -> None:
+        if not self.walk.jump(queue):
+            self.notify(f"Nothing to walk in {QUEUE_TITLES[queue]}", timeout=2)
+            return
+        if self.phase == "intro":
+            self._set_phase("deal")
+        self._show_deal()
+
+    def action_since(self) -> None:
+        """Choose what 'what changed' covers: the last review, monday, 7d, a date."""
+        from kanban_pipe.ui.screens.date_forms import SinceForm  # loads when it opens
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.since = text
+                self._load_changes(self.session.today())
+
+        self.app.push_screen(SinceForm(today=self.session.today(), current=self.since), chosen)
+
+    def action_top(self) -> None:
+        """Walk only the top 5, 10 or 20 of each queue (by what is at stake), or all."""
+        place = TOP_CHOICES.index(self.top) if self.top in TOP_CHOICES else 0
+        self.top = TOP_CHOICES[(place + 1) % len(TOP_CHOICES)]
+        self._new_walk(self.session.today())
+        self.notify(f"Walking the top {self.top} of each queue" if self.top
+                    else "Walking every deal of each queue", timeout=2)
+
+    def action_close_date(self) -> None:
+        """Set the expected close date: one key, a date, enter."""
+        self.deals.close_date()
 
     def action_previous_deal(self) -> None:
         """Back to the previous deal still in the queue."""
@@ -333,24 +459,43 @@ class ReviewScreen(Screen[None]):
                              save)
 
     def action_end_review(self) -> None:
-        """End: record what was decided and show it; from the summary, leave."""
-        if self.phase == "summary":
+        """End the walk: show what was decided (not recorded yet); from the summary, leave.
+
+        Opening review mode and leaving records nothing: only `r` on the summary makes
+        this the review the next one's changes start from.
+        """
+        if self.phase in ("summary", "loading"):
             self.dismiss(None)
             return
-        if self.phase == "loading":
-            self.dismiss(None)
+        if self.phase == "saving":
             return
-        summary = self.walk.summary(self.owner)
-        self.result = summary
+        self.result = self.walk.summary(self.owner)
+        self._summary(None)
+
+    @saves
+    def action_record(self) -> None:
+        """On the summary: record the review, so the next one starts from now."""
+        summary = self.result
+        if self.phase != "summary" or summary is None or self.recorded is not None:
+            return
         self._set_phase("saving")
         started = self._started_at or self.store.clock()
+
+        def recorded(record: ReviewRecord) -> None:
+            self.recorded = record
+            self._summary(None)
+
+        def refused(error: KanbanPipeError) -> None:
+            self.work.show_error(error)
+            self._summary(f"Not recorded: {error}")
+
         self.work.perform(
             lambda: record_review(self.store, started_at=started, summary=summary),
-            lambda record: self._summary(f"Recorded as review #{record.id}"),
-            lambda error: self._summary(f"Not recorded: {error}"))
+            recorded, refused)
 
-    def _summary(self, recorded: str) -> None:
+    def _summary(self, problem: str | None) -> None:
         if self.result is not None:
-            self.query_one("#summary-body", Static).update(
-                view.summary(self.result, recorded=safe_text(recorded)))
+            self.query_one("#summary-body", Static).update(view.summary(
+                self.result, recorded=self.recorded.id if self.recorded else None,
+                problem=safe_text(problem) if problem else ""))
         self._set_phase("summary")

@@ -15,6 +15,7 @@ from kanban_pipe.domain.amounts import format_amount
 from kanban_pipe.domain.dates import relative_words
 from kanban_pipe.domain.models import Activity, Stage
 from kanban_pipe.domain.review import (
+    QUEUE_FIXES,
     QUEUE_TITLES,
     ChangesSince,
     ReviewItem,
@@ -40,7 +41,8 @@ def _row(label: str, value: Content | str) -> Content:
     return Content.assemble((label.ljust(_LABEL), "$text-muted"), shown)
 
 
-def intro(changes: ChangesSince, items: Sequence[ReviewItem]) -> Content:
+def intro(changes: ChangesSince, items: Sequence[ReviewItem], *,
+          top: int | None = None) -> Content:
     """The opening page: what changed since the previous review, then the queue sizes."""
     lines: list[Content] = [_section("What changed"), plain(changes_heading(changes))]
     totals = changes.totals()
@@ -50,24 +52,31 @@ def intro(changes: ChangesSince, items: Sequence[ReviewItem]) -> Content:
         lines.append(Content.assemble("  ", plain(change_count_line(word, total, by_actor))))
     if changes.recent:
         shown = len(changes.recent)
-        more = f" (newest {shown} of {changes.total})" if changes.total > shown else ""
+        more = (f" (newest {shown} of {changes.total})" if changes.total > shown
+                else ", newest first")
         lines += [Content(""), Content.styled(f"Latest{more}", "bold")]
         lines += [Content.assemble("  ", plain(change_line(e))) for e in changes.recent]
     lines += [Content(""), _section(f"To review: {len(items)} deal"
                                     f"{'' if len(items) == 1 else 's'}")]
-    for queue, count in queue_counts(items):
-        lines.append(Content.assemble("  ", (QUEUE_TITLES[queue].ljust(20), "bold"),
-                                      str(count)))
-    hint = ("space or enter starts · esc ends" if items
-            else "Nothing needs a decision · esc ends the review")
+    for number, (queue, count) in enumerate(queue_counts(items), 1):
+        capped = f"   the top {top} walked" if top is not None and count > top else ""
+        lines.append(Content.assemble((f"  {number} ", "$accent"),
+                                      (QUEUE_TITLES[queue].ljust(18), "bold"),
+                                      str(count), (capped, "$text-muted")))
+    hint = ("space or enter starts · 1–5 or tab start at a queue · t top per queue · "
+            "S changes since… · esc ends" if items
+            else "Nothing needs a decision · S changes since… · esc ends the review")
     lines += [Content(""), Content.styled(hint, "$accent")]
     return Content("\n").join(lines)
 
 
 def reason_banner(item: ReviewItem) -> Content:
-    """The queue in capitals and the reason, the first thing read from across a room."""
+    """The queue in capitals and the reason, then what takes the deal out of the queue."""
     return Content.assemble((f" {QUEUE_TITLES[item.queue].upper()} ", "bold reverse"),
-                            "  ", plain(item.reason))
+                            "  ", plain(item.reason), "\n",
+                            ("fix: ", "not bold $text-muted"),
+                            (QUEUE_FIXES[item.queue], "not bold"),
+                            ("   tab next queue", "not bold $text-muted"))
 
 
 def deal_card(item: ReviewItem, stage: Stage, stages: Sequence[Stage], today: date) -> Content:
@@ -138,15 +147,20 @@ def end_of_queue(total: int) -> Content:
         ("b goes back · esc or q ends the review and shows what was decided", "$accent"))
 
 
-def summary(result: ReviewSummary, *, recorded: str) -> Content:
-    """The end: what was decided, recorded as the review."""
-    lines = [
-        _section("Review finished"),
-        Content.styled(recorded, "$text-muted"),
-        Content(""),
-        Content(f"{result.total} in the queue · {result.fixed} fixed · {result.left} left"),
-        Content(""),
-    ]
+def summary(result: ReviewSummary, *, recorded: int | None, problem: str = "") -> Content:
+    """The end: what was decided, and whether it is recorded as the review."""
+    if recorded is not None:
+        state = Content.styled(f"Recorded as review #{recorded}: the next review's changes "
+                               "start from here", "$success")
+    else:
+        state = Content.assemble(
+            ("Not recorded yet. ", "bold $warning"),
+            ("r records this review (the next one's 'what changed' starts from now); "
+             "esc leaves without recording", "$text-muted"))
+    lines = [_section("Review finished"), state]
+    if problem:
+        lines.append(Content.styled(problem, "$error"))
+    lines += [Content(""), Content(result.accounting()), Content("")]
     lines += [Content.assemble((label.ljust(26), "bold"), str(count))
               for label, count in result.lines()]
     decided = result.per_deal()
@@ -155,5 +169,7 @@ def summary(result: ReviewSummary, *, recorded: str) -> Content:
         lines += [Content.assemble((f"  #{deal_id} ", "$text-muted"), plain(title), ": ",
                                    ", ".join(DECISION_WORDS[d] for d in listed))
                   for deal_id, title, listed in decided]
-    lines += [Content(""), Content.styled("enter, esc or q closes", "$accent")]
+    closes = ("enter, esc or q closes" if recorded is not None
+              else "r records · enter, esc or q closes without recording")
+    lines += [Content(""), Content.styled(closes, "$accent")]
     return Content("\n").join(lines)
