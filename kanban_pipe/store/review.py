@@ -64,12 +64,14 @@ _QUEUE_SQL = """
               AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0)
          THEN 4 END
 """
-# domain.review._order_in_queue in SQL: the most pressing first within each queue.
+# domain.review._order_in_queue in SQL: the most pressing first within each queue; a deal
+# without a value (NULL) after every valued one on both engines (-coalesce: 1 > -0).
 _QUEUE_ORDER = (
     "queue, CASE queue WHEN 0 THEN expected_close WHEN 1 THEN last_activity_at"
     " WHEN 2 THEN next_due END,"
-    " CASE queue WHEN 0 THEN -value WHEN 3 THEN -value WHEN 4 THEN -stage_position END,"
-    " CASE queue WHEN 4 THEN -value END, id"
+    " CASE queue WHEN 0 THEN -coalesce(value, -1) WHEN 3 THEN -coalesce(value, -1)"
+    " WHEN 4 THEN -stage_position END,"
+    " CASE queue WHEN 4 THEN -coalesce(value, -1) END, id"
 )
 _QUEUES = tuple(Queue)
 # Open deals, and paused ones whose resume date has come (domain.review.is_reviewable).

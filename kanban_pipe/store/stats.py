@@ -138,11 +138,11 @@ def _probability(stages: Sequence[Stage], params: dict[str, Any]) -> str:
 def _totals(store: PipelineQueries, stages: Sequence[Stage]) -> tuple[StatusSum, ...]:
     params: dict[str, Any] = {}
     # Weighted per deal, as rules.weighted_value does. Answered from the deals_status index
-    # alone, already in group order.
+    # alone, already in group order; deals without a value (NULL) make rows of their own.
     rows = store.rows(
         "SELECT status, stage, currency, count(*), sum(value),"
         f" sum((value * {_probability(stages, params)} + 50) / 100) FROM deals"
-        " WHERE deleted_at IS NULL GROUP BY status, stage, currency", params)
+        " WHERE deleted_at IS NULL GROUP BY status, stage, currency, value IS NULL", params)
     return tuple(StatusSum(DealStatus(status), stage, currency, deals, value, weighted)
                  for status, stage, currency, deals, value, weighted in rows)
 
@@ -281,13 +281,17 @@ def _closed(store: PipelineQueries, today: date) -> tuple[ClosedSum, ...]:
     # cost ~6 ms more at 100,000 deals (the window holds a tenth of them).
     dialect = store.engine.dialect
     closed = f"FROM deals {dialect.indexed_by('deals_closed')}"
+    # Grouped by `value IS NULL` too: deals without a value come as rows of their own
+    # (sum NULL), in no sum and no average (domain.money.total counts them apart).
     rows = store.rows(
         f"SELECT status, currency, NULL, count(*), sum(value) {closed}"
-        " WHERE status = 'lost' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2", [since])
+        " WHERE status = 'lost' AND closed_at >= ? AND deleted_at IS NULL"
+        " GROUP BY 1, 2, value IS NULL", [since])
     rows += store.rows(
         f"SELECT status, currency, ({dialect.epoch('closed_at')}"
         f" - {dialect.epoch('created_at')}) / 86400, count(*), sum(value) {closed}"
-        " WHERE status = 'won' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2, 3",
+        " WHERE status = 'won' AND closed_at >= ? AND deleted_at IS NULL"
+        " GROUP BY 1, 2, 3, value IS NULL",
         [since])
     return tuple(ClosedSum(DealStatus(status), currency, deals, value, cycle)
                  for status, currency, cycle, deals, value in rows)
