@@ -114,3 +114,31 @@ async def test_amounts_without_a_rate_are_shown_per_currency_never_a_zero(board:
     async with session(board.app(), size=(80, 24)) as pilot:
         assert rate_banner(pilot.app) is None
         assert head(pilot.app, "lead").startswith("3 deals · 237k EUR")
+
+
+async def test_the_pipedrive_sample_on_the_board(tmp_path) -> None:
+    """The Pipedrive sample shape (BOM, 'Deal -' columns, won and lost rows, a USD deal
+    without a rate) on the board (#16 items 1 and 6): its cards' highlights come from the
+    CRM's dates, the won deal reads 10 days ago, and the USD amount is shown apart."""
+    from kanban_pipe.store import open_store
+    from kanban_pipe.transfer.importer import ImportOptions, import_file
+    from kanban_pipe.ui.app import create_app
+    from tests.transfer.test_transfer_crm_dates import NOW, PIPEDRIVE, TODAY
+
+    path = tmp_path / "pipedrive.csv"
+    path.write_text(PIPEDRIVE, encoding="utf-8")
+    store = open_store(str(tmp_path / "board.db"), user="anna", clock=lambda: NOW)
+    try:
+        import_file(store, str(path), ImportOptions())
+        app = create_app(store, today=lambda: TODAY, db_label="board.db")
+        async with session(app, size=(160, 45)) as pilot:
+            text = screen_text(pilot.app)
+            assert "55d in stage" in text and "STALE 36d" in text and "CLOSE 10d" in text
+            assert "won 10d ago" in text and "Gamma pilot" not in text  # won last year
+            assert head(pilot.app, "proposal") == "1 deal · 5k USD\nweighted 2.5k USD"
+            assert head(pilot.app, "qualified") == "1 deal · 12k EUR\nweighted 3k EUR"
+            assert "2 open · 12k EUR + 5k USD (weighted 3k EUR + 2.5k USD)" in header(
+                pilot.app)
+            assert "`kanban-pipe currency set USD RATE`" in (rate_banner(pilot.app) or "")
+    finally:
+        store.close()
