@@ -186,6 +186,9 @@ def _pipeline(stats: PipelineStats, clean: Clean) -> Section:
     lines = table(("STAGE", "DEALS", "VALUE", "PROB", "WEIGHTED"), rows,
                   frozenset({1, 2, 3, 4}))
     lines.append(f"Weighted forecast: {money_text(pipeline.weighted)}")
+    if pipeline.value.no_value_deals:
+        lines.append(f"{_deals(pipeline.value.no_value_deals)} without a value: counted, "
+                     "in no sum")
     lines += left_out(pipeline.value)
     return Section("pipeline", "Pipeline by stage", tuple(lines))
 
@@ -222,6 +225,10 @@ def _trend(stats: PipelineStats) -> Section:
     return Section("trend", f"Open pipeline, last {len(values)} weeks", tuple(lines))
 
 
+def _deals(count: int) -> str:
+    return f"{count} deal{'s' if count != 1 else ''}"
+
+
 def _win_rate(stats: PipelineStats) -> Section:
     win, cycle, velocity = stats.win_rate, stats.cycle, stats.velocity
     home = stats.home_currency
@@ -229,7 +236,9 @@ def _win_rate(stats: PipelineStats) -> Section:
              "Average won value "
              + (format_compact(win.average_won, home) if win.average_won is not None else NONE)
              + (f" (deals in {', '.join(sorted(win.won_value.unconverted))} left out)"
-                if win.won_value.unconverted_deals else ""),
+                if win.won_value.unconverted_deals else "")
+             + (f" ({_deals(win.won_value.no_value_deals)} without a value left out)"
+                if win.won_value.no_value_deals else ""),
              f"Sales cycle {days_text(cycle.average_days)} on average, median "
              f"{days_text(cycle.median_days)} (created to won)"]
     per_day = velocity.per_day

@@ -91,3 +91,16 @@ def test_list_sorted_by_value_puts_no_value_last(run) -> None:
         run("add", title, *(("--value", value) if value else ()))
     listed = json.loads(run("list", "--json", "--sort", "value").out)
     assert [d["title"] for d in listed] == ["Big", "Small", "Zero", "Unknown"]
+
+
+def test_stats_count_deals_without_a_value_and_leave_them_out_of_averages(run) -> None:
+    run("add", "Won priced", "--value", "10k")
+    run("add", "Won unknown")
+    run("won", "1")
+    run("won", "2")
+    run("add", "Open unknown")
+    run("add", "Open priced", "--value", "4k")
+    out = run("stats").out
+    assert "1 deal without a value: counted, in no sum" in out
+    # 10k over the one won deal with a value, not 5k over both.
+    assert "Average won value 10k EUR (1 deal without a value left out)" in out
