@@ -225,10 +225,6 @@ def _trend(stats: PipelineStats) -> Section:
     return Section("trend", f"Open pipeline, last {len(values)} weeks", tuple(lines))
 
 
-def _deals(count: int) -> str:
-    return f"{count} deal{'s' if count != 1 else ''}"
-
-
 def _win_rate(stats: PipelineStats) -> Section:
     win, cycle, velocity = stats.win_rate, stats.cycle, stats.velocity
     home = stats.home_currency
