@@ -27,7 +27,7 @@ def cmd_add(store: PipelineStore, args: argparse.Namespace) -> str:
         step = NextStep(args.next, args.next_owner or "", quick_date(args.due, today, "--due"))
     deal = store.add_deal(
         words(args.title), organization=args.org or "", contact=args.contact or "",
-        value=amount(args.value, currency) if args.value is not None else 0,
+        value=amount(args.value, currency) if args.value is not None else None,
         currency=currency, stage=args.stage, owner=args.owner, source=args.source or "",
         expected_close=quick_date(args.close, today, "--close") if args.close else None,
         next_step=step,
@@ -123,6 +123,10 @@ _EDIT_OPTIONS = {"title": "title", "org": "organization", "contact": "contact",
                  "owner": "owner", "source": "source"}
 
 
+def _clears(text: str) -> bool:
+    return text.strip().lower() in ("", "none", "-")
+
+
 def cmd_edit(store: PipelineStore, args: argparse.Namespace) -> str:
     """Change a deal's descriptive fields."""
     before = store.get_deal(args.id)
@@ -132,10 +136,11 @@ def cmd_edit(store: PipelineStore, args: argparse.Namespace) -> str:
     if args.currency is not None:
         fields["currency"] = clean_currency(args.currency)
     if args.value is not None:
-        fields["value"] = amount(args.value, fields.get("currency", before.currency))
+        # `--value none` (or '' or '-') clears it: the deal has no value, which is not 0.
+        fields["value"] = (None if _clears(args.value)
+                           else amount(args.value, fields.get("currency", before.currency)))
     if args.close is not None:
-        clear = args.close.strip().lower() in ("", "none", "-")
-        fields["expected_close"] = (None if clear
+        fields["expected_close"] = (None if _clears(args.close)
                                     else quick_date(args.close, store.today(), "--close"))
     if not fields:
         usage_error(args, "nothing to edit: give --title, --org, --contact, --value, --currency,"

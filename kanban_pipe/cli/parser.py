@@ -115,7 +115,8 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     add.add_argument("title", nargs="+", metavar="TITLE")
     for option in ("--org", "--contact", "--owner", "--source"):
         add.add_argument(option)
-    add.add_argument("--value", help=f"amount ({AMOUNT_FORMS_HELP})")
+    add.add_argument("--value", help=f"amount ({AMOUNT_FORMS_HELP}); without it the deal has"
+                     " no value (shown as —, apart from 0)")
     add.add_argument("--currency", help="three-letter code (default: the home currency)")
     add.add_argument("--stage", help="stage key, name or number (default: the first)")
     add.add_argument("--close", metavar="DATE", help="expected close date")
@@ -141,7 +142,8 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     edit = sub(commands, "edit", cmd_edit, "change a deal's fields", True)
     for option in ("--title", "--org", "--contact", "--value", "--currency", "--owner",
                    "--source"):
-        edit.add_argument(option)
+        edit.add_argument(option, help=f"amount ({AMOUNT_FORMS_HELP}), or `none` for no value"
+                          if option == "--value" else None)
     edit.add_argument("--close", metavar="DATE", help="expected close date, or `none`")
     qualify = sub(commands, "qualify", cmd_qualify, "set or clear qualification facts", True)
     for option in FACTS:

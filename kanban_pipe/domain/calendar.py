@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from icalendar import Calendar, Event, vDuration
 
-from kanban_pipe.domain.amounts import format_amount
+from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.due import DueStep, StepDetails
 
 # Subscribed calendars fetch again this often (a hint they may follow).
@@ -60,7 +60,7 @@ def step_event(details: StepDetails, pipeline: str, stage_names: Mapping[str, st
         lines.append(f"Organization: {step.organization}")
     lines.append(f"Owner: {details.deal_owner}" + (
         f" (next step: {step.owner})" if step.owner != details.deal_owner else ""))
-    lines.append(f"Value: {format_amount(details.value, details.currency)}")
+    lines.append(f"Value: {value_text(details.value, details.currency, compact=False)}")
     lines.append(f"Stage: {stage_names.get(details.stage, details.stage)}")
     event.add("description", "\n".join(calendar_text(line) for line in lines))
     event.add("transp", "TRANSPARENT")  # a reminder, not time taken: free/busy stays free

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kanban_pipe.domain.amounts import format_compact
-from kanban_pipe.domain.money import MoneyTotal
+from kanban_pipe.domain.money import MoneyTotal, compact_text, no_rate_note
 from kanban_pipe.domain.stats import PipelineStats
 
 # Stale deals are "many" from this share of the open deals on.
@@ -72,29 +72,15 @@ def days_text(value: float | Fraction | None) -> str:
     return f"{rounded:g}d"
 
 
-# Amounts without an exchange rate shown apart in a cell; more currencies than this, '?'.
-SHOWN_APART = 2
-
-
 def money_text(money: MoneyTotal) -> str:
-    """A total in the home currency, and apart what had no exchange rate: '1k EUR + 250k
-    USD', '250k USD' (never a '0 EUR' that reads like the total), '… + ?' past two."""
-    parts = [format_compact(money.amount, money.currency)] if money.shows_home else []
-    apart = sorted(money.unconverted.items())
-    parts += [format_compact(value, code) for code, value in apart[:SHOWN_APART]]
-    if len(apart) > SHOWN_APART:
-        parts.append("?")
-    return " + ".join(parts)
+    """A total with what had no exchange rate apart (domain.money.compact_text)."""
+    return compact_text(money)
 
 
 def left_out(*totals: MoneyTotal) -> list[str]:
     """The note under a table with amounts apart: which currencies, and how to add them."""
-    codes = sorted({code for money in totals for code in money.unconverted})
-    if not codes:
-        return []
-    home = totals[0].currency
-    return [f"Amounts in {', '.join(codes)} have no exchange rate to {home}: shown apart, "
-            f"never added in (`kanban-pipe currency set {codes[0]} RATE` adds them)."]
+    note = no_rate_note(*totals)
+    return [note] if note else []
 
 
 def _width(text: str) -> int:
@@ -200,6 +186,9 @@ def _pipeline(stats: PipelineStats, clean: Clean) -> Section:
     lines = table(("STAGE", "DEALS", "VALUE", "PROB", "WEIGHTED"), rows,
                   frozenset({1, 2, 3, 4}))
     lines.append(f"Weighted forecast: {money_text(pipeline.weighted)}")
+    if pipeline.value.no_value_deals:
+        lines.append(f"{_deals(pipeline.value.no_value_deals)} without a value: counted, "
+                     "in no sum")
     lines += left_out(pipeline.value)
     return Section("pipeline", "Pipeline by stage", tuple(lines))
 
@@ -243,7 +232,9 @@ def _win_rate(stats: PipelineStats) -> Section:
              "Average won value "
              + (format_compact(win.average_won, home) if win.average_won is not None else NONE)
              + (f" (deals in {', '.join(sorted(win.won_value.unconverted))} left out)"
-                if win.won_value.unconverted_deals else ""),
+                if win.won_value.unconverted_deals else "")
+             + (f" ({_deals(win.won_value.no_value_deals)} without a value left out)"
+                if win.won_value.no_value_deals else ""),
              f"Sales cycle {days_text(cycle.average_days)} on average, median "
              f"{days_text(cycle.median_days)} (created to won)"]
     per_day = velocity.per_day

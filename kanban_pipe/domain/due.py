@@ -35,7 +35,7 @@ class StepDetails(NamedTuple):
     step: DueStep
     deal_owner: str
     stage: str
-    value: int
+    value: int | None  # None: the deal has no value
     currency: str
     version: int  # it grows with every change of the deal (a calendar's SEQUENCE)
     updated_at: datetime

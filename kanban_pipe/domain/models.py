@@ -121,7 +121,7 @@ class Deal:
     updated_at: datetime
     stage_entered_at: datetime
     last_activity_at: datetime
-    value: int = 0
+    value: int | None = 0  # minor units; None is "no value", apart from a value of 0
     organization: str = ""
     contact: str = ""
     source: str = ""

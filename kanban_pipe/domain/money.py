@@ -84,3 +84,30 @@ def total(
             converted_deals += deals
     return MoneyTotal(home, converted, unconverted, unconverted_deals, converted_deals,
                       no_value)
+
+
+# Amounts without an exchange rate shown apart in a cell; more currencies than this, '?'.
+SHOWN_APART = 2
+
+
+def compact_text(money: MoneyTotal) -> str:
+    """A total in the home currency, and apart what had no exchange rate: '1k EUR + 250k
+    USD', '250k USD' (never a '0 EUR' that reads like the total), '… + ?' past two."""
+    from kanban_pipe.domain.amounts import format_compact
+
+    parts = [format_compact(money.amount, money.currency)] if money.shows_home else []
+    apart = sorted(money.unconverted.items())
+    parts += [format_compact(value, code) for code, value in apart[:SHOWN_APART]]
+    if len(apart) > SHOWN_APART:
+        parts.append("?")
+    return " + ".join(parts)
+
+
+def no_rate_note(*totals: MoneyTotal) -> str:
+    """Which currencies had no exchange rate and how to add one ('' when none lacked it)."""
+    codes = sorted({code for money in totals for code in money.unconverted})
+    if not codes:
+        return ""
+    home = totals[0].currency
+    return (f"Amounts in {', '.join(codes)} have no exchange rate to {home}: shown apart, "
+            f"never added in (`kanban-pipe currency set {codes[0]} RATE` adds them).")

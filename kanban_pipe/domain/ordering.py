@@ -48,7 +48,7 @@ class CardFacts:
     id: int
     has_next_step: bool
     next_due: str | None
-    value: int
+    value: int | None  # None: no value, sorted after every valued deal
     expected_close: str | None
     stage_entered: str
     position: int
@@ -85,7 +85,8 @@ def sort_key(facts: CardFacts, order: CardOrder, today: str) -> SortKey:
             rank = 0 if due < today else 2 if due == today else 3
         return (rank, due or "9999", facts.id)
     if order is CardOrder.VALUE:
-        return (-facts.value, facts.id)
+        value = facts.value
+        return (value is None, -(value or 0), facts.id)
     if order is CardOrder.CLOSE_DATE:
         return (facts.expected_close is None, facts.expected_close or "", facts.id)
     if order is CardOrder.DAYS_IN_STAGE:

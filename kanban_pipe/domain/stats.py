@@ -148,8 +148,8 @@ def forecast_by_month(groups: Iterable[DealGroup], today: date, home: str,
     """Weighted and unweighted value expected to close in each of the next `count` months."""
     months = forecast_months(today, count)
     first = months[0].isoformat()[:7]
-    values: dict[str | None, list[tuple[int, str, int]]] = defaultdict(list)
-    weights: dict[str | None, list[tuple[int, str, int]]] = defaultdict(list)
+    values: dict[str | None, list[tuple[int | None, str, int]]] = defaultdict(list)
+    weights: dict[str | None, list[tuple[int | None, str, int]]] = defaultdict(list)
     past_due = 0
     for group in groups:
         if group.status is not DealStatus.OPEN:
@@ -189,8 +189,9 @@ class WinRate:
 
     @property
     def average_won(self) -> int | None:
-        """Average won value in the home currency (deals without a rate left out)."""
-        counted = self.won - self.won_value.unconverted_deals
+        """Average won value in the home currency (deals without a rate or without a
+        value left out)."""
+        counted = self.won_value.converted_deals
         return round_half_up(Fraction(self.won_value.amount, counted)) if counted else None
 
 
@@ -408,7 +409,7 @@ def open_value_trend(days: Sequence[date], groups: Iterable[DealGroup],
     for k, day in enumerate(days):
         sums: dict[str, int] = defaultdict(int)
         for currency, value, first, until in parts:
-            if first <= k < until:
+            if first <= k < until and value is not None:  # None: deals without a value
                 sums[currency] += value
         points.append(TrendPoint(day, total(((v, c, 0) for c, v in sums.items()), home, rates)))
     return points

@@ -22,8 +22,8 @@ class StatusSum:
     stage: str | None
     currency: str
     deals: int
-    value: int
-    weighted: int = 0
+    value: int | None  # None: deals without a value (the store groups them apart)
+    weighted: int | None = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +34,8 @@ class DealGroup:
     currency: str
     source: str
     deals: int
-    value: int
-    weighted: int = 0
+    value: int | None  # None when no deal of the group has a value
+    weighted: int | None = 0
     # Open deals only from here on. 'YYYY-MM' within the forecast (a passed date counts in
     # this month), 'later', or None for no date.
     close_month: str | None = None
@@ -55,7 +55,7 @@ class ClosedSum:
     status: DealStatus
     currency: str
     deals: int
-    value: int
+    value: int | None  # None: deals without a value (the store groups them apart)
     cycle_days: int | None = None
 
 

@@ -44,7 +44,7 @@ class DealActions(PipelineQueries):
         *,
         organization: str = "",
         contact: str = "",
-        value: int = 0,
+        value: int | None = 0,
         currency: str | None = None,
         stage: str | None = None,
         owner: str | None = None,
@@ -329,7 +329,9 @@ ON_BOARD_SQL = (
 )
 
 
-def _clean_value(value: int) -> int:
+def _clean_value(value: int | None) -> int | None:
+    if value is None:  # no value: apart from 0, in no sum
+        return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInputError(f"value {value!r} must be a whole, non-negative amount")
     return value

@@ -55,7 +55,8 @@ _ORDER_SQL = {
         " WHEN next_due < :today THEN 0 WHEN next_due = :today THEN 2 ELSE 3 END,"
         " coalesce(next_due, '9999'), id"
     ),
-    CardOrder.VALUE: "value DESC, id",
+    # NULL (no value) last on both engines: SQLite sorts NULLs first ascending, PostgreSQL last.
+    CardOrder.VALUE: "value IS NULL, value DESC, id",
     CardOrder.CLOSE_DATE: "expected_close IS NULL, coalesce(expected_close, ''), id",
     CardOrder.DAYS_IN_STAGE: "stage_entered_at, id",
     CardOrder.MANUAL: "position, id",
@@ -64,12 +65,14 @@ _ORDER_SQL = {
 
 @dataclass(frozen=True, slots=True)
 class StageSum:
-    """Deals and value of one currency in one column."""
+    """Deals and value of one currency in one column (`deals` counts those without a
+    value too; `no_value` says how many of them there are)."""
 
     stage: str
     currency: str
     deals: int
     value: int
+    no_value: int = 0
 
 
 _PAGE = 500  # rows fetched at a time by stream_rows
@@ -289,16 +292,18 @@ class PipelineQueries(StoreCore):
         extra, params = self._filter_sql(None, board_filter, today)
         totals: dict[tuple[str, str], list[int]] = {}
         for part in _BOARD_PARTS:
-            for stage, currency, deals, value in self.rows(
-                f"SELECT stage, currency, count(*), coalesce(sum(value), 0) FROM deals"
-                f" WHERE {part} AND deleted_at IS NULL{extra} GROUP BY stage, currency",
+            for stage, currency, deals, value, valued in self.rows(
+                f"SELECT stage, currency, count(*), coalesce(sum(value), 0), count(value)"
+                f" FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
+                f" GROUP BY stage, currency",
                 params,
             ):
-                entry = totals.setdefault((stage, currency), [0, 0])
+                entry = totals.setdefault((stage, currency), [0, 0, 0])
                 entry[0] += deals
                 entry[1] += value
-        return [StageSum(stage, currency, deals, value)
-                for (stage, currency), (deals, value) in sorted(totals.items())]
+                entry[2] += deals - valued
+        return [StageSum(stage, currency, deals, value, no_value)
+                for (stage, currency), (deals, value, no_value) in sorted(totals.items())]
 
 
 def _prefixed(alias: str) -> str:

@@ -176,8 +176,8 @@ class ColumnChecker:
         if text is ABSENT:
             return ABSENT
         try:
-            if minor_json and not isinstance(cell, str):
-                return minor_units_from_json(cell)
+            if minor_json and not isinstance(cell, str) and cell is not None:
+                return minor_units_from_json(cell)  # null: no value, as read_amount('')
             return read_amount(text, currency)
         except InvalidInputError as error:
             self.fail(index, column, cell, str(error))

@@ -55,15 +55,15 @@ _PLAIN_AMOUNT = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,3}))?")
 _SYMBOLS = "$€£¥"
 
 
-def read_amount(text: str, currency: str) -> int:
-    """An amount cell as minor units of `currency`; empty is 0.
+def read_amount(text: str, currency: str) -> int | None:
+    """An amount cell as minor units of `currency`; empty is None, no value (not 0).
 
     Plain numbers take a fast path that gives what parse_amount gives (a test holds them
     to that); everything else, and every refusal, is parse_amount's own.
     """
     cleaned = text.strip()
     if not cleaned:
-        return 0
+        return None
     minor = plain_minor(cleaned, minor_digits(currency))
     if minor is not None:
         return minor

@@ -34,7 +34,8 @@ class BoardModel:
         self._ids: dict[str, list[int]] = {stage: [] for stage in self.keys}
         self._where: dict[int, tuple[str, SortKey]] = {}
         self.complete: set[str] = set()
-        # (stage, currency) -> [deals, value]: what the column headers add up.
+        # (stage, currency) -> [deals, value, deals without a value]: what the column
+        # headers add up.
         self.sums: dict[tuple[str, str], list[int]] = {}
 
     def set_column(self, stage: str, keys: list[SortKey]) -> None:
@@ -47,9 +48,11 @@ class BoardModel:
         self._where.update((key[-1], (stage, key)) for key in keys)
         self.complete.add(stage)
 
-    def set_sums(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
-        """Replace every column's sums with (stage, currency, deals, value) rows."""
-        self.sums = {(stage, currency): [deals, value] for stage, currency, deals, value in rows}
+    def set_sums(self, rows: Iterable[tuple[str, str, int, int, int]]) -> None:
+        """Replace every column's sums with (stage, currency, deals, value, deals without
+        a value) rows."""
+        self.sums = {(stage, currency): [deals, value, no_value]
+                     for stage, currency, deals, value, no_value in rows}
 
     def ids(self, stage: str) -> list[int]:
         """A column's deal ids in display order (the model's own list: do not change it)."""
@@ -78,7 +81,7 @@ class BoardModel:
                 del self.keys[stage][index]
                 del self._ids[stage][index]
             was = before or deal
-            self._add_sum(stage, was.currency, -1, -was.value)
+            self._add_sum(stage, was.currency, -1, was.value)
             touched.add(stage)
         if deal.stage in self.keys and is_on_board(deal, today) and board_filter.matches(deal):
             key = sort_key(facts_of(deal), order, today.isoformat())
@@ -91,7 +94,11 @@ class BoardModel:
             return Placed(frozenset(touched), deal.stage, index)
         return Placed(frozenset(touched), None, None)
 
-    def _add_sum(self, stage: str, currency: str, deals: int, value: int) -> None:
-        entry = self.sums.setdefault((stage, currency), [0, 0])
+    def _add_sum(self, stage: str, currency: str, deals: int, value: int | None) -> None:
+        """Add (deals 1) or take away (deals -1) one deal and its value, if it has one."""
+        entry = self.sums.setdefault((stage, currency), [0, 0, 0])
         entry[0] += deals
-        entry[1] += value
+        if value is None:
+            entry[2] += deals
+        else:
+            entry[1] += deals * value

@@ -15,7 +15,7 @@ class DealDraft:
     title: str
     organization: str = ""
     contact: str = ""
-    value: int = 0
+    value: int | None = None  # None: no value (an empty field), apart from 0
     currency: str = "EUR"
     owner: str = ""
     source: str = ""

@@ -4,6 +4,7 @@ hostile text kept as text."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -171,3 +172,13 @@ def test_a_pipeline_id_setting_names_the_pipeline(run, store, tmp_path: Path) ->
     run("calendar", str(tmp_path / "named.ics"))
     assert {uid.split("@")[1] for uid in _events(tmp_path / "named.ics")} == {
         "sales-team-2026.kanban-pipe"}
+
+
+def test_a_deal_without_a_value_in_the_calendar_and_due_json(run) -> None:
+    run("add", "Size unknown", "--next", "Call", "--due", "+2d")  # no --value (#16 item 4)
+    printed = run("calendar", "-")
+    assert printed.code == 0, printed.err
+    event = next(iter(Calendar.from_ical(printed.out.encode()).walk("VEVENT")))
+    assert "Value: —" in str(event["DESCRIPTION"])
+    due = run("due", "--within", "7d", "--json")  # exit 1: a step is due
+    assert [step["value"] for step in json.loads(due.out)] == [None], due.err

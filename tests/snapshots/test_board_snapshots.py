@@ -181,3 +181,27 @@ def test_board_narrow_scrolled(snap_compare: SnapCompare, store: PipelineStore) 
     """At 80x24, l l scrolls sideways so the focused Proposal column is in view."""
     assert snap_compare(make_app(store), terminal_size=NARROW,
                         run_before=keys_then_settle("l", "l", check=column_in_view("proposal")))
+
+
+def unconverted(store: PipelineStore) -> PipelineStore:
+    """The issue's Lead column (#16 item 6): a 250k USD deal with no exchange rate to
+    EUR, and a deal without a value (shown —, in no sum)."""
+    store.add_deal("Yankee fleet", organization="Yankee Inc", value=25_000_000,
+                   currency="USD", stage="lead")
+    store.add_deal("Size unknown", organization="Quarry AB", value=None, stage="lead")
+    return store
+
+
+def has_rate_banner(app: PipelineApp) -> None:
+    """The snapshot shows the board with its no-rate line."""
+    assert isinstance(app.screen, BoardScreen)
+    assert app.screen.query_one("#rate-banner").display
+
+
+@pytest.mark.parametrize("size", [(160, 45), (80, 24)], ids=["160x45", "80x24"])
+def test_board_unconverted_currency(snap_compare: SnapCompare, store: PipelineStore,
+                                    size: tuple[int, int]) -> None:
+    """Amounts without an exchange rate per currency in the heads and header (never a 0
+    EUR total), the NO RATE line with `kanban-pipe currency set`, and a — card."""
+    assert snap_compare(make_app(unconverted(store)), terminal_size=size,
+                        run_before=keys_then_settle(check=has_rate_banner))

@@ -28,10 +28,12 @@ def test_the_copy_names_every_column_of_the_schema(tmp_path: Path) -> None:
 def test_a_copy_holds_the_same_rows(pipeline_target: str, tmp_path: Path) -> None:
     source = open_store(str(tmp_path / "source.db"), user="anna")
     load_demo(source, deals=120, seed=2)
+    source.add_deal("Size unknown", value=None)  # no value (NULL) comes across as such
     target = open_store(pipeline_target, user="anna")
     try:
         counts = copy_pipeline(source, target)
-        assert {c.table: c.rows for c in counts}["deals"] == 120
+        assert {c.table: c.rows for c in counts}["deals"] == 121
+        assert target.get_deal(121).value is None
         for table, columns, order in TABLES:
             sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}"
             theirs = RawRows(pipeline_target).tuples(sql)

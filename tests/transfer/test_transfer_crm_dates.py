@@ -218,3 +218,52 @@ def test_an_update_keeps_dates_the_file_does_not_give(pipeline, sample, query):
     # The move happened in the CRM since the last file: entered now, not at creation.
     assert (row["stage"], row["created_at"], row["stage_entered_at"]) == (
         "proposal", "2026-09-01T12:00:00+00:00", NOW.isoformat())
+
+
+def test_hubspot_sample_with_create_stages_keeps_its_order_dates_and_money(pipeline,
+                                                                           sample, query):
+    """The HubSpot sample without a stage map (#16 items 2, 3, 4): its pipeline replaces
+    the empty defaults in the order its history columns give, the dates and highlights still read
+    right in the new stages, and the empty Amount is no value, not 0."""
+    path = sample("hubspot.csv", HUBSPOT)
+    import_file(pipeline, path, ImportOptions(create_stages=True))
+    stages = pipeline.stages()
+    # The 'Date entered' columns list the pipeline (in order); HubSpot's probabilities.
+    assert [(s.name, s.probability) for s in stages] == [
+        ("Appointment Scheduled", 20), ("Qualified To Buy", 40),
+        ("Presentation Scheduled", 60), ("Won", 100)]
+    rows = query("SELECT title, stage, status, value, stage_entered_at FROM deals ORDER BY id")
+    assert rows == [
+        {"title": "Hub open", "stage": "qualified_to_buy", "status": "open", "value": 100_000,
+         "stage_entered_at": "2026-10-15T10:00:00+00:00"},
+        {"title": "Hub won", "stage": "won", "status": "won", "value": 200_000,
+         "stage_entered_at": "2026-11-10T15:30:00+00:00"},
+        {"title": "Hub lost at a known stage", "stage": "presentation_scheduled",
+         "status": "lost", "value": 300_000, "stage_entered_at": "2026-09-10T09:00:00+00:00"},
+        {"title": "Hub lost nobody knows where", "stage": None, "status": "lost",
+         "value": None, "stage_entered_at": "2026-07-01T09:00:00+00:00"}]
+    by_key = {stage.key: stage for stage in stages}
+    hub = next(d for d in pipeline.list_deals() if d.title == "Hub open")
+    assert [text for text, _ in deal_markers(hub, by_key["qualified_to_buy"], TODAY)] == [
+        "NO STEP", "CLOSE 6d"]
+    won = next(d for d in pipeline.list_deals(statuses=None) if d.title == "Hub won")
+    assert deal_flags(won, by_key["won"], TODAY).days_in_stage == 15  # not "won 0d ago"
+    stats = compute_stats(gather_stats(pipeline, today=TODAY))
+    assert (stats.win_rate.won, stats.win_rate.lost, stats.lost_unknown_stage) == (1, 2, 1)
+    assert stats.win_rate.average_won == 200_000
+
+
+def test_pipedrive_sample_amounts_without_a_rate_are_shown_apart(pipeline, sample):
+    """The Pipedrive sample's USD deal with no exchange rate to EUR (#16 item 6): the open
+    pipeline is 12k EUR and 5k USD apart, never 0 EUR or a sum of both."""
+    from kanban_pipe.cli.output import money_text
+    from kanban_pipe.domain.money import compact_text
+
+    import_file(pipeline, sample("pipedrive.csv", PIPEDRIVE), ImportOptions())
+    stats = compute_stats(gather_stats(pipeline, today=TODAY))
+    value = stats.pipeline.value
+    assert (value.amount, dict(value.unconverted)) == (1_200_000, {"USD": 500_050})
+    assert compact_text(value) == "12k EUR + 5k USD"
+    proposal = next(line for line in stats.pipeline.lines if line.stage.key == "proposal")
+    assert compact_text(proposal.value) == "5k USD"  # not '0 EUR'
+    assert "`kanban-pipe currency set USD RATE`" in money_text(value)

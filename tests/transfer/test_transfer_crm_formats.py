@@ -70,7 +70,8 @@ def test_hubspot_export_with_us_dates_and_closed_stages(run, sample, query):
          "expected_close": "2026-04-01", "owner": "Bo", "organization": "Beta",
          "source_ref": "hubspot:9002"},
         # Lost, and the file does not say at which stage: an unknown stage, not Lead.
-        {"title": "Hub three", "stage": None, "status": "lost", "value": 0,
+        # Its empty amount is no value, not 0 (#16 item 4).
+        {"title": "Hub three", "stage": None, "status": "lost", "value": None,
          "expected_close": None, "owner": "Bo", "organization": "",
          "source_ref": "hubspot:9003"},
     ]

@@ -16,9 +16,9 @@ IMPORT_COLUMNS = (
     "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed", "position",
     "created_at", "stage_entered_at", "last_activity_at", "closed_at",
 )
-# What a new deal has where the file says nothing.
+# What a new deal has where the file says nothing (no amount: no value, which is not 0).
 COLUMN_DEFAULTS: dict[str, Any] = {
-    "organization": "", "contact": "", "value": 0, "source": "", "expected_close": None,
+    "organization": "", "contact": "", "value": None, "source": "", "expected_close": None,
     "next_action": None, "next_owner": None, "next_due": None, "paused_until": None,
     "lost_reason": "", "decision_maker": 0, "need_confirmed": 0, "timeline_confirmed": 0,
 }

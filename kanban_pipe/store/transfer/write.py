@@ -90,7 +90,8 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
     add("id", ids)
     for name in _PLAIN:
         column = pick(columns[name])
-        if name not in COLUMN_DEFAULTS or column.count(COLUMN_DEFAULTS[name]) < len(column):
+        if (name not in COLUMN_DEFAULTS or name in _TABLE_DEFAULT_DIFFERS
+                or column.count(COLUMN_DEFAULTS[name]) < len(column)):
             add(name, column)
     status = add("status", statuses)
     add("stage", stages)
@@ -120,6 +121,8 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
             "column1, ?1, ?2, 'imported', CAST(?3 AS TEXT) || column2, 1", (now, user, where)))
 
 
+# The table's default value is 0 (rows of old versions); an import's is None, no value.
+_TABLE_DEFAULT_DIFFERS = frozenset({"value"})
 _PLAIN = ("title", "organization", "contact", "value", "currency", "owner", "source",
           "expected_close", "next_action", "next_owner", "next_due", "paused_until",
           "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed")

@@ -30,6 +30,7 @@ from kanban_pipe.ui.screens.board_header import (
     EMPTY_HINT,
     empty_hint,
     header_line,
+    rate_note,
     read_only_banner,
     stage_heads,
 )
@@ -81,6 +82,9 @@ class BoardScreen(Screen[None]):
         height: auto; background: $error-muted; color: $text; padding: 0 1; display: none;
     }
     #server-banner.-shown { display: block; }
+    #rate-banner { height: auto; background: $warning-muted; color: $text; padding: 0 1;
+                   display: none; }
+    #rate-banner.-shown { display: block; }
     #filter.-shown { display: block; }
     """
 
@@ -95,6 +99,8 @@ class BoardScreen(Screen[None]):
         self.only_mine = False
         # Why the last read or save could not reach the server ('' while it can).
         self._unreachable = ""
+        # What the no-exchange-rate banner says ('' while every amount has a rate).
+        self._rate_note = ""
         # Made in compose, kept at hand: the keys use them on every press.
         self._bar = MilestoneBar(id="milestones")
         self._board_columns: BoardColumns | None = None
@@ -144,6 +150,8 @@ class BoardScreen(Screen[None]):
             yield Static(read_only_banner(self.store.read_only_reason), id="read-only-banner")
         # Shown while a team server is out of reach (never for a file).
         yield Static("", id="server-banner", markup=False)
+        # Shown while some amounts have no exchange rate: which, and how to set one.
+        yield Static("", id="rate-banner", markup=False)
         self._board_columns = BoardColumns(
             self.stages, width=self.app.size.width, today=self.session.today,
             palette=palette, empty_hint=EMPTY_HINT, id="columns")
@@ -333,6 +341,12 @@ class BoardScreen(Screen[None]):
             db_label=self.session.db_label, user=self.store.user, only_mine=self.only_mine,
             text_filter=self.text_filter, order=self.order, totals=totals,
             read_only=self.store.read_only))
+        note = rate_note(totals)
+        if note != self._rate_note:  # a changed banner lays the screen out again: rarely
+            self._rate_note = note
+            banner = self.query_one("#rate-banner", Static)
+            banner.update(Content.assemble(("NO RATE", "bold reverse"), f" {note}"))
+            banner.set_class(bool(note), "-shown")
 
     # -- navigation ---------------------------------------------------------------------
 

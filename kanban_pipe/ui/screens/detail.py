@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from kanban_pipe.domain.amounts import format_amount
+from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.dates import days_ago_words, relative_words
 from kanban_pipe.domain.models import Activity, ActivityKind, Deal, QualificationFact, Stage
 from kanban_pipe.domain.rules import DealFlags, deal_flags, local_date
@@ -154,7 +154,7 @@ class DealDetailScreen(ModalScreen[None]):
         rows: list[tuple[str, Content]] = [
             ("Organization", plain(deal.organization)),
             ("Contact", plain(deal.contact)),
-            ("Value", Content(format_amount(deal.value, deal.currency))),
+            ("Value", Content(value_text(deal.value, deal.currency, compact=False))),
             (
                 "Stage",
                 Content.assemble(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from kanban_pipe.domain.amounts import format_amount
+from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.conflicts import FieldClash, three_way
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, NextStep
@@ -60,7 +60,7 @@ def fields_draft(fields: Fields) -> DealDraft:
 def shown(value: object) -> str:
     """A field value in words for the conflict table."""
     if isinstance(value, tuple):
-        return format_amount(*value)
+        return value_text(*value, compact=False)
     if isinstance(value, NextStep):
         due = f" · due {value.due.isoformat()}" if value.due else ""
         return f"{value.action} · {value.owner}{due}"

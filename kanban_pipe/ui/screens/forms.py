@@ -65,7 +65,9 @@ class DealForm(FormScreen[DealDraft | None]):
         """The fields, filled from the reopened draft, else the deal, else the defaults."""
         source: DealDraft | Deal | None = draft if draft is not None else deal
         currency = source.currency if source is not None else self._home_currency
-        value = format_plain(source.value, currency) if source is not None and source.value else ""
+        # An empty field is no value (None); a value of 0 shows as 0.
+        value = ("" if source is None or source.value is None
+                 else format_plain(source.value, currency))
         specs = [
             FieldSpec("title", "Title *", source.title if source else "", max_length=MAX_TITLE),
             FieldSpec("organization", "Organization", source.organization if source else ""),
@@ -161,7 +163,7 @@ class DealForm(FormScreen[DealDraft | None]):
             title=clean_title(text("title")),
             organization=clean_text(text("organization"), "organization"),
             contact=clean_text(text("contact"), "contact"),
-            value=parse_amount(value, currency) if value else 0,
+            value=parse_amount(value, currency) if value else None,
             currency=currency,
             owner=owner,
             source=clean_text(text("source"), "source"),

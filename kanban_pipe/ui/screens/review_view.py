@@ -11,7 +11,7 @@ from datetime import date
 
 from textual.content import Content
 
-from kanban_pipe.domain.amounts import format_amount
+from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.dates import relative_words
 from kanban_pipe.domain.models import Activity, Stage
 from kanban_pipe.domain.review import (
@@ -104,7 +104,8 @@ def deal_card(item: ReviewItem, stage: Stage, stages: Sequence[Stage], today: da
         Content.assemble((f"#{deal.id}  ", "$text-muted"), (safe_text(deal.title), "bold")),
         Content(""),
         _row("Organization", plain(deal.organization or "-")),
-        _row("Value", Content.styled(format_amount(deal.value, deal.currency), "bold")),
+        _row("Value", Content.styled(value_text(deal.value, deal.currency, compact=False),
+                                     "bold")),
         _row("Owner", Content.styled(safe_text(deal.owner), "bold")),
         _row("Stage", Content.assemble(plain(stage.name),
                                        f" ({number} of {len(stages)}) · "

@@ -9,7 +9,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from kanban_pipe.domain.amounts import format_compact
+from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.dates import relative_words
 from kanban_pipe.domain.models import Deal, DealStatus, Stage
 from kanban_pipe.domain.rules import (
@@ -101,7 +101,7 @@ def render_card(
     gutter = Segment("▌ ", base + _gutter_style(flags, deal, styles))
     muted = styles.muted
 
-    money = format_compact(deal.value, deal.currency)
+    money = value_text(deal.value, deal.currency)  # '—' for no value
     org = safe_text(deal.organization)
     # Short, fixed-size facts first: a narrow column truncates the organization, not them.
     second = [(money, Style()), (" · ", muted), (safe_text(deal.owner), muted),
