@@ -154,7 +154,9 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     listing.add_argument("--stage")
     listing.add_argument("--owner")
     listing.add_argument("--status", default="open",
-                         choices=("open", "won", "lost", "paused", "all"))
+                         choices=("open", "won", "lost", "paused", "all"),
+                         help="open (the default) includes paused deals whose resume date "
+                              "has come, as the board and the statistics count them")
     listing.add_argument("--stale", action="store_true", help="only stale deals")
     listing.add_argument("--search", metavar="TEXT",
                          help="only deals with TEXT in the title, organization, contact or "

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
+from kanban_pipe.domain.models import DEFAULT_LOST_REASONS, Activity, Deal, DealStatus, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
 from kanban_pipe.domain.rules import WON_SHOWN_DAYS
 from kanban_pipe.store.base import StoreCore
@@ -87,6 +88,14 @@ class PipelineQueries(StoreCore):
         """The currency totals are shown in."""
         rows = self.rows("SELECT value FROM settings WHERE key = 'home_currency'")
         return str(rows[0][0]) if rows else "EUR"
+
+    def lost_reasons(self) -> list[str]:
+        """The lost reasons offered as choices (free text is still allowed), in order."""
+        rows = self.rows("SELECT value FROM settings WHERE key = 'lost_reasons'")
+        if not rows:
+            return list(DEFAULT_LOST_REASONS)
+        reasons = json.loads(rows[0][0])
+        return [str(reason) for reason in reasons] if isinstance(reasons, list) else []
 
     def exchange_rates(self) -> dict[str, Decimal]:
         """Rates the user has set: home-currency units per unit of each other currency."""

@@ -2,8 +2,10 @@
 
 The files were written by the non-streaming `list` and `standup` (main at b932af0, again
 at 44d8a74 once `--json` amounts said their unit: value_minor, value_decimal) with
-`python -m tests.cli.golden_outputs`; test_cli_list_golden.py checks that today's commands print
-exactly the same. Regenerate them only for an intended change of output, and say so.
+`python -m tests.cli.golden_outputs` (again once `list`'s open deals took in the paused ones
+whose resume date has come, the one rule for open the board and the statistics follow);
+test_cli_list_golden.py checks that today's commands print exactly the same. Regenerate
+them only for an intended change of output, and say so.
 """
 
 from __future__ import annotations

@@ -39,9 +39,10 @@ async def test_f_opens_the_statistics_with_figures_worked_by_hand(board: Board) 
         # Closed in the last 90 days: Granite won, Harbor lost.
         assert "Won 1 · lost 1 · win rate 50%" in text
         # Everyone reached Lead; all but Acme and Borealis went on, none was lost there.
-        assert "Lead → Qualified       100%  ██████████    7/7      2" in text
-        # Of the 7 that reached Qualified, Harbor was lost there; Cobalt and Iris stay.
-        assert "Qualified → Proposal    80%  ████████      4/5      2" in text
+        assert "Lead → Qualified       100%  ██████████    7/7     0      2" in text
+        # Of the 7 that reached Qualified, Harbor was lost there; Cobalt has sat there 30
+        # days without a touch (stale: aged out, not converted); Iris is paused, undecided.
+        assert "Qualified → Proposal    67%  ██████▋       4/6     1      1" in text
         # Dune closes in 5 days: 80,000, weighted 40,000, in this month's bar.
         assert "Nov 2026  ██████████░░░░░░░░░░   40k EUR  80k EUR      1" in text
         # Ember lacks qualification; Borealis has no next step; Acme's is 2 days overdue.
