@@ -34,6 +34,7 @@ def register_stats(commands: Any, sub: Callable[..., Any]) -> None:
     stats.add_argument("--source", help="only deals from this lead source")
     stats.add_argument("--since", metavar="DATE",
                        help=f"count won and lost deals from this day ({DATE_FORMS_HELP};"
+                            " a past offset as --since=-30d;"
                             " default: the last 90 days)")
     stats.add_argument("--until", metavar="DATE", help="… to this day (default: today)")
     stats.add_argument("--period", choices=PERIOD_NAMES,
