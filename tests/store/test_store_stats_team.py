@@ -173,3 +173,25 @@ def test_conversion_counts_aged_deals_as_not_converted(team) -> None:
     assert (calibration.won, calibration.lost, calibration.aged, calibration.undecided) == (
         1, 3, 2, 3)
     assert calibration.observed == Fraction(1, 6)
+
+
+def test_the_touches_index_counts_exactly_the_touch_kinds() -> None:
+    from kanban_pipe.domain.models import TOUCH_KINDS
+    from kanban_pipe.store.postgres.schema import _V4 as SERVER_V4
+    from kanban_pipe.store.schema import _V4
+    from kanban_pipe.store.stats import TOUCHES_SQL
+
+    assert TOUCHES_SQL == "kind IN ({})".format(
+        ", ".join(repr(kind.value) for kind in sorted(TOUCH_KINDS, key=list(ActivityKind).index)))
+    assert f"WHERE {TOUCHES_SQL};" in _V4 and f"WHERE {TOUCHES_SQL};" in SERVER_V4
+
+
+def test_the_week_of_touches_is_read_from_its_index(team) -> None:
+    store, _ = team
+    if store.engine.dialect.history_columns:
+        pytest.skip("SQLite's plan: the server's planner chooses for itself")
+    plan = store.rows(
+        "EXPLAIN QUERY PLAN SELECT actor, count(*) FROM activities INDEXED BY"
+        " activities_touches WHERE at >= ? AND kind IN ('call', 'email', 'meeting', 'note')"
+        " GROUP BY actor", ["2026-11-19"])
+    assert "USING INDEX activities_touches" in " ".join(str(row) for row in plan)
