@@ -98,7 +98,7 @@ async def test_a_narrow_terminal_stacks_the_columns(board: Board) -> None:
 
 async def test_a_store_error_is_said_in_words(board: Board,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    def busy(store: object, *, today: object) -> None:
+    def busy(store: object, *, today: object, scope: object) -> None:
         raise DatabaseBusyError("board.db is busy: other people are saving right now")
 
     monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", busy)
@@ -107,3 +107,38 @@ async def test_a_store_error_is_said_in_words(board: Board,
         await press(pilot, "f")
         assert "Could not read the statistics: board.db is busy" in screen_text(app)
         assert isinstance(app.screen, StatsScreen) and app.screen.stats is None
+
+
+async def test_the_statistics_follow_the_boards_owner_filter(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "o")  # mine: Fjord is erik's
+        await press(pilot, "f")
+        assert isinstance(app.screen, StatsScreen) and app.screen.stats is not None
+        assert app.screen.stats.pipeline.deals == 5
+        assert "statistics · owner anna ·" in screen_text(app)
+        assert "Total open      5" in screen_text(app)
+        await press(pilot, "escape", "o", "f")  # everyone again
+        assert isinstance(app.screen, StatsScreen) and app.screen.stats is not None
+        assert app.screen.stats.pipeline.deals == 6
+        assert "statistics · whole team ·" in screen_text(app)
+
+
+async def test_tabs_show_the_team_table_and_the_lost_deals(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "f", "2")
+        text = screen_text(app)
+        assert "OWNER  OPEN" in text
+        # anna: five open (Acme, Borealis, Cobalt, Dune, Ember), Granite won, Harbor lost;
+        # Borealis has no step, Acme's is late, Cobalt is stale. erik: Fjord.
+        assert line_with(app, "anna ").startswith("anna      5")
+        assert line_with(app, "erik ").startswith("erik      1")
+        assert "Lead → Qualified" not in text  # the overview is hidden
+        await press(pilot, "3")
+        text = screen_text(app)
+        assert "Lost, last 90 days: 1 deal" in text
+        assert line_with(app, "price").split() == ["price", "1", "100%", "0", "EUR"]
+        assert line_with(app, "Qualified ").split() == ["Qualified", "1", "100%", "0", "EUR"]
+        await press(pilot, "1")
+        assert "Lead → Qualified" in screen_text(app)
