@@ -202,4 +202,5 @@ def _manager_json(stats: PipelineStats) -> dict[str, Any]:
                  for t in stats.team],
         "lost_by_reason": lost(stats.lost.by_reason),
         "lost_by_stage": lost(stats.lost.by_stage),
+        "slipping_deals": stats.slipping,
     }

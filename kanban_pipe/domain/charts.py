@@ -164,6 +164,10 @@ def health_hints(stats: PipelineStats) -> list[str]:
     if health.step_overdue:
         verb = "next steps are" if health.step_overdue > 1 else "next step is"
         hints.append(f"{health.step_overdue} {verb} overdue: do them or set new dates.")
+    if stats.slipping:
+        hints.append(f"{_counted(stats.slipping, 'is', 'are')} slipping (close date pushed "
+                     "twice or more, or long past the stage's usual time though still "
+                     "touched): decide — a firm next step with a date, or close it.")
     if stats.forecast.past_due:
         hints.append(f"{_counted(stats.forecast.past_due, 'is', 'are')} past the expected "
                      "close date: update the date or close the deal.")

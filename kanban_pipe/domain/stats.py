@@ -690,6 +690,9 @@ class PipelineStats:
     scope: StatsScope = WHOLE_PIPELINE
     team: tuple[OwnerLine, ...] = ()
     lost: LostAnalysis = NO_LOSSES
+    # Open deals slipping: the close date pushed two or more times, or well past the
+    # stage's usual time (aged_after_days) while still being touched.
+    slipping: int = 0
 
 
 def compute_stats(inputs: StatsInputs) -> PipelineStats:
@@ -722,4 +725,5 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
         scope=scope,
         team=tuple(team_table(inputs.groups, inputs.closed, inputs.touches, home, rates)),
         lost=lost_analysis(inputs.closed, stages, inputs.lost_reasons, home, rates),
+        slipping=sum(row.slipping for row in inputs.aged),
     )

@@ -88,6 +88,9 @@ class Aged:
 
     stage: str
     deals: int
+    # Slipping: the close date pushed two or more times, or well past the stage's usual
+    # time while still touched (not stale).
+    slipping: int = 0
 
 
 @dataclass(frozen=True, slots=True)

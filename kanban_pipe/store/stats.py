@@ -396,16 +396,24 @@ def _aged(store: PipelineQueries, stages: Sequence[Stage], visits: Sequence[Stag
         if stage.stale_after_days > 0:
             params[f"a_quiet{i}"] = _day_start(today - timedelta(days=stage.stale_after_days))
             quiet.append(f"WHEN :a_stage{i} THEN :a_quiet{i}")
-    tests = ([f"stage_entered_at < CASE stage {' '.join(entered)} END"] if entered else []) + \
-        ([f"last_activity_at < CASE stage {' '.join(quiet)} END"] if quiet else [])
-    if not tests:
-        return ()
+    long_in = f"stage_entered_at < CASE stage {' '.join(entered)} END" if entered else "FALSE"
+    still_quiet = f"last_activity_at < CASE stage {' '.join(quiet)} END" if quiet else "FALSE"
+    aged = f"({long_in}) OR ({still_quiet})"
+    # Slipping: long in the stage yet touched lately, or the close date pushed (a later
+    # date saved, not undone) two or more times; through the activities_edits index.
+    dialect = store.engine.dialect
+    new, old = (dialect.json_item("changes", "expected_close", i) for i in (1, 0))
+    pushed = ("id IN (SELECT deal_id FROM activities WHERE kind = 'edited'"
+              f" AND {new} > {old} AND id NOT IN (SELECT undoes FROM activities"
+              " WHERE undoes IS NOT NULL) GROUP BY deal_id HAVING count(*) >= 2)")
+    slipping = f"(({long_in}) AND NOT coalesce({still_quiet}, FALSE)) OR {pushed}"
     # A full scan: through an index, each open deal is a lookup (~4 times slower).
     rows = store.rows(
-        f"SELECT stage, count(*) FROM deals {store.engine.dialect.no_index}"
+        f"SELECT stage, sum(CASE WHEN {aged} THEN 1 ELSE 0 END),"
+        f" sum(CASE WHEN {slipping} THEN 1 ELSE 0 END) FROM deals {dialect.no_index}"
         f" WHERE {OPEN_SQL} AND deleted_at IS NULL{narrow.named(params)}"
-        f" AND ({' OR '.join(tests)}) GROUP BY stage", params)
-    return tuple(Aged(stage, deals) for stage, deals in rows)
+        f" AND (({aged}) OR {slipping}) GROUP BY stage", params)
+    return tuple(Aged(stage, deals, slips) for stage, deals, slips in rows)
 
 
 def _touches(store: PipelineQueries, today: date, narrow: _Narrow) -> tuple[Touches, ...]:

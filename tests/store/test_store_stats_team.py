@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import pytest
 
+from kanban_pipe.domain.charts import health_hints
 from kanban_pipe.domain.models import ActivityKind, NextStep
 from kanban_pipe.domain.stats import StatsScope, compute_stats
 from kanban_pipe.store import PipelineStore
@@ -195,3 +196,25 @@ def test_the_week_of_touches_is_read_from_its_index(team) -> None:
         " activities_touches WHERE at >= ? AND kind IN ('call', 'email', 'meeting', 'note')"
         " GROUP BY actor", ["2026-11-19"])
     assert "USING INDEX activities_touches" in " ".join(str(row) for row in plan)
+
+
+def test_slipping_deals_by_hand(team) -> None:
+    store, ids = team
+    # A: 24 days in Lead (aged after 18) and noted yesterday: slipping. D is aged too but
+    # quiet (stale), so not slipping: nobody is working it.
+    assert compute_stats(gather_stats(store, today=TODAY)).slipping == 1
+    # C's close date pushed twice (a pull-in and an undone push do not count).
+    for day in (date(2026, 12, 10), date(2026, 12, 20), date(2026, 12, 1), date(2027, 1, 5)):
+        store.edit_deal(ids["C"], expected_close=day)
+    store.undo()  # the push to Jan 5
+    assert compute_stats(gather_stats(store, today=TODAY)).slipping == 1
+    store.edit_deal(ids["C"], expected_close=date(2027, 2, 1))
+    stats = compute_stats(gather_stats(store, today=TODAY))
+    assert stats.slipping == 2
+    assert any(hint.startswith("2 deals are slipping") for hint in health_hints(stats))
+    # Narrowed to ben, only C. (Narrowed to anna, the usual time is her own deals':
+    # Lead visits of 9 and 20 days, aged after 29 days, so A is not slipping there.)
+    ben = StatsScope(owner="ben")
+    assert compute_stats(gather_stats(store, today=TODAY, scope=ben)).slipping == 1
+    anna = StatsScope(owner="anna")
+    assert compute_stats(gather_stats(store, today=TODAY, scope=anna)).slipping == 0

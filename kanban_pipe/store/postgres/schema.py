@@ -253,6 +253,8 @@ _V4 = """
 -- The touches each person logged in a week (the statistics' team table), from an index.
 CREATE INDEX IF NOT EXISTS activities_touches ON activities (at, actor)
     WHERE kind IN ('call', 'email', 'meeting', 'note');
+-- The edits, where a pushed close date is found (slipping deals) without a scan.
+CREATE INDEX IF NOT EXISTS activities_edits ON activities (deal_id) WHERE kind = 'edited';
 """
 
 
