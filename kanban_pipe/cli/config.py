@@ -1,4 +1,4 @@
-"""Configuring the pipeline on the command line: `stages` and `currency`."""
+"""Configuring the pipeline on the command line: `stages`, `currency` and `lost-reasons`."""
 
 from __future__ import annotations
 
@@ -53,3 +53,19 @@ def cmd_currency(store: PipelineStore, args: argparse.Namespace) -> str:
         store.set_home_currency(args.code)
         return f"home currency is now {store.home_currency()}"
     return out.currency_text(store.home_currency(), store.exchange_rates())
+
+
+def cmd_lost_reasons(store: PipelineStore, args: argparse.Namespace) -> str:
+    """List the lost reasons offered when a deal is lost, or add / remove / reset them."""
+    action = args.reasons_command
+    if action == "add":
+        reasons = store.add_lost_reason(words(args.reason))
+    elif action == "remove":
+        reasons = store.remove_lost_reason(words(args.reason))
+    elif action == "reset":
+        reasons = store.reset_lost_reasons()
+    else:
+        reasons = store.lost_reasons()
+    if not reasons:
+        return "no lost reasons offered (free text only)"
+    return "\n".join(out.safe(reason) for reason in reasons)

@@ -7,7 +7,7 @@ from typing import Any
 
 from kanban_pipe import __version__
 from kanban_pipe.cli.board import cmd_board, cmd_demo
-from kanban_pipe.cli.config import cmd_currency, cmd_stages
+from kanban_pipe.cli.config import cmd_currency, cmd_lost_reasons, cmd_stages
 from kanban_pipe.cli.deals import (
     cmd_add,
     cmd_delete,
@@ -156,7 +156,9 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     listing.add_argument("--stage")
     listing.add_argument("--owner")
     listing.add_argument("--status", default="open",
-                         choices=("open", "won", "lost", "paused", "all"))
+                         choices=("open", "won", "lost", "paused", "all"),
+                         help="open (the default) includes paused deals whose resume date "
+                              "has come, as the board and the statistics count them")
     listing.add_argument("--stale", action="store_true", help="only stale deals")
     listing.add_argument("--search", metavar="TEXT",
                          help="only deals with TEXT in the title, organization, contact or "
@@ -204,6 +206,15 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     rate.add_argument("rate", metavar="RATE", help="home-currency units per unit of CODE")
     home = sub(currency_commands, "home", cmd_currency, "choose the home currency")
     home.add_argument("code", metavar="CODE")
+
+    reasons = sub(commands, "lost-reasons", cmd_lost_reasons,
+                  "show or change the lost reasons offered when a deal is lost")
+    reason_commands = reasons.add_subparsers(dest="reasons_command", metavar="ACTION")
+    for action, text in (("add", "offer one more reason"),
+                         ("remove", "stop offering a reason (lost deals keep theirs)")):
+        sub(reason_commands, action, cmd_lost_reasons, text).add_argument(
+            "reason", nargs="+", metavar="REASON")
+    sub(reason_commands, "reset", cmd_lost_reasons, "back to the reasons offered at first")
 
     # Reports (standup, stats, review) and transfer (import, export, backup, check) keep
     # their commands in modules of their own, imported only when the full parser is built.

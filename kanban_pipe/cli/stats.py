@@ -10,33 +10,84 @@ from typing import TYPE_CHECKING, Any
 from kanban_pipe.cli import output as out
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
     from fractions import Fraction
 
     from kanban_pipe.domain.money import MoneyTotal
-    from kanban_pipe.domain.stats import PipelineStats
+    from kanban_pipe.domain.stats import LostLine, PipelineStats, StatsScope
     from kanban_pipe.store import PipelineStore
+
+
+# `stats --period`, as domain.stats.PERIODS names them (that module loads only for `stats`).
+PERIOD_NAMES = ("this-month", "last-month", "this-quarter", "last-quarter", "this-year",
+                "last-year", "last-30-days", "last-90-days")
 
 
 def register_stats(commands: Any, sub: Callable[..., Any]) -> None:
     """Add the `stats` command to the parser's subcommand group."""
+    from kanban_pipe.domain.dates import DATE_FORMS_HELP
+
     stats = sub(commands, "stats", cmd_stats, "forecast and statistics of the pipeline")
     stats.add_argument("--json", action="store_true", help="JSON for scripts")
+    stats.add_argument("--owner", help="only this owner's deals")
+    stats.add_argument("--source", help="only deals from this lead source")
+    stats.add_argument("--since", metavar="DATE",
+                       help=f"count won and lost deals from this day ({DATE_FORMS_HELP};"
+                            " a past offset as --since=-30d;"
+                            " default: the last 90 days)")
+    stats.add_argument("--until", metavar="DATE", help="… to this day (default: today)")
+    stats.add_argument("--period", choices=PERIOD_NAMES,
+                       help="a named period instead of --since/--until")
+    stats.add_argument("--by", choices=("owner",),
+                       help="only the team table: per owner, most needing attention first")
+
+
+def scope_from_args(store: PipelineStore, args: argparse.Namespace) -> StatsScope:
+    """The owner, source and period the options ask for (a one-line error when wrong)."""
+    from kanban_pipe.cli.inputs import quick_date
+    from kanban_pipe.domain.errors import InvalidInputError
+    from kanban_pipe.domain.stats import StatsScope, period_bounds
+
+    today = store.today()
+    if args.period and (args.since or args.until):
+        raise InvalidInputError("--period or --since/--until, not both")
+    since = until = None
+    if args.period:
+        since, until = period_bounds(args.period, today)
+    if args.since:
+        since = quick_date(args.since, today, "--since")
+    if args.until:
+        until = quick_date(args.until, today, "--until")
+    if since is not None and since > (until or today):
+        raise InvalidInputError(f"--since {since.isoformat()} is after the period's end "
+                                f"{(until or today).isoformat()}")
+    if until is not None and since is None:
+        raise InvalidInputError("--until needs --since (or use --period)")
+    return StatsScope(owner=args.owner, source=args.source, since=since, until=until,
+                      label=args.period or "")
 
 
 def cmd_stats(store: PipelineStore, args: argparse.Namespace) -> str:
     """Print the forecast and statistics."""
     # Imported here: every command builds the parser, only `stats` needs the maths (~40 ms).
-    from kanban_pipe.domain.charts import report
+    from kanban_pipe.domain.charts import period_words, report, scope_words, team_section
     from kanban_pipe.domain.stats import compute_stats
     from kanban_pipe.store.stats import gather_stats
 
-    stats = compute_stats(gather_stats(store, today=store.today()))
+    scope = scope_from_args(store, args)
+    stats = compute_stats(gather_stats(store, today=store.today(), scope=scope))
     if args.json:
-        return json.dumps(stats_to_json(stats), indent=2, ensure_ascii=False)
-    blocks = [f"== {section.title}\n" + "\n".join(section.lines)
-              for section in report(stats, out.safe)]
-    return f"statistics on {stats.today.isoformat()}, in {stats.home_currency}\n\n" + \
-        "\n\n".join(blocks)
+        data = stats_to_json(stats)
+        if args.by == "owner":
+            data = {"scope": data["scope"], "team": data["team"]}
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    sections = [team_section(stats, out.safe)] if args.by == "owner" else \
+        report(stats, out.safe)
+    blocks = [f"== {section.title}\n" + "\n".join(section.lines) for section in sections]
+    return (f"statistics on {stats.today.isoformat()}, in {stats.home_currency} · "
+            f"{scope_words(stats.scope, out.safe)} · closed: {period_words(stats.scope)}"
+            "\n\n" + "\n\n".join(blocks))
 
 
 def _money(money: MoneyTotal) -> dict[str, Any]:
@@ -96,7 +147,7 @@ def stats_to_json(stats: PipelineStats) -> dict[str, Any]:
                                                            stats.home_currency),
                      "currency": stats.home_currency},
         "conversion": [{"from": c.from_stage.key, "to": c.to_stage.key, "reached": c.reached,
-                        "advanced": c.advanced, "dropped": c.dropped,
+                        "advanced": c.advanced, "dropped": c.dropped, "aged": c.aged,
                         "undecided": c.undecided, "rate": _rate(c.rate)}
                        for c in stats.conversion],
         "lost_at_unknown_stage": stats.lost_unknown_stage,
@@ -114,7 +165,9 @@ def stats_to_json(stats: PipelineStats) -> dict[str, Any]:
                      "per_day": velocity.per_day, "currency": velocity.currency},
         "calibration": [{"stage": c.stage.key, "configured": c.stage.probability / 100,
                          "observed": _rate(c.observed), "won": c.won, "lost": c.lost,
-                         "differs": c.differs} for c in stats.calibration],
+                         "aged": c.aged, "undecided": c.undecided,
+                         "supported": _rate(c.supported), "differs": c.differs}
+                        for c in stats.calibration],
         "by_source": [{"source": s.source, "deals": s.deals, "open": s.open, "won": s.won,
                        "lost": s.lost, "win_rate": _rate(s.win_rate),
                        "won_value": _money(s.won_value), "open_value": _money(s.open_value)}
@@ -122,4 +175,32 @@ def stats_to_json(stats: PipelineStats) -> dict[str, Any]:
         "trend": [{"date": p.day.isoformat(), "open_value": _money(p.value)}
                   for p in stats.trend],
         "hints": health_hints(stats),
+        **_manager_json(stats),
+    }
+
+
+def _manager_json(stats: PipelineStats) -> dict[str, Any]:
+    """The scope, the team table and the lost deals by reason and stage (keys of their own)."""
+    scope = stats.scope
+
+    def day(value: date | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    def lost(lines: Iterable[LostLine]) -> list[dict[str, Any]]:
+        return [{"label": line.label, "deals": line.deals, "value": _money(line.value)}
+                for line in lines]
+
+    return {
+        "scope": {"owner": scope.owner, "source": scope.source, "since": day(scope.since),
+                  "until": day(scope.until), "period": scope.label or None},
+        "team": [{"owner": t.owner, "open_deals": t.open_deals,
+                  "open_value": _money(t.open_value), "weighted": _money(t.weighted),
+                  "won": t.won, "lost": t.lost, "win_rate": _rate(t.win_rate),
+                  "average_cycle_days": _rate(t.cycle_days), "no_next_step": t.no_next_step,
+                  "step_overdue": t.step_overdue, "stale": t.stale,
+                  "activities_7_days": t.touches, "needs_attention": t.needs_attention}
+                 for t in stats.team],
+        "lost_by_reason": lost(stats.lost.by_reason),
+        "lost_by_stage": lost(stats.lost.by_stage),
+        "slipping_deals": stats.slipping,
     }

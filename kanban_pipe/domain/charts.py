@@ -9,7 +9,13 @@ from fractions import Fraction
 
 from kanban_pipe.domain.amounts import format_compact
 from kanban_pipe.domain.money import MoneyTotal, compact_text, no_rate_note
-from kanban_pipe.domain.stats import PipelineStats
+from kanban_pipe.domain.stats import (
+    DEFAULT_PERIOD,
+    WIN_RATE_DAYS,
+    LostLine,
+    PipelineStats,
+    StatsScope,
+)
 
 # Stale deals are "many" from this share of the open deals on.
 STALE_SHARE = Fraction(1, 5)
@@ -144,18 +150,25 @@ def health_hints(stats: PipelineStats) -> list[str]:
     if health.step_overdue:
         verb = "next steps are" if health.step_overdue > 1 else "next step is"
         hints.append(f"{health.step_overdue} {verb} overdue: do them or set new dates.")
+    if stats.slipping:
+        hints.append(f"{_counted(stats.slipping, 'is', 'are')} slipping (close date pushed "
+                     "twice or more, or long past the stage's usual time though still "
+                     "touched): decide — a firm next step with a date, or close it.")
     if stats.forecast.past_due:
         hints.append(f"{_counted(stats.forecast.past_due, 'is', 'are')} past the expected "
                      "close date: update the date or close the deal.")
     for row in stats.calibration:
-        if row.differs:
-            seen = percent(row.observed)
+        supported = row.supported
+        if supported is not None:
+            seen, shown = percent(row.observed), percent(supported)
+            still = f" ({row.undecided} still undecided)" if row.undecided else ""
             hints.append(f"{row.stage.name} is set to {row.stage.probability}% but {seen} of the "
-                         f"{row.won + row.lost} closed deals that reached it were won: "
+                         f"{row.decided} decided deals that reached it were won{still}: "
                          f"`kanban-pipe stages set {row.stage.key} --probability "
-                         f"{seen.rstrip('%')}` bases the forecast on your history.")
+                         f"{shown.rstrip('%')}` bases the forecast on what your history "
+                         "supports.")
     if stats.win_rate.won + stats.win_rate.lost == 0:
-        hints.append(f"No deal was won or lost in the last {stats.win_rate.days} days: "
+        hints.append(f"No deal was won or lost in the {period_words(stats.scope)}: "
                      "win rate and velocity need closed deals.")
     missing = sorted(set(stats.pipeline.value.unconverted)
                      | set(stats.win_rate.won_value.unconverted))
@@ -163,6 +176,27 @@ def health_hints(stats: PipelineStats) -> list[str]:
         hints.append(f"Deals in {', '.join(missing)} have no exchange rate and are counted "
                      f"apart: `kanban-pipe currency set {missing[0]} RATE` adds them.")
     return hints
+
+
+def period_words(scope: StatsScope) -> str:
+    """'last 90 days', 'this-quarter (1 Oct 2026 – 25 Nov 2026)', '1 Oct 2026 – 31 Oct 2026'."""
+    since, until = scope.since, scope.until
+    if since is None or until is None:
+        return f"last {WIN_RATE_DAYS} days"
+    days = f"{since:%d %b %Y} – {until:%d %b %Y}"
+    if scope.label == DEFAULT_PERIOD:
+        return scope.label
+    return f"{scope.label.replace('-', ' ')} ({days})" if scope.label else days
+
+
+def scope_words(scope: StatsScope, clean: Clean) -> str:
+    """Whose deals the figures cover: 'whole team', 'owner anna · source event'."""
+    parts = []
+    if scope.owner is not None:
+        parts.append(f"owner {clean(scope.owner)}")
+    if scope.source is not None:
+        parts.append(f"source {clean(scope.source) or '(none)'}")
+    return " · ".join(parts) or "whole team"
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -174,7 +208,44 @@ def report(stats: PipelineStats, clean: Clean) -> list[Section]:
                 or ("Nothing stands out: the pipeline looks healthy.",)),
         _pipeline(stats, clean), _forecast(stats), _trend(stats), _win_rate(stats),
         _conversion(stats, clean), _calibration(stats, clean), _sources(stats, clean),
+        team_section(stats, clean), lost_section(stats, clean),
     ]
+
+
+def team_section(stats: PipelineStats, clean: Clean) -> Section:
+    """The team table: per owner, most needing attention first."""
+    rows = [[clean(line.owner) or "(none)", str(line.open_deals), money_text(line.open_value),
+             money_text(line.weighted), str(line.won), str(line.lost), percent(line.win_rate),
+             days_text(line.cycle_days), str(line.no_next_step), str(line.step_overdue),
+             str(line.stale), str(line.touches)] for line in stats.team]
+    lines = table(("OWNER", "OPEN", "VALUE", "WEIGHTED", "WON", "LOST", "WIN", "CYCLE",
+                   "NO STEP", "LATE", "STALE", "LOGGED 7D"), rows,
+                  frozenset(range(1, 12)))
+    lines.append(f"Won, lost, win rate and cycle: {period_words(stats.scope)}. Most open "
+                 "deals without a step, late or stale first.")
+    lines += left_out(*(r.open_value for r in stats.team), *(r.weighted for r in stats.team))
+    return Section("team", "Team", tuple(lines) if rows else ("No deals yet.",))
+
+
+def lost_section(stats: PipelineStats, clean: Clean) -> Section:
+    """Lost deals of the period by reason and by the stage they were lost at."""
+    lost = stats.lost
+    if not lost.deals:
+        return Section("lost", f"Lost, {period_words(stats.scope)}",
+                       ("No deal was lost in the period.",))
+
+    def rows(lines: tuple[LostLine, ...]) -> list[list[str]]:
+        return [[clean(line.label), str(line.deals), percent(Fraction(line.deals, lost.deals)),
+                 money_text(line.value)] for line in lines]
+
+    body = table(("REASON", "DEALS", "SHARE", "VALUE"), rows(lost.by_reason),
+                 frozenset({1, 2, 3}))
+    body.append("")
+    body += table(("LOST AT", "DEALS", "SHARE", "VALUE"), rows(lost.by_stage),
+                  frozenset({1, 2, 3}))
+    body += left_out(*(r.value for r in lost.by_reason))
+    return Section("lost", f"Lost, {period_words(stats.scope)}: {_deals(lost.deals)}",
+                   tuple(body))
 
 
 def _pipeline(stats: PipelineStats, clean: Clean) -> Section:
@@ -248,21 +319,24 @@ def _win_rate(stats: PipelineStats) -> Section:
         lines.append(f"  = {format_compact(per_day, home)} a day, "
                      f"{format_compact(per_day * 30, home)} in 30 days")
     lines += left_out(win.won_value)
-    return Section("win_rate", f"Win rate and velocity, last {win.days} days", tuple(lines))
+    return Section("win_rate", f"Win rate and velocity, {period_words(stats.scope)}",
+                   tuple(lines))
 
 
 def _conversion(stats: PipelineStats, clean: Clean) -> Section:
     rows = []
     for step, time in zip(stats.conversion, stats.time_in_stage, strict=False):
         decided = step.advanced + step.dropped
+        decided += step.aged
         rows.append([f"{clean(step.from_stage.name)} → {clean(step.to_stage.name)}",
                      percent(step.rate), bar(step.advanced, decided, 10).ljust(10),
-                     f"{step.advanced}/{decided}", str(step.undecided),
+                     f"{step.advanced}/{decided}", str(step.aged), str(step.undecided),
                      days_text(time.median_days)])
-    lines = table(("STAGE → NEXT", "RATE", "", "ON/OF", "STILL", "DAYS"), rows,
-                  frozenset({1, 3, 4, 5}))
-    lines += ["ON/OF: went on, of those decided (went on or lost there);",
-              "STILL: open or paused there; DAYS: median time in the stage."]
+    lines = table(("STAGE → NEXT", "RATE", "", "ON/OF", "AGED", "STILL", "DAYS"), rows,
+                  frozenset({1, 3, 4, 5, 6}))
+    lines += ["ON/OF: went on, of those decided (went on, lost there or aged out there);",
+              "AGED: still there, but well past the usual time or stale: not converted;",
+              "STILL: open or paused there, undecided; DAYS: median time in the stage."]
     if stats.lost_unknown_stage:
         count = stats.lost_unknown_stage
         lines.append(f"Not counted: {_counted(count, 'was', 'were')} lost at a stage the "
@@ -272,10 +346,12 @@ def _conversion(stats: PipelineStats, clean: Clean) -> Section:
 
 def _calibration(stats: PipelineStats, clean: Clean) -> Section:
     rows = [[clean(row.stage.name), f"{row.stage.probability}%", percent(row.observed),
-             str(row.won + row.lost), "differs widely" if row.differs else ""]
+             str(row.decided), str(row.undecided), "differs widely" if row.differs else ""]
             for row in stats.calibration]
-    lines = table(("STAGE", "SET", "HISTORY", "CLOSED", ""), rows, frozenset({1, 2, 3}))
-    lines.append("History: won share of the closed deals that reached the stage.")
+    lines = table(("STAGE", "SET", "HISTORY", "DECIDED", "STILL", ""), rows,
+                  frozenset({1, 2, 3, 4}))
+    lines.append("History: won share of the decided deals that reached the stage (aged-out")
+    lines.append("ones count as not won); STILL: undecided, left out of the share.")
     return Section("calibration", "Probability: set vs your history", tuple(lines))
 
 

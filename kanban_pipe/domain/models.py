@@ -38,6 +38,10 @@ class ActivityKind(StrEnum):
     UNDO = "undo"
 
 
+# The lost reasons offered until the team sets its own (`kanban-pipe lost-reasons`).
+DEFAULT_LOST_REASONS: tuple[str, ...] = ("price", "competitor", "no budget", "no decision",
+                                         "timing")
+
 # Customer touches a rep can log by hand (`log --kind`, `a` on the board).
 TOUCH_KINDS: frozenset[ActivityKind] = frozenset(
     {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE}

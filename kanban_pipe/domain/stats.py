@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -14,14 +15,20 @@ from kanban_pipe.domain.money import MoneyTotal, total
 
 # The input types live in their own module; they stay importable from here.
 from kanban_pipe.domain.stats_inputs import (
+    Aged,
     ClosedSum,
     DealGroup,
     Reach,
     StageDays,
     StatsInputs,
+    StatsScope,
     StatusShift,
     StatusSum,
+    Touches,
 )
+
+__all__ = ["WHOLE_PIPELINE", "Aged", "ClosedSum", "DealGroup", "Reach", "StageDays", "StatsInputs",
+           "StatsScope", "StatusShift", "StatusSum", "Touches"]
 
 WIN_RATE_DAYS = 90
 FORECAST_MONTHS = 6
@@ -30,6 +37,60 @@ TREND_WEEKS = 12
 # on, once enough deals have closed for the observed rate to mean something.
 WIDE_GAP = Fraction(15, 100)
 MIN_CLOSED = 10
+# Activities per person are counted over this many days (the team table).
+TOUCH_DAYS = 7
+# An open deal has aged out of a stage once it sits there this many times the stage's
+# median completed visit, and at least AGED_MIN_DAYS: counted as not converted.
+AGED_FACTOR = 2
+AGED_MIN_DAYS = 14
+# Every deal, closed ones counted over the last WIN_RATE_DAYS days.
+WHOLE_PIPELINE = StatsScope()
+DEFAULT_PERIOD = f"last {WIN_RATE_DAYS} days"
+# The periods `stats --period` names, besides dates.
+PERIODS = ("this-month", "last-month", "this-quarter", "last-quarter", "this-year",
+           "last-year", "last-30-days", "last-90-days")
+
+
+# -- the period ------------------------------------------------------------------------
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def period_bounds(name: str, today: date) -> tuple[date, date]:
+    """First and last day of a named period (PERIODS); ones still running end today."""
+    if name == "this-month":
+        return today.replace(day=1), today
+    if name == "last-month":
+        end = today.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
+    if name == "this-quarter":
+        return _quarter_start(today), today
+    if name == "last-quarter":
+        end = _quarter_start(today) - timedelta(days=1)
+        return _quarter_start(end), end
+    if name == "this-year":
+        return date(today.year, 1, 1), today
+    if name == "last-year":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    if name in ("last-30-days", "last-90-days"):
+        return today - timedelta(days=int(name.split("-")[1]) - 1), today
+    raise ValueError(f"unknown period {name!r}")
+
+
+def resolve_scope(scope: StatsScope, today: date) -> StatsScope:
+    """The scope with its period's days filled in: the last WIN_RATE_DAYS days by default."""
+    label = scope.label or (DEFAULT_PERIOD if scope.since is None and scope.until is None
+                            else "")
+    since = scope.since or today - timedelta(days=WIN_RATE_DAYS - 1)
+    return replace(scope, since=since, until=scope.until or today, label=label)
+
+
+def aged_after_days(median_days: float | None) -> int | None:
+    """Whole days in a stage after which an open deal has aged out (None: no history)."""
+    if median_days is None:
+        return None
+    return max(math.ceil(AGED_FACTOR * median_days), AGED_MIN_DAYS)
 
 
 # -- small helpers ---------------------------------------------------------------------
@@ -197,7 +258,7 @@ class WinRate:
 
 def win_rate(closed: Iterable[ClosedSum], home: str, rates: Mapping[str, Decimal],
              days: int = WIN_RATE_DAYS) -> WinRate:
-    """Win rate and won value over the closed deals the store found in the window."""
+    """Win rate and won value over the closed deals the store found in the period."""
     rows = list(closed)
     won = [r for r in rows if r.status is DealStatus.WON]
     return WinRate(days, sum(r.deals for r in won),
@@ -247,23 +308,28 @@ class Velocity:
 
 @dataclass(frozen=True, slots=True)
 class Conversion:
-    """Of the deals that reached `from_stage` and were decided, how many went on."""
+    """Of the deals that reached `from_stage` and were decided, how many went on.
+
+    Deals still in the stage that have aged out of it (`aged`: well past its usual time,
+    or quiet past its stale limit) count as not converted; the rest are undecided.
+    """
 
     from_stage: Stage
     to_stage: Stage
     reached: int
     advanced: int
     dropped: int
+    aged: int = 0
 
     @property
     def undecided(self) -> int:
-        """Deals still open or paused in the stage: not counted in the rate."""
-        return self.reached - self.advanced - self.dropped
+        """Deals still open or paused in the stage, not aged out: not counted in the rate."""
+        return self.reached - self.advanced - self.dropped - self.aged
 
     @property
     def rate(self) -> Fraction | None:
-        """Advanced / (advanced + lost there)."""
-        return rate(self.advanced, self.advanced + self.dropped)
+        """Advanced / (advanced + lost there + aged out there)."""
+        return rate(self.advanced, self.advanced + self.dropped + self.aged)
 
 
 def _levels(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[tuple[int, DealStatus, int]]:
@@ -277,11 +343,26 @@ def _levels(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[tuple[int, 
              r.status, r.deals) for r in reach if r.stage is not None]
 
 
-def conversions(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[Conversion]:
+def _aged_levels(levels: list[tuple[int, DealStatus, int]], aged: Iterable[Aged],
+                 stages: Sequence[Stage]) -> list[int]:
+    """Aged-out deals per open stage, never more than the open deals at that level
+    (a deal moved back sits below its furthest stage: it stays undecided)."""
+    path = open_stages(stages)
+    by_stage: dict[str, int] = defaultdict(int)
+    for row in aged:
+        by_stage[row.stage] += row.deals
+    return [min(by_stage[stage.key], sum(n for level, status, n in levels
+                                        if level == index and status is DealStatus.OPEN))
+            for index, stage in enumerate(path)]
+
+
+def conversions(reach: Iterable[Reach], stages: Sequence[Stage],
+                aged: Iterable[Aged] = ()) -> list[Conversion]:
     """Stage-to-stage conversion: a deal that skipped a stage passed through it."""
     path = open_stages(stages)
     won = next((s for s in stages if s.is_won), None)
     levels = _levels(reach, stages)
+    aged_at = _aged_levels(levels, aged, stages)
     result = []
     for index, stage in enumerate(path):
         after = path[index + 1] if index + 1 < len(path) else won
@@ -293,40 +374,81 @@ def conversions(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[Convers
             advanced=sum(n for level, _, n in levels if level > index),
             dropped=sum(n for level, status, n in levels
                         if level == index and status is DealStatus.LOST),
+            aged=aged_at[index],
         ))
     return result
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """A stage's configured probability beside the win rate of closed deals that reached it."""
+    """A stage's configured probability beside the win rate of the deals that reached it.
+
+    Deals that reached it and aged out somewhere count as not won; `undecided` ones (still
+    open, not aged) are censored: they bound what the history can say.
+    """
 
     stage: Stage
     won: int
     lost: int
+    aged: int = 0
+    undecided: int = 0
+
+    @property
+    def decided(self) -> int:
+        """Won, lost, or aged out."""
+        return self.won + self.lost + self.aged
 
     @property
     def observed(self) -> Fraction | None:
-        """Won / closed among the deals that reached the stage."""
-        return rate(self.won, self.won + self.lost)
+        """Won / decided among the deals that reached the stage."""
+        return rate(self.won, self.decided)
+
+    @property
+    def bounds(self) -> tuple[Fraction, Fraction] | None:
+        """The win rate if every undecided deal were lost, and if every one were won."""
+        whole = self.decided + self.undecided
+        if not whole:
+            return None
+        return Fraction(self.won, whole), Fraction(self.won + self.undecided, whole)
+
+    @property
+    def supported(self) -> Fraction | None:
+        """The probability the history supports nearest the set one, when even the
+        undecided deals' best or worst outcome leaves it WIDE_GAP or more away (and
+        MIN_CLOSED deals were decided); None when the history does not say so."""
+        bounds = self.bounds
+        if bounds is None or self.decided < MIN_CLOSED:
+            return None
+        low, high = bounds
+        configured = Fraction(self.stage.probability, 100)
+        if high <= configured - WIDE_GAP:
+            return high
+        if low >= configured + WIDE_GAP:
+            return low
+        return None
 
     @property
     def differs(self) -> bool:
-        """True when enough deals closed and the two differ by WIDE_GAP or more."""
-        seen = self.observed
-        return (seen is not None and self.won + self.lost >= MIN_CLOSED
-                and abs(seen - Fraction(self.stage.probability, 100)) >= WIDE_GAP)
+        """True when the history supports a probability WIDE_GAP or more from the set one."""
+        return self.supported is not None
 
 
-def calibration(reach: Iterable[Reach], stages: Sequence[Stage]) -> list[Calibration]:
-    """Each open stage's probability against the outcome of the closed deals that reached it."""
+def calibration(reach: Iterable[Reach], stages: Sequence[Stage],
+                aged: Iterable[Aged] = ()) -> list[Calibration]:
+    """Each open stage's probability against the outcome of the deals that reached it."""
     levels = _levels(reach, stages)
+    aged_at = _aged_levels(levels, aged, stages)
     won = sum(n for _, status, n in levels if status is DealStatus.WON)
-    return [
-        Calibration(stage, won, sum(n for level, status, n in levels
-                                    if status is DealStatus.LOST and level >= index))
-        for index, stage in enumerate(open_stages(stages))
-    ]
+    result = []
+    for index, stage in enumerate(open_stages(stages)):
+        aged_out = sum(aged_at[index:])
+        still = sum(n for level, status, n in levels
+                    if level >= index and status in (DealStatus.OPEN, DealStatus.PAUSED))
+        result.append(Calibration(
+            stage, won, sum(n for level, status, n in levels
+                            if status is DealStatus.LOST and level >= index),
+            aged=aged_out, undecided=still - aged_out))
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +538,126 @@ def open_value_trend(days: Sequence[date], groups: Iterable[DealGroup],
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerLine:
+    """One rep's row of the team table: open pipeline, the period's results, hygiene."""
+
+    owner: str
+    open_deals: int
+    open_value: MoneyTotal
+    weighted: MoneyTotal
+    won: int
+    lost: int
+    cycle_days: Fraction | None  # average created to won, over the period's won deals
+    no_next_step: int
+    step_overdue: int
+    stale: int
+    touches: int  # activities logged in the last TOUCH_DAYS days
+
+    @property
+    def win_rate(self) -> Fraction | None:
+        """Won / (won + lost) in the period."""
+        return rate(self.won, self.won + self.lost)
+
+    @property
+    def needs_attention(self) -> int:
+        """Open deals without a next step, with an overdue one, or stale (may overlap)."""
+        return self.no_next_step + self.step_overdue + self.stale
+
+
+def team_table(groups: Iterable[DealGroup], closed: Iterable[ClosedSum],
+               touches: Iterable[Touches], home: str,
+               rates: Mapping[str, Decimal]) -> list[OwnerLine]:
+    """Per owner: most needing attention (share of their open deals) first, then the
+    largest open value; reps with nothing open, closed or logged are left out."""
+    open_by: dict[str, list[DealGroup]] = defaultdict(list)
+    owners: set[str] = set()
+    for group in groups:
+        owners.add(group.owner)
+        if group.status is DealStatus.OPEN:
+            open_by[group.owner].append(group)
+    closed_by: dict[str, list[ClosedSum]] = defaultdict(list)
+    for row in closed:
+        owners.add(row.owner)
+        closed_by[row.owner].append(row)
+    logged = {t.actor: t.count for t in touches}
+    lines = []
+    for owner in owners:
+        rows, ended = open_by[owner], closed_by[owner]
+        line = OwnerLine(
+            owner, sum(g.deals for g in rows),
+            total(((g.value, g.currency, g.deals) for g in rows), home, rates),
+            total(((g.weighted, g.currency, g.deals) for g in rows), home, rates),
+            sum(r.deals for r in ended if r.status is DealStatus.WON),
+            sum(r.deals for r in ended if r.status is DealStatus.LOST),
+            sales_cycle(ended).average_days,
+            sum(g.no_next_step for g in rows), sum(g.step_overdue for g in rows),
+            sum(g.stale for g in rows), logged.get(owner, 0))
+        if line.open_deals or line.won or line.lost or line.touches:
+            lines.append(line)
+
+    def urgency(line: OwnerLine) -> tuple[Fraction, int, str]:
+        share = Fraction(line.needs_attention, line.open_deals) if line.open_deals else \
+            Fraction(0)
+        return -share, -line.open_value.amount, line.owner
+
+    return sorted(lines, key=urgency)
+
+
+NO_REASON = "(no reason given)"
+
+
+@dataclass(frozen=True, slots=True)
+class LostLine:
+    """Deals lost for one reason, or at one stage, in the period."""
+
+    label: str
+    deals: int
+    value: MoneyTotal
+
+
+@dataclass(frozen=True, slots=True)
+class LostAnalysis:
+    """The period's lost deals by reason (most first) and by the stage they were lost at
+    (board order; an unknown stage last)."""
+
+    by_reason: tuple[LostLine, ...]
+    by_stage: tuple[LostLine, ...]
+    deals: int
+
+
+def lost_analysis(closed: Iterable[ClosedSum], stages: Sequence[Stage],
+                  reasons: Sequence[str], home: str,
+                  rates: Mapping[str, Decimal]) -> LostAnalysis:
+    """Lost deals by reason (free text grouped without regard to case and spaces, spelt
+    as the configured list spells it) and by stage, with their value."""
+    rows = [r for r in closed if r.status is DealStatus.LOST]
+    spelling = {reason.strip().casefold(): reason for reason in reasons}
+    by_reason: dict[str, list[ClosedSum]] = defaultdict(list)
+    for row in rows:
+        key = " ".join(row.reason.split()).casefold()
+        spelling.setdefault(key, " ".join(row.reason.split()) or NO_REASON)
+        by_reason[key].append(row)
+
+    def line(label: str, group: list[ClosedSum]) -> LostLine:
+        return LostLine(label, sum(r.deals for r in group),
+                        total(((r.value, r.currency, r.deals) for r in group), home, rates))
+
+    reason_lines = sorted((line(spelling[key], group) for key, group in by_reason.items()),
+                          key=lambda x: (-x.deals, -x.value.amount, x.label))
+    names = {s.key: s.name for s in stages}
+    order = {s.key: s.position for s in stages}
+    by_stage: dict[str | None, list[ClosedSum]] = defaultdict(list)
+    for row in rows:
+        by_stage[row.stage if row.stage in names else None].append(row)
+    stage_lines = [line(names[key] if key is not None else "unknown stage", by_stage[key])
+                   for key in sorted(by_stage, key=lambda k: (k is None, order.get(k or "", 0)))]
+    return LostAnalysis(tuple(reason_lines), tuple(stage_lines), sum(r.deals for r in rows))
+
+
+NO_LOSSES = LostAnalysis((), (), 0)
+
+
+@dataclass(frozen=True, slots=True)
 class Health:
     """Counts over the open deals that the health hints are written from."""
 
@@ -445,13 +687,22 @@ class PipelineStats:
     # Lost at a stage nobody knows (imported without it): counted apart from conversion,
     # calibration and time in stage, still in the win rate.
     lost_unknown_stage: int = 0
+    # Who and what the figures cover; the period closed deals are counted in.
+    scope: StatsScope = WHOLE_PIPELINE
+    team: tuple[OwnerLine, ...] = ()
+    lost: LostAnalysis = NO_LOSSES
+    # Open deals slipping: the close date pushed two or more times, or well past the
+    # stage's usual time (aged_after_days) while still being touched.
+    slipping: int = 0
 
 
 def compute_stats(inputs: StatsInputs) -> PipelineStats:
     """All the figures, from what the store gathered."""
     home, rates, stages = inputs.home_currency, inputs.rates, inputs.stages
+    scope = resolve_scope(inputs.scope, inputs.today)
+    assert scope.since is not None and scope.until is not None
     pipeline = pipeline_by_stage(inputs.totals, stages, home, rates)
-    won = win_rate(inputs.closed, home, rates)
+    won = win_rate(inputs.closed, home, rates, days=(scope.until - scope.since).days + 1)
     cycle = sales_cycle(inputs.closed)
     groups = [g for g in inputs.groups if g.status is DealStatus.OPEN]
     return PipelineStats(
@@ -460,11 +711,11 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
         pipeline=pipeline,
         forecast=forecast_by_month(groups, inputs.today, home, rates),
         win_rate=won,
-        conversion=tuple(conversions(inputs.reach, stages)),
+        conversion=tuple(conversions(inputs.reach, stages, inputs.aged)),
         time_in_stage=tuple(time_in_stage(inputs.stage_days, stages)),
         cycle=cycle,
         velocity=Velocity(pipeline.deals, won.average_won, won.rate, cycle.average_days, home),
-        calibration=tuple(calibration(inputs.reach, stages)),
+        calibration=tuple(calibration(inputs.reach, stages, inputs.aged)),
         sources=tuple(results_by_source(inputs.groups, home, rates)),
         trend=tuple(open_value_trend(trend_days(inputs.today), groups, inputs.shifts,
                                      home, rates)),
@@ -472,4 +723,8 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
                       sum(g.step_overdue for g in groups), sum(g.unqualified for g in groups)),
         lost_unknown_stage=sum(t.deals for t in inputs.totals
                                if t.stage is None and t.status is DealStatus.LOST),
+        scope=scope,
+        team=tuple(team_table(inputs.groups, inputs.closed, inputs.touches, home, rates)),
+        lost=lost_analysis(inputs.closed, stages, inputs.lost_reasons, home, rates),
+        slipping=sum(row.slipping for row in inputs.aged),
     )

@@ -27,8 +27,25 @@ class StatusSum:
 
 
 @dataclass(frozen=True, slots=True)
+class StatsScope:
+    """Which deals the statistics cover, and the period closed deals are counted in.
+
+    `owner` and `source` narrow every figure to those deals; `since` to `until` (both
+    days included) is the period won and lost deals are counted in (None: the last
+    WIN_RATE_DAYS days to today).
+    """
+
+    owner: str | None = None
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    label: str = ""  # how the period was asked for: 'this-quarter', or '' for dates
+
+
+@dataclass(frozen=True, slots=True)
 class DealGroup:
-    """Deals alike in status, currency, source and, when open, close month and trend point."""
+    """Deals alike in status, currency, source, owner and, when open, close month and
+    trend point. A paused deal whose resume date has come counts as open, as on the board."""
 
     status: DealStatus
     currency: str
@@ -46,17 +63,42 @@ class DealGroup:
     no_next_step: int = 0
     step_overdue: int = 0
     unqualified: int = 0
+    owner: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ClosedSum:
-    """Deals won or lost within WIN_RATE_DAYS; won ones by whole days from created to won."""
+    """Deals won or lost in the period; won ones by whole days from created to won, lost
+    ones by the stage they were lost at and the reason given."""
 
     status: DealStatus
     currency: str
     deals: int
     value: int | None  # None: deals without a value (the store groups them apart)
     cycle_days: int | None = None
+    owner: str = ""
+    stage: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Aged:
+    """Open deals sitting in `stage` well past its usual time (or quiet past its stale
+    limit): the conversion counts them as not converted."""
+
+    stage: str
+    deals: int
+    # Slipping: the close date pushed two or more times, or well past the stage's usual
+    # time while still touched (not stale).
+    slipping: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Touches:
+    """Activities (calls, emails, meetings, notes) one person logged in the last days."""
+
+    actor: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +145,7 @@ class StatsInputs:
     stage_days: tuple[StageDays, ...] = ()
     reach: tuple[Reach, ...] = ()
     shifts: tuple[StatusShift, ...] = ()
+    scope: StatsScope = StatsScope()
+    aged: tuple[Aged, ...] = ()
+    touches: tuple[Touches, ...] = ()
+    lost_reasons: tuple[str, ...] = ()  # the configured list (settings), in its order

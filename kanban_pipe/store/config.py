@@ -1,12 +1,14 @@
-"""Configuring the pipeline: stages, their milestones, the home currency and rates."""
+"""Configuring the pipeline: stages, their milestones, the home currency and rates, and
+the lost reasons offered."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kanban_pipe.domain.errors import InvalidInputError, InvalidStageError
-from kanban_pipe.domain.models import QualificationFact, Stage
+from kanban_pipe.domain.models import DEFAULT_LOST_REASONS, QualificationFact, Stage
 from kanban_pipe.domain.stages import find_stage, stage_key_from_name, validate_stage_key
 from kanban_pipe.domain.validation import clean_currency, clean_text
 from kanban_pipe.store.queries import PipelineQueries
@@ -166,6 +168,50 @@ class PipelineConfig(PipelineQueries):
             (currency, str(value)),
         ))
         return value
+
+
+    def add_lost_reason(self, text: str) -> list[str]:
+        """Offer one more lost reason when a deal is lost (kept in the list's order)."""
+        reason = clean_text(text, "reason", required=True)
+
+        def work() -> list[str]:
+            reasons = self._lost_reasons_now()
+            if reason.casefold() in (r.casefold() for r in reasons):
+                raise InvalidInputError(f"{reason!r} is already in the list")
+            return self._save_lost_reasons([*reasons, reason])
+
+        return self.write(work)
+
+    def remove_lost_reason(self, text: str) -> list[str]:
+        """Stop offering a lost reason (deals lost for it keep it)."""
+        wanted = " ".join(text.split()).casefold()
+
+        def work() -> list[str]:
+            reasons = self._lost_reasons_now()
+            kept = [r for r in reasons if r.casefold() != wanted]
+            if len(kept) == len(reasons):
+                raise InvalidInputError(f"{text.strip()!r} is not in the list of lost reasons")
+            return self._save_lost_reasons(kept)
+
+        return self.write(work)
+
+    def reset_lost_reasons(self) -> list[str]:
+        """Back to the reasons offered out of the box."""
+        return self.write(lambda: self._save_lost_reasons(list(DEFAULT_LOST_REASONS)))
+
+    def _lost_reasons_now(self) -> list[str]:
+        row = self.conn.execute(
+            "SELECT value FROM settings WHERE key = 'lost_reasons'").fetchone()
+        if row is None:
+            return list(DEFAULT_LOST_REASONS)
+        reasons = json.loads(row[0])
+        return [str(r) for r in reasons] if isinstance(reasons, list) else []
+
+    def _save_lost_reasons(self, reasons: list[str]) -> list[str]:
+        self.conn.execute("INSERT INTO settings (key, value) VALUES ('lost_reasons', ?)"
+                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          (json.dumps(reasons, ensure_ascii=False),))
+        return reasons
 
 
 def _check_numbers(probability: int, stale_after_days: int) -> None:

@@ -14,7 +14,6 @@ from kanban_pipe.domain.models import (
     NextStep,
     QualificationFact,
 )
-from kanban_pipe.domain.rules import local_date
 from kanban_pipe.domain.stages import find_stage, milestones_passed, stage_of
 from kanban_pipe.domain.validation import (
     clean_currency,
@@ -33,10 +32,6 @@ EDITABLE_FIELDS = (
 
 class DealActions(PipelineQueries):
     """Creating, moving, closing and annotating deals."""
-
-    def today(self) -> date:
-        """The user's calendar day by the store's clock."""
-        return local_date(self.clock())
 
     def add_deal(
         self,

@@ -58,7 +58,12 @@ def listed_deals(
     where = ["d.deleted_at IS NULL"]
     if statuses:
         names = [f"status{i}" for i in range(len(statuses))]
-        where.append(f"d.status IN ({', '.join(f':{name}' for name in names)})")
+        listed = f"d.status IN ({', '.join(f':{name}' for name in names)})"
+        if DealStatus.OPEN in statuses:
+            # One rule for open, as the board and the statistics count it: a paused deal
+            # whose resume date has come is open again.
+            listed = f"({listed} OR (d.status = 'paused' AND d.paused_until <= :today))"
+        where.append(listed)
         params.update(zip(names, (status.value for status in statuses), strict=True))
     if stale:
         where.append(_stale_sql(store.stages(), today, params))
@@ -105,4 +110,5 @@ def _stale_sql(stages: Sequence[Stage], today: date, params: dict[str, Any]) -> 
         whens.append(f"WHEN :stale_stage{i} THEN :stale_before{i}")
     if not whens:
         return "1 = 0"
-    return f"d.status = 'open' AND d.last_activity_at < CASE d.stage {' '.join(whens)} END"
+    return ("(d.status = 'open' OR (d.status = 'paused' AND d.paused_until <= :today))"
+            f" AND d.last_activity_at < CASE d.stage {' '.join(whens)} END")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kanban_pipe.domain.models import Activity, Deal, DealStatus, Stage
+from kanban_pipe.domain.models import DEFAULT_LOST_REASONS, Activity, Deal, DealStatus, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
-from kanban_pipe.domain.rules import WON_SHOWN_DAYS
+from kanban_pipe.domain.rules import WON_SHOWN_DAYS, local_date
 from kanban_pipe.store.base import StoreCore
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
@@ -91,6 +92,18 @@ class PipelineQueries(StoreCore):
         rows = self.rows("SELECT value FROM settings WHERE key = 'home_currency'")
         return str(rows[0][0]) if rows else "EUR"
 
+    def today(self) -> date:
+        """The user's calendar day by the store's clock."""
+        return local_date(self.clock())
+
+    def lost_reasons(self) -> list[str]:
+        """The lost reasons offered as choices (free text is still allowed), in order."""
+        rows = self.rows("SELECT value FROM settings WHERE key = 'lost_reasons'")
+        if not rows:
+            return list(DEFAULT_LOST_REASONS)
+        reasons = json.loads(rows[0][0])
+        return [str(reason) for reason in reasons] if isinstance(reasons, list) else []
+
     def exchange_rates(self) -> dict[str, Decimal]:
         """Rates the user has set: home-currency units per unit of each other currency."""
         return {c: Decimal(r) for c, r in self.rows("SELECT currency, rate FROM exchange_rates")}
@@ -139,7 +152,8 @@ class PipelineQueries(StoreCore):
         owner: str | None = None,
         statuses: Sequence[DealStatus] | None = (DealStatus.OPEN,),
     ) -> list[Deal]:
-        """Deals by stage, owner and status (open by default), in board order then id."""
+        """Deals by stage, owner and status (open by default, resumed paused ones with
+        them), in board order then id."""
         where, params = ["d.deleted_at IS NULL"], []
         if stage:
             where.append("d.stage = ?")
@@ -148,8 +162,14 @@ class PipelineQueries(StoreCore):
             where.append("d.owner = ?")
             params.append(owner)
         if statuses:
-            where.append(f"d.status IN ({', '.join('?' for _ in statuses)})")
+            listed = f"d.status IN ({', '.join('?' for _ in statuses)})"
             params.extend(s.value for s in statuses)
+            if DealStatus.OPEN in statuses:
+                # The one rule for open (as the board and the statistics count it): a
+                # paused deal whose resume date has come is open again.
+                listed = f"({listed} OR (d.status = 'paused' AND d.paused_until <= ?))"
+                params.append(self.today().isoformat())
+            where.append(listed)
         rows = self.rows(
             # LEFT JOIN: a deal lost at an unknown stage (stage NULL) is listed too, last.
             f"SELECT {_prefixed('d')} FROM deals d LEFT JOIN stages s ON s.key = d.stage"

@@ -259,8 +259,24 @@ def _v3(conn: sqlite3.Connection) -> None:
         raise sqlite3.IntegrityError("FOREIGN KEY constraint failed after rebuilding deals")
 
 
+# Version 4: the touches each person logged in a week (the statistics' team table), read
+# from an index alone; through activities_at each entry of the week was a lookup (~0.3 s
+# at 100,000 deals). Spelt as store.stats.TOUCHES_SQL spells it, so the index is used.
+# And the edits, where a pushed close date is found (slipping deals) without a scan.
+_V4 = """
+CREATE INDEX IF NOT EXISTS activities_touches ON activities (at, actor)
+    WHERE kind IN ('call', 'email', 'meeting', 'note');
+CREATE INDEX IF NOT EXISTS activities_edits ON activities (deal_id) WHERE kind = 'edited';
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V4):
+        conn.execute(statement)
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,16 +12,23 @@ from typing import Any
 from kanban_pipe.domain.models import DealStatus, Stage
 from kanban_pipe.domain.stats import (
     FORECAST_MONTHS,
-    WIN_RATE_DAYS,
+    TOUCH_DAYS,
+    WHOLE_PIPELINE,
+    Aged,
     ClosedSum,
     DealGroup,
     Reach,
     StageDays,
     StatsInputs,
+    StatsScope,
     StatusShift,
     StatusSum,
+    Touches,
+    aged_after_days,
     forecast_months,
     open_stages,
+    resolve_scope,
+    time_in_stage,
     trend_days,
 )
 from kanban_pipe.store.engine import Dialect
@@ -30,6 +37,11 @@ from kanban_pipe.store.rows import stamp
 
 MOVE_KINDS = "kind IN ('moved', 'won')"
 STATUS_KINDS = "kind IN ('moved', 'won', 'lost', 'paused', 'resumed', 'undo')"
+# Customer touches (models.TOUCH_KINDS), spelt as the activities_touches index spells them.
+TOUCHES_SQL = "kind IN ('call', 'email', 'meeting', 'note')"
+# The one rule for an open deal, as the board, `list`, review and rules.deal_flags apply
+# it: open, or paused with its resume date come (:today bound by name).
+OPEN_SQL = "(status = 'open' OR (status = 'paused' AND paused_until <= :today))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +100,60 @@ def history_sql(dialect: Dialect) -> HistorySql:
     )
 
 
-def gather_stats(store: PipelineQueries, *, today: date) -> StatsInputs:
-    """Everything the statistics need, read in one consistent snapshot of the file."""
+def gather_stats(store: PipelineQueries, *, today: date,
+                 scope: StatsScope = WHOLE_PIPELINE) -> StatsInputs:
+    """Everything the statistics need, read in one consistent snapshot of the file;
+    `scope` narrows them to an owner or a source and sets the period of closed deals."""
     history = history_sql(store.engine.dialect)
+    scope = resolve_scope(scope, today)
+    narrow = _Narrow(scope)
     with _snapshot(store):
         stages = tuple(store.stages())
-        totals = _totals(store, stages)
-        lost_days, deleted = _lost_and_deleted(store)
-        moves = _moves(store, history, deleted)
-        ends = [_day_end(day) for day in trend_days(today)]
+        totals = _totals(store, stages, today, narrow)
+        lost_days, deleted = _lost_and_deleted(store, narrow)
+        moves = _moves(store, history, deleted, narrow)
+        days = trend_days(today)
+        ends = [_day_end(day) for day in days]
+        stage_days = _stage_days(moves, lost_days)
         return StatsInputs(
             today=today, stages=stages, home_currency=store.home_currency(),
             rates=store.exchange_rates(), totals=totals,
-            groups=_groups(store, stages, today, ends, sorted({t.currency for t in totals})),
-            closed=_closed(store, today),
-            stage_days=_stage_days(moves, lost_days),
-            reach=_reach(store, history, stages, totals, moves, deleted),
-            shifts=_shifts(store, history, ends),
+            groups=_groups(store, stages, today, days, ends,
+                           sorted({t.currency for t in totals}), narrow),
+            closed=_closed(store, scope, narrow),
+            stage_days=stage_days,
+            reach=_reach(store, history, stages, totals, moves, deleted, narrow),
+            shifts=_shifts(store, history, ends, narrow),
+            scope=scope,
+            aged=_aged(store, stages, stage_days, today, narrow),
+            touches=_touches(store, today, narrow),
+            lost_reasons=tuple(store.lost_reasons()),
         )
+
+
+class _Narrow:
+    """The scope's owner and source as SQL conditions on the deals."""
+
+    def __init__(self, scope: StatsScope) -> None:
+        self.scope = scope
+        self.fields = [(column, value) for column, value
+                       in (("owner", scope.owner), ("source", scope.source)) if value is not None]
+
+    def named(self, params: dict[str, Any], alias: str = "") -> str:
+        """' AND owner = :n_owner ...' (empty when the whole pipeline is shown)."""
+        sql = ""
+        for column, value in self.fields:
+            params[f"n_{column}"] = value
+            sql += f" AND {alias}{column} = :n_{column}"
+        return sql
+
+    def deal_ids(self) -> tuple[str, list[Any]]:
+        """' AND deal_id IN (deals in scope)' with its positional parameters, for the log."""
+        if not self.fields:
+            return "", []
+        where = " AND ".join(f"{column} = ?" for column, _ in self.fields)
+        return (f" AND deal_id IN (SELECT id FROM deals WHERE {where})",
+                [value for _, value in self.fields])
 
 
 @contextmanager
@@ -135,17 +183,34 @@ def _probability(stages: Sequence[Stage], params: dict[str, Any]) -> str:
     return f"CASE stage {' '.join(whens)} ELSE 0 END" if whens else "0"
 
 
-def _totals(store: PipelineQueries, stages: Sequence[Stage]) -> tuple[StatusSum, ...]:
-    params: dict[str, Any] = {}
+def _totals(store: PipelineQueries, stages: Sequence[Stage], today: date,
+            narrow: _Narrow) -> tuple[StatusSum, ...]:
+    params: dict[str, Any] = {"today": today.isoformat()}
+    where = narrow.named(params)
+    weighted = f"sum((value * {_probability(stages, params)} + 50) / 100)"
     # Weighted per deal, as rules.weighted_value does. Answered from the deals_status index
     # alone, already in group order (grouping by `value IS NULL` too would sort: 3x slower).
     rows = store.rows(
-        "SELECT status, stage, currency, count(*), count(value), sum(value),"
-        f" sum((value * {_probability(stages, params)} + 50) / 100) FROM deals"
-        " WHERE deleted_at IS NULL GROUP BY status, stage, currency", params)
+        f"SELECT status, stage, currency, count(*), count(value), sum(value), {weighted}"
+        f" FROM deals WHERE deleted_at IS NULL{where} GROUP BY status, stage, currency",
+        params)
+    sums = {(status, stage, currency): [deals, valued, value, weight]
+            for status, stage, currency, deals, valued, value, weight in rows}
+    # Paused deals whose resume date has come are open (OPEN_SQL), from deals_paused.
+    for stage, currency, deals, valued, value, weight in store.rows(
+            f"SELECT stage, currency, count(*), count(value), sum(value), {weighted}"
+            f" FROM deals WHERE status = 'paused' AND paused_until <= :today"
+            f" AND deleted_at IS NULL{where} GROUP BY stage, currency", params):
+        paused = sums[DealStatus.PAUSED.value, stage, currency]
+        now_open = sums.setdefault((DealStatus.OPEN.value, stage, currency), [0, 0, 0, 0])
+        for i, amount in enumerate((deals, valued, value, weight)):
+            # sum() is NULL for a group of deals without a value: nothing to move there.
+            paused[i] = (paused[i] or 0) - (amount or 0)
+            now_open[i] = (now_open[i] or 0) + (amount or 0)
     return tuple(StatusSum(DealStatus(status), stage, currency, deals, value, weighted)
-                 for status, stage, currency, every, valued, value, weighted in rows
-                 for deals, value, weighted in _apart(every, valued, value, weighted))
+                 for (status, stage, currency), (every, valued, value, weight) in sums.items()
+                 if every
+                 for deals, value, weighted in _apart(every, valued, value, weight))
 
 
 def _apart(every: int, valued: int, *sums: Any) -> list[tuple[Any, ...]]:
@@ -165,37 +230,43 @@ class _PackedKey:
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.params = params
-        self._parts: list[tuple[str, int, bool]] = []
+        self._parts: list[tuple[str, int, bool, str | None]] = []
 
-    def code(self, column: str, values: Sequence[str]) -> None:
-        """Code a text column by its index in `values` (anything else gets len(values))."""
+    def code(self, column: str, values: Sequence[str], when_open: str | None = None) -> None:
+        """Code a text column by its index in `values` (anything else gets len(values));
+        an open deal (OPEN_SQL) gets the code of `when_open` when given."""
         whens = []
         for i, value in enumerate(values):
             self.params[f"{column}{i}"] = value
             whens.append(f"WHEN :{column}{i} THEN {i}")
         self.add(f"CASE {column} {' '.join(whens)} ELSE {len(values)} END" if whens else "0",
-                 len(values) + 1)
+                 len(values) + 1,
+                 when_open=None if when_open is None else str(values.index(when_open)))
 
-    def add(self, sql: str, size: int, *, open_only: bool = False) -> None:
-        """Add a code computed by `sql`, from 0 to size - 1 (0 for any deal not open)."""
-        self._parts.append((sql, size, open_only))
+    def add(self, sql: str, size: int, *, open_only: bool = False,
+            when_open: str | None = None) -> None:
+        """Add a code computed by `sql`, from 0 to size - 1 (0 for any deal not open;
+        `when_open` instead of `sql` for an open one)."""
+        self._parts.append((sql, size, open_only, when_open))
 
     def sql(self) -> str:
         """The packed key as an SQL expression."""
         def packed(open_deal: bool) -> str:
             key = "0"
-            for sql, size, open_only in self._parts:
-                key = f"({key}) * {size} + ({sql if open_deal or not open_only else 0})"
+            for sql, size, open_only, when_open in self._parts:
+                code = (when_open if open_deal and when_open is not None
+                        else sql if open_deal or not open_only else 0)
+                key = f"({key}) * {size} + ({code})"
             return key
 
         # The open-only codes in a branch of their own: one test of the status per deal
         # instead of one per code (~10 ms less at 100,000 deals).
-        return f"CASE WHEN status = 'open' THEN {packed(True)} ELSE {packed(False)} END"
+        return f"CASE WHEN {OPEN_SQL} THEN {packed(True)} ELSE {packed(False)} END"
 
     def unpacked(self, column: str) -> list[str]:
         """SQL for each code of the packed key in `column`, in the order they were added."""
         codes, divisor = [], 1
-        for _, size, _ in reversed(self._parts):
+        for _, size, _, _ in reversed(self._parts):
             codes.append(f"{column} / {divisor} % {size}")
             divisor *= size
         return codes[::-1]
@@ -205,13 +276,19 @@ _STATUSES = [status.value for status in DealStatus]
 
 
 def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
-            ends: Sequence[str], currencies: Sequence[str]) -> tuple[DealGroup, ...]:
-    """Every deal in one pass: by status, currency, source, close month and trend point."""
+            days: Sequence[date], ends: Sequence[str], currencies: Sequence[str],
+            narrow: _Narrow) -> tuple[DealGroup, ...]:
+    """Every deal in one pass: by status, currency, source, owner, close month and trend
+    point."""
     months = forecast_months(today, FORECAST_MONTHS + 1)
     params: dict[str, Any] = {"today": today.isoformat()}
     key = _PackedKey(params)
-    key.code("status", _STATUSES)
+    key.code("status", _STATUSES, when_open=DealStatus.OPEN.value)
     key.code("currency", currencies)
+    # Owners as a code too: a text column more in the sort key costs ~25 ms per 100,000.
+    # From the deals_owner index alone.
+    owners = [owner for owner, in store.rows("SELECT DISTINCT owner FROM deals ORDER BY 1")]
+    key.code("owner", owners)
     # 0: no date (or not open); 1 to FORECAST_MONTHS: the month (a passed date in the
     # first); FORECAST_MONTHS + 1: later.
     whens = []
@@ -220,7 +297,13 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
         whens.append(f"WHEN expected_close >= :month{i} THEN {i + 1}")
     key.add(f"CASE WHEN expected_close IS NULL THEN 0 {' '.join(whens)} ELSE 1 END",
             FORECAST_MONTHS + 2, open_only=True)
-    key.add(_point("created_at", ends, params), len(ends) + 1, open_only=True)
+    # A resumed deal is in the open pipeline again from its resume day (its pause is a
+    # status shift that the trend replays).
+    for k, day in enumerate(days):
+        params[f"day{k}"] = day.isoformat()
+    resumed = " ".join(f"WHEN paused_until <= :day{k} THEN {k}" for k in range(len(days)))
+    key.add(f"CASE WHEN status = 'paused' THEN CASE {resumed} ELSE {len(days)} END"
+            f" ELSE {_point('created_at', ends, params)} END", len(ends) + 1, open_only=True)
     # The flags of an open deal as bits: one sum fewer each.
     flags = _open_flags(stages, today, params)
     # A test on a missing date is NULL, which counts as not raised.
@@ -237,27 +320,29 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
         f" sum(weighted) AS weighted FROM ("
         f" SELECT {key.sql()} AS key, source, value,"
         f" (value * {_probability(stages, params)} + 50) / 100 AS weighted"
-        f" FROM deals {dialect.no_index} WHERE deleted_at IS NULL {dialect.fence}) t"
+        f" FROM deals {dialect.no_index} WHERE deleted_at IS NULL{narrow.named(params)}"
+        f" {dialect.fence}) t"
         " GROUP BY key, source")
     # The flags then become counts, in SQL over the few thousand groups rather than a
     # Python loop unpacking each one (~10 ms less at 100,000 deals). The groups of the
     # other codes are the key without its flag bits, `k`.
     flag_values = 1 << len(flags)
-    status, currency, month, point, _ = key.unpacked("k")
+    status, currency, owner, month, point, _ = key.unpacked("k")
     counts = ", ".join(f"sum(CASE WHEN (bits & {1 << bit}) <> 0 THEN deals ELSE 0 END)"
                        for bit in range(len(flags)))
     rows = store.rows(
         f"SELECT {status}, {currency}, source, {month}, {point}, sum(deals), sum(value),"
-        f" sum(weighted), {counts} FROM (SELECT key / {flag_values} * {flag_values} AS k,"
-        f" key % {flag_values} AS bits, source, deals, value, weighted FROM ({by_key}) g) f"
-        " GROUP BY k, source",
+        f" sum(weighted), {counts}, {owner} FROM (SELECT key / {flag_values} * {flag_values}"
+        f" AS k, key % {flag_values} AS bits, source, deals, value, weighted"
+        f" FROM ({by_key}) g) f GROUP BY k, source",
         params)
     # Month 0: no date (or not open); 1 to FORECAST_MONTHS: that month; more: later.
     names = [None, *(m.isoformat()[:7] for m in months[:FORECAST_MONTHS]), "later"]
     flag_fields = ("close_passed", "stale", "no_next_step", "step_overdue", "unqualified")
     return tuple(
         DealGroup(DealStatus(_STATUSES[row[0]]), currencies[row[1]], row[2], row[5], row[6],
-                  row[7], names[row[3]], row[4], **dict(zip(flag_fields, row[8:], strict=True)))
+                  row[7], names[row[3]], row[4], **dict(zip(flag_fields, row[8:-1], strict=True)),
+                  owner=owners[row[-1]])
         for row in rows)
 
 
@@ -284,40 +369,94 @@ def _open_flags(stages: Sequence[Stage], today: date, params: dict[str, Any]) ->
     ]
 
 
-def _closed(store: PipelineQueries, today: date) -> tuple[ClosedSum, ...]:
-    since = _day_start(today - timedelta(days=WIN_RATE_DAYS - 1))
-    # From the deals_closed index, a range of it per status: lost deals need nothing
-    # else, won ones only their created_at from the table. Scanning every deal instead
-    # cost ~6 ms more at 100,000 deals (the window holds a tenth of them).
+def _closed(store: PipelineQueries, scope: StatsScope,
+            narrow: _Narrow) -> tuple[ClosedSum, ...]:
+    assert scope.since is not None and scope.until is not None  # resolve_scope set them
+    params: dict[str, Any] = {"since": _day_start(scope.since), "until": _day_end(scope.until)}
+    where = (" closed_at >= :since AND closed_at < :until AND deleted_at IS NULL"
+             f"{narrow.named(params)}")
+    # From the deals_closed index, a range of it per status; the owner (and a lost
+    # deal's reason, a won one's created_at) from the table, for the tenth of the deals
+    # in the window.
     dialect = store.engine.dialect
     closed = f"FROM deals {dialect.indexed_by('deals_closed')}"
     # Deals without a value come apart (_apart), in no sum and no average.
     rows = store.rows(
-        f"SELECT status, currency, NULL, count(*), count(value), sum(value) {closed}"
-        " WHERE status = 'lost' AND closed_at >= ? AND deleted_at IS NULL GROUP BY 1, 2",
-        [since])
+        f"SELECT status, currency, NULL, count(*), count(value), sum(value), owner, stage,"
+        f" lost_reason {closed} WHERE status = 'lost' AND{where} GROUP BY 1, 2, 7, 8, 9",
+        params)
     rows += store.rows(
         f"SELECT status, currency, ({dialect.epoch('closed_at')}"
-        f" - {dialect.epoch('created_at')}) / 86400, count(*), count(value), sum(value)"
-        f" {closed} WHERE status = 'won' AND closed_at >= ? AND deleted_at IS NULL"
-        " GROUP BY 1, 2, 3",
-        [since])
-    return tuple(ClosedSum(DealStatus(status), currency, deals, value, cycle)
-                 for status, currency, cycle, every, valued, value in rows
+        f" - {dialect.epoch('created_at')}) / 86400, count(*), count(value), sum(value),"
+        f" owner, NULL, '' {closed} WHERE status = 'won' AND{where} GROUP BY 1, 2, 3, 7",
+        params)
+    return tuple(ClosedSum(DealStatus(status), currency, deals, value, cycle, owner, stage,
+                           reason)
+                 for status, currency, cycle, every, valued, value, owner, stage, reason in rows
                  for deals, value in _apart(every, valued, value))
 
 
-def _lost_and_deleted(store: PipelineQueries) -> tuple[tuple[StageDays, ...], str]:
+def _aged(store: PipelineQueries, stages: Sequence[Stage], visits: Sequence[StageDays],
+          today: date, narrow: _Narrow) -> tuple[Aged, ...]:
+    """Open deals per stage that sit well past its usual time, or are quiet past its
+    stale limit (domain.stats.aged_after_days)."""
+    params: dict[str, Any] = {"today": today.isoformat()}
+    entered, quiet = [], []
+    for i, usual in enumerate(time_in_stage(visits, stages)):
+        stage = usual.stage
+        params[f"a_stage{i}"] = stage.key
+        after = aged_after_days(usual.median_days)
+        if after is not None:
+            params[f"a_in{i}"] = _day_start(today - timedelta(days=after))
+            entered.append(f"WHEN :a_stage{i} THEN :a_in{i}")
+        if stage.stale_after_days > 0:
+            params[f"a_quiet{i}"] = _day_start(today - timedelta(days=stage.stale_after_days))
+            quiet.append(f"WHEN :a_stage{i} THEN :a_quiet{i}")
+    long_in = f"stage_entered_at < CASE stage {' '.join(entered)} END" if entered else "FALSE"
+    still_quiet = f"last_activity_at < CASE stage {' '.join(quiet)} END" if quiet else "FALSE"
+    aged = f"({long_in}) OR ({still_quiet})"
+    # Slipping: long in the stage yet touched lately, or the close date pushed (a later
+    # date saved, not undone) two or more times; through the activities_edits index.
+    dialect = store.engine.dialect
+    new, old = (dialect.json_item("changes", "expected_close", i) for i in (1, 0))
+    pushed = ("id IN (SELECT deal_id FROM activities WHERE kind = 'edited'"
+              f" AND {new} > {old} AND id NOT IN (SELECT undoes FROM activities"
+              " WHERE undoes IS NOT NULL) GROUP BY deal_id HAVING count(*) >= 2)")
+    slipping = f"(({long_in}) AND NOT coalesce({still_quiet}, FALSE)) OR {pushed}"
+    # A full scan: through an index, each open deal is a lookup (~4 times slower).
+    rows = store.rows(
+        f"SELECT stage, sum(CASE WHEN {aged} THEN 1 ELSE 0 END),"
+        f" sum(CASE WHEN {slipping} THEN 1 ELSE 0 END) FROM deals {dialect.no_index}"
+        f" WHERE {OPEN_SQL} AND deleted_at IS NULL{narrow.named(params)}"
+        f" AND (({aged}) OR {slipping}) GROUP BY stage", params)
+    return tuple(Aged(stage, deals, slips) for stage, deals, slips in rows)
+
+
+def _touches(store: PipelineQueries, today: date, narrow: _Narrow) -> tuple[Touches, ...]:
+    """Calls, emails, meetings and notes each person logged in the last TOUCH_DAYS days."""
+    ids, params = narrow.deal_ids()
+    # From the activities_touches index alone (schema v4), whose condition this repeats.
+    rows = store.rows(
+        f"SELECT actor, count(*) FROM activities"
+        f" {store.engine.dialect.indexed_by('activities_touches')}"
+        f" WHERE at >= ? AND {TOUCHES_SQL}{ids}"
+        " GROUP BY actor", [_day_start(today - timedelta(days=TOUCH_DAYS - 1)), *params])
+    return tuple(Touches(actor, count) for actor, count in rows)
+
+
+def _lost_and_deleted(store: PipelineQueries,
+                      narrow: _Narrow) -> tuple[tuple[StageDays, ...], str]:
     """Whole days lost deals spent in their last stage, and the deleted deals' ids (JSON)."""
     # One scan of the deals for both: the moves' own `NOT IN (SELECT id FROM deals WHERE
     # deleted_at IS NOT NULL)` scanned them again, once per history query.
     dialect = store.engine.dialect
+    params: dict[str, Any] = {}
     rows = store.rows(
         f"SELECT stage, ({dialect.epoch('closed_at')} - {dialect.epoch('stage_entered_at')})"
         " / 86400, CASE WHEN deleted_at IS NOT NULL THEN id END, count(*)"
         f" FROM deals {dialect.no_index}"
-        " WHERE deleted_at IS NOT NULL OR (status = 'lost' AND closed_at IS NOT NULL)"
-        " GROUP BY 1, 2, 3")
+        " WHERE deleted_at IS NOT NULL OR (status = 'lost' AND closed_at IS NOT NULL"
+        f"{narrow.named(params)}) GROUP BY 1, 2, 3", params)
     return (tuple(StageDays(stage, days, visits) for stage, days, deleted, visits in rows
                   if deleted is None),
             json.dumps([deleted for _, _, deleted, _ in rows if deleted is not None]))
@@ -326,19 +465,21 @@ def _lost_and_deleted(store: PipelineQueries) -> tuple[tuple[StageDays, ...], st
 _Moves = list[tuple[str | None, str | None, int | None, int]]
 
 
-def _moves(store: PipelineQueries, history: HistorySql, deleted: str) -> _Moves:
+def _moves(store: PipelineQueries, history: HistorySql, deleted: str,
+           narrow: _Narrow) -> _Moves:
     """Every live move as (from stage, to stage, whole days spent in the from stage, count)."""
     # All moves, from the activities_moves index alone, less the few that do not count,
     # found through their own indexes: testing each of 137,000 moves against the undone
     # and deleted lists cost ~13 ms more at 100,000 deals, even with both lists empty.
     every = (f"SELECT {history.move_from}, {history.move_to}, {history.move_days}, count(*)"
              " FROM activities")
+    ids, params = narrow.deal_ids()
     counts = {(source, target, days): count for source, target, days, count
-              in store.rows(f"{every} WHERE {MOVE_KINDS} GROUP BY 1, 2, 3")}
+              in store.rows(f"{every} WHERE {MOVE_KINDS}{ids} GROUP BY 1, 2, 3", params)}
     for source, target, days, count in store.rows(
-            f"{every} WHERE {MOVE_KINDS} AND (id IN (SELECT undoes FROM activities"
+            f"{every} WHERE {MOVE_KINDS}{ids} AND (id IN (SELECT undoes FROM activities"
             f" WHERE undoes IS NOT NULL) OR deal_id IN ({store.engine.dialect.id_list}))"
-            " GROUP BY 1, 2, 3", [deleted]):
+            " GROUP BY 1, 2, 3", [*params, deleted]):
         counts[source, target, days] -= count
     return [(source, target, days, count) for (source, target, days), count in counts.items()
             if count]
@@ -352,7 +493,8 @@ def _stage_days(moves: _Moves, lost: tuple[StageDays, ...]) -> tuple[StageDays, 
 
 
 def _reach(store: PipelineQueries, history: HistorySql, stages: Sequence[Stage],
-           totals: Sequence[StatusSum], moves: _Moves, deleted: str) -> tuple[Reach, ...]:
+           totals: Sequence[StatusSum], moves: _Moves, deleted: str,
+           narrow: _Narrow) -> tuple[Reach, ...]:
     """Deals by the furthest stage they reached: where they are, unless they moved back."""
     counts: dict[tuple[str | None, DealStatus], int] = {}  # None: lost at an unknown stage
     for row in totals:
@@ -361,7 +503,7 @@ def _reach(store: PipelineQueries, history: HistorySql, stages: Sequence[Stage],
     back = [(source, target) for source, target, _, _ in moves
             if source in position and target in position and position[target] < position[source]]
     for stage, status, furthest in _moved_back(store, history, position, sorted(set(back)),
-                                               deleted):
+                                               deleted, narrow):
         if position.get(furthest, 0) > position.get(stage, 0):
             counts[stage, status] -= 1
             counts[furthest, status] = counts.get((furthest, status), 0) + 1
@@ -370,17 +512,18 @@ def _reach(store: PipelineQueries, history: HistorySql, stages: Sequence[Stage],
 
 
 def _moved_back(store: PipelineQueries, history: HistorySql, position: dict[str, int],
-                pairs: Sequence[tuple[str, str]], deleted: str
+                pairs: Sequence[tuple[str, str]], deleted: str, narrow: _Narrow
                 ) -> list[tuple[str, DealStatus, str]]:
     """(stage now, status, furthest stage moved back from) of each deal that moved back."""
     if not pairs:
         return []
     furthest: dict[int, str] = {}
+    in_scope, params = narrow.deal_ids()
     rows = store.rows(
         f"SELECT deal_id, {history.move_from} FROM activities WHERE {history.live_moves}"
         f" AND ({history.move_from}, {history.move_to})"
-        f" IN (VALUES {', '.join('(?, ?)' for _ in pairs)})",
-        [deleted, *(key for pair in pairs for key in pair)])
+        f" IN (VALUES {', '.join('(?, ?)' for _ in pairs)}){in_scope}",
+        [deleted, *(key for pair in pairs for key in pair), *params])
     for deal_id, source in rows:
         if position[source] > position.get(furthest.get(deal_id, ""), 0):
             furthest[deal_id] = source
@@ -402,8 +545,8 @@ def _point(column: str, ends: Sequence[str], params: dict[str, Any]) -> str:
     return f"CASE {whens} ELSE {len(ends)} END"
 
 
-def _shifts(store: PipelineQueries, history: HistorySql,
-            ends: Sequence[str]) -> tuple[StatusShift, ...]:
+def _shifts(store: PipelineQueries, history: HistorySql, ends: Sequence[str],
+            narrow: _Narrow) -> tuple[StatusShift, ...]:
     """Deals entering or leaving the open pipeline after the first trend point, summed."""
     params: dict[str, Any] = {}
     created, changed = _point("d.created_at", ends, params), _point("c.at", ends, params)
@@ -416,5 +559,5 @@ def _shifts(store: PipelineQueries, history: HistorySql,
         f" {store.engine.dialect.fence}) c"
         " JOIN deals d ON d.id = c.deal_id"
         " WHERE d.deleted_at IS NULL AND (c.was = 'open') != (c.became = 'open')"
-        " GROUP BY 1, 2, 3", params)
+        f"{narrow.named(params, 'd.')} GROUP BY 1, 2, 3", params)
     return tuple(StatusShift(*row) for row in rows if row[3])

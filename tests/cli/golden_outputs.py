@@ -3,7 +3,8 @@
 The files were written by the non-streaming `list` and `standup` (main at b932af0, again
 at 44d8a74 once `--json` amounts said their unit: value_minor, value_decimal; the standup
 files again once each queue was ordered by value and the short summary became the default,
-issue 14) with
+issue 14; `list`'s again once its open deals took in the paused ones whose resume date has
+come, the one rule for open the board and the statistics follow, issue 15) with
 `python -m tests.cli.golden_outputs`; test_cli_list_golden.py checks that today's commands print
 exactly the same. Regenerate them only for an intended change of output, and say so.
 """

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 STATS_KEYS = {
     "stages", "forecast_by_month", "win_rate", "conversion", "median_days_in_stage",
     "cycle_days", "velocity", "calibration", "by_source", "trend", "hints",
-    "lost_at_unknown_stage",
+    "lost_at_unknown_stage", "scope", "team", "lost_by_reason", "lost_by_stage",
+    "slipping_deals",
 }
 
 
@@ -89,3 +90,64 @@ def test_stats_on_an_empty_pipeline(run) -> None:
     assert "• Lead is empty: feed it, nothing new is coming in." in result.out
     data = json.loads(run("stats", "--json").out)
     assert data["win_rate"]["rate"] is None and data["velocity"]["per_day"] is None
+
+
+def test_lost_reasons_are_listed_added_removed_and_reset(run) -> None:
+    assert run("lost-reasons").out.split("\n")[0] == "price"
+    added = run("lost-reasons", "add", "went", "silent")
+    assert added.code == 0 and added.out.rstrip().endswith("went silent")
+    again = run("lost-reasons", "add", "Went Silent")
+    assert again.code == 1 and "already in the list" in again.err
+    assert "\nprice\n" not in run("lost-reasons", "remove", "PRICE").out
+    missing = run("lost-reasons", "remove", "nothing like it")
+    assert missing.code == 1 and "not in the list" in missing.err
+    assert run("lost-reasons", "reset").out.split() [:1] == ["price"]
+
+
+def test_stats_scope_period_and_team_in_json(run, store) -> None:
+    ids = _seed(store)
+    other = store(days_ago=5, user="ben")
+    ben = other.add_deal("Ben's", value=300_000, owner="ben", source="event").id
+    other.mark_lost(ben, "Price")
+    data = json.loads(run("stats", "--json", "--owner", "anna").out)
+    assert data["scope"]["owner"] == "anna" and data["stages"]["total"]["deals"] == 2
+    assert [t["owner"] for t in data["team"]] == ["anna"]
+    data = json.loads(run("stats", "--json").out)
+    team = {t["owner"]: t for t in data["team"]}
+    assert set(team["anna"]) == {
+        "owner", "open_deals", "open_value", "weighted", "won", "lost", "win_rate",
+        "average_cycle_days", "no_next_step", "step_overdue", "stale", "activities_7_days",
+        "needs_attention"}
+    assert (team["anna"]["won"], team["anna"]["lost"], team["ben"]["lost"]) == (1, 1, 1)
+    assert data["lost_by_reason"] == [
+        {"label": "price", "deals": 1, "value": data["lost_by_reason"][0]["value"]},
+        {"label": "budget", "deals": 1, "value": data["lost_by_reason"][1]["value"]}]
+    assert [r["label"] for r in data["lost_by_stage"]] == ["Lead"]
+    assert data["lost_by_stage"][0]["deals"] == 2
+    assert data["lost_by_stage"][0]["value"]["amount"] == 500_000
+    # Gone and Big closed 10 days ago, Ben's 5: the last 7 days hold only Ben's.
+    week = json.loads(run("stats", "--json", "--since=-6d").out)
+    assert (week["win_rate"]["won"], week["win_rate"]["lost"]) == (0, 1)
+    assert week["scope"]["since"] == (date.today() - timedelta(days=6)).isoformat()
+    quarter = json.loads(run("stats", "--json", "--period", "this-month").out)
+    assert quarter["scope"]["period"] == "this-month"
+    assert quarter["scope"]["since"] == date.today().replace(day=1).isoformat()
+    only = json.loads(run("stats", "--json", "--by", "owner").out)
+    assert set(only) == {"scope", "team"}
+    assert ids
+
+
+def test_stats_by_owner_for_people_and_bad_periods(run, store) -> None:
+    _seed(store)
+    result = run("stats", "--by", "owner")
+    assert result.code == 0, result.err
+    assert "== Team" in result.out and "== Pipeline by stage" not in result.out
+    assert "OWNER  OPEN" in result.out and "\nanna " in result.out
+    full = run("stats", "--source", "referral").out
+    assert "source referral" in full and "== Lost, last 90 days" in full
+    for args, words in ((("--since", "tomorrow"), "is after the period's end"),
+                        (("--since", "soon"), "--since:"),
+                        (("--until", "today"), "--until needs --since"),
+                        (("--period", "this-month", "--since=-3d"), "not both")):
+        bad = run("stats", *args)
+        assert bad.code != 0 and words in bad.err and "Traceback" not in bad.err

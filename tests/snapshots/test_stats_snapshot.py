@@ -26,7 +26,10 @@ def open_stats(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
+        # The tabs' underline slides to the tab shown: no sliding, so every run draws alike.
+        pilot.app.animation_level = "none"
         await press(pilot, "f", *keys)
+        await pilot.wait_for_scheduled_animations()
         screen = pilot.app.screen
         assert isinstance(screen, StatsScreen) and screen.stats is not None
         assert screen.stats.pipeline.deals == 6
@@ -34,9 +37,11 @@ def open_stats(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return run_before
 
 
-@pytest.mark.parametrize("keys", [(), ("end",)], ids=["top", "end"])
+@pytest.mark.parametrize("keys", [(), ("end",), ("2",), ("3",)],
+                         ids=["top", "end", "team", "lost"])
 def test_statistics(snap_compare: SnapCompare, store: PipelineStore,
                     keys: tuple[str, ...]) -> None:
-    """Hints, pipeline, forecast and trend on the left, rates on the right; then the end."""
+    """Hints, pipeline, forecast and trend on the left, rates on the right; then the end;
+    the team tab and the lost tab."""
     app = create_app(store, today=lambda: TODAY, db_label="board.db")
     assert snap_compare(app, terminal_size=(140, 40), run_before=open_stats(*keys))

@@ -61,9 +61,12 @@ def test_a_v2_file_is_upgraded_with_every_deal_index_and_trigger_kept(db_path: P
     before = snapshot(db_path)
     assert len(before["deals"]) == 3 and len(before["indexes"]) >= 8  # type: ignore[arg-type]
     open_store(str(db_path), user="anna").close()
-    assert SCHEMA_VERSION == 3
-    assert raw.scalar("PRAGMA user_version") == 3
-    assert snapshot(db_path) == before
+    assert raw.scalar("PRAGMA user_version") == SCHEMA_VERSION >= 3
+    after = snapshot(db_path)
+    # Later versions only add indexes (v4: activities_touches).
+    after["indexes"] = [row for row in after["indexes"]  # type: ignore[attr-defined]
+                        if row[0] not in ("activities_touches", "activities_edits")]
+    assert after == before
     assert raw.rows("PRAGMA foreign_key_check") == []
     assert raw.scalar("PRAGMA integrity_check") == "ok"
     listed = {row["name"]: row for row in raw.rows("PRAGMA table_list")}
@@ -105,4 +108,4 @@ def test_the_upgraded_file_takes_unknown_stages_only_for_lost_deals(db_path: Pat
         assert [(d.id, d.stage) for d in lost] == [(1, "offer"), (2, None)]
     finally:
         reopened.close()
-    assert raw.scalar("PRAGMA user_version") == 3
+    assert raw.scalar("PRAGMA user_version") == SCHEMA_VERSION

@@ -163,15 +163,21 @@ def test_figures_worked_by_hand(history: History) -> None:
     # Furthest stage: Alpha, Beta won; Gamma lost in Qualified; Delta lost in Lead;
     # Epsilon open in Qualified; Zeta open in Proposal; Eta reached Proposal (moved back);
     # Theta open and Iota paused in Lead. Nine deals (Kappa is deleted).
-    assert [(c.reached, c.advanced, c.dropped, c.rate) for c in stats.conversion] == [
-        (9, 6, 1, Fraction(6, 7)),  # Delta lost in Lead; Theta, Iota undecided
-        (6, 4, 1, Fraction(4, 5)),  # Gamma lost; Epsilon undecided
-        (4, 2, 0, Fraction(1)),  # Zeta and Eta undecided
-        (2, 2, 0, Fraction(1)),
+    # Zeta sits in Proposal quiet past its 10-day stale limit: aged out, not converted.
+    # Epsilon (13 days in Qualified, usual 10: aged after max(2 x 10, 14) = 20) is not.
+    assert [(c.reached, c.advanced, c.dropped, c.aged, c.undecided, c.rate)
+            for c in stats.conversion] == [
+        (9, 6, 1, 0, 2, Fraction(6, 7)),  # Delta lost in Lead; Theta, Iota undecided
+        (6, 4, 1, 0, 1, Fraction(4, 5)),  # Gamma lost; Epsilon undecided
+        (4, 2, 0, 1, 1, Fraction(2, 3)),  # Zeta aged out; Eta undecided
+        (2, 2, 0, 0, 0, Fraction(1)),
     ]
-    # Won 2; lost after reaching Lead: Gamma, Delta (2/4); Qualified: Gamma (2/3).
+    # Won 2; lost after reaching Lead: Gamma, Delta, and Zeta aged out (2/5); after
+    # Qualified: Gamma and Zeta (2/4); Proposal: Zeta (2/3).
     assert [c.observed for c in stats.calibration] == [
-        Fraction(1, 2), Fraction(2, 3), Fraction(1), Fraction(1)]
+        Fraction(2, 5), Fraction(1, 2), Fraction(2, 3), Fraction(1)]
+    # Undecided: Epsilon, Eta, Theta (Iota is paused, still counted as not yet decided).
+    assert [c.undecided for c in stats.calibration] == [4, 2, 1, 0]
     # Last 90 days: won Alpha and Beta, lost Gamma and Delta: 50%, average 15,000.
     assert (stats.win_rate.won, stats.win_rate.lost, stats.win_rate.rate) == (2, 2,
                                                                                Fraction(1, 2))

@@ -130,6 +130,19 @@ async def test_x_loses_with_a_reason_and_the_deal_leaves_the_board(board: Board)
         assert "Acme fleet renewal" not in screen_text(app)
 
 
+async def test_x_offers_the_teams_lost_reasons(board: Board) -> None:
+    board.store.add_lost_reason("chose to build it themselves")
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "x")
+        assert "6 chose to" in screen_text(app)  # the hint wraps there
+        await pilot.press("6")
+        await press(pilot, "ctrl+s")
+        deal = board.store.get_deal(board.ids["acme"])
+        assert (deal.status, deal.lost_reason) == (DealStatus.LOST,
+                                                   "chose to build it themselves")
+
+
 async def test_p_pauses_until_a_date_then_the_deal_returns_by_itself(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:

@@ -364,12 +364,30 @@ async def test_activity_kind_by_arrows_and_text_required() -> None:
 async def test_lost_reason_completes_from_common_reasons() -> None:
     app = ModalHost(LostForm(deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
-        assert "price, competitor, no budget, no decision, timing" in screen_text(app)
+        assert "1 price · 2 competitor · 3 no budget · 4 no decision · 5 timing" in \
+            screen_text(app)
         await press(pilot, "enter")
         assert app.results == []
         assert "reason is required" in echo_of(app, "reason")
         await press(pilot, *"co", "right", "enter")
     assert app.results == ["competitor"]
+
+
+async def test_a_number_picks_one_of_the_teams_reasons() -> None:
+    app = ModalHost(LostForm(deal_title="Acme", reasons=["chose a rival", "went silent"]))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "1 chose a rival · 2 went silent" in screen_text(app)
+        await press(pilot, "2")
+        assert "→ went silent" in echo_of(app, "reason")
+        await press(pilot, "enter")
+    assert app.results == ["went silent"]
+
+
+async def test_a_number_past_the_list_is_kept_as_typed() -> None:
+    app = ModalHost(LostForm(deal_title="Acme", reasons=["chose a rival"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "7", "enter")
+    assert app.results == ["7"]
 
 
 async def test_lost_reason_is_free_text() -> None:

@@ -39,9 +39,10 @@ async def test_f_opens_the_statistics_with_figures_worked_by_hand(board: Board) 
         # Closed in the last 90 days: Granite won, Harbor lost.
         assert "Won 1 · lost 1 · win rate 50%" in text
         # Everyone reached Lead; all but Acme and Borealis went on, none was lost there.
-        assert "Lead → Qualified       100%  ██████████    7/7      2" in text
-        # Of the 7 that reached Qualified, Harbor was lost there; Cobalt and Iris stay.
-        assert "Qualified → Proposal    80%  ████████      4/5      2" in text
+        assert "Lead → Qualified       100%  ██████████    7/7     0      2" in text
+        # Of the 7 that reached Qualified, Harbor was lost there; Cobalt has sat there 30
+        # days without a touch (stale: aged out, not converted); Iris is paused, undecided.
+        assert "Qualified → Proposal    67%  ██████▋       4/6     1      1" in text
         # Dune closes in 5 days: 80,000, weighted 40,000, in this month's bar.
         assert "Nov 2026  ██████████░░░░░░░░░░   40k EUR  80k EUR      1" in text
         # Ember lacks qualification; Borealis has no next step; Acme's is 2 days overdue.
@@ -97,7 +98,7 @@ async def test_a_narrow_terminal_stacks_the_columns(board: Board) -> None:
 
 async def test_a_store_error_is_said_in_words(board: Board,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    def busy(store: object, *, today: object) -> None:
+    def busy(store: object, *, today: object, scope: object) -> None:
         raise DatabaseBusyError("board.db is busy: other people are saving right now")
 
     monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", busy)
@@ -106,3 +107,38 @@ async def test_a_store_error_is_said_in_words(board: Board,
         await press(pilot, "f")
         assert "Could not read the statistics: board.db is busy" in screen_text(app)
         assert isinstance(app.screen, StatsScreen) and app.screen.stats is None
+
+
+async def test_the_statistics_follow_the_boards_owner_filter(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "o")  # mine: Fjord is erik's
+        await press(pilot, "f")
+        assert isinstance(app.screen, StatsScreen) and app.screen.stats is not None
+        assert app.screen.stats.pipeline.deals == 5
+        assert "statistics · owner anna ·" in screen_text(app)
+        assert "Total open      5" in screen_text(app)
+        await press(pilot, "escape", "o", "f")  # everyone again
+        assert isinstance(app.screen, StatsScreen) and app.screen.stats is not None
+        assert app.screen.stats.pipeline.deals == 6
+        assert "statistics · whole team ·" in screen_text(app)
+
+
+async def test_tabs_show_the_team_table_and_the_lost_deals(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "f", "2")
+        text = screen_text(app)
+        assert "OWNER  OPEN" in text
+        # anna: five open (Acme, Borealis, Cobalt, Dune, Ember), Granite won, Harbor lost;
+        # Borealis has no step, Acme's is late, Cobalt is stale. erik: Fjord.
+        assert line_with(app, "anna ").startswith("anna      5")
+        assert line_with(app, "erik ").startswith("erik      1")
+        assert "Lead → Qualified" not in text  # the overview is hidden
+        await press(pilot, "3")
+        text = screen_text(app)
+        assert "Lost, last 90 days: 1 deal" in text
+        assert line_with(app, "price").split() == ["price", "1", "100%", "0", "EUR"]
+        assert line_with(app, "Qualified ").split() == ["Qualified", "1", "100%", "0", "EUR"]
+        await press(pilot, "1")
+        assert "Lead → Qualified" in screen_text(app)

@@ -249,8 +249,21 @@ def _v3(conn: Any) -> None:
     conn.execute(_V3)
 
 
+_V4 = """
+-- The touches each person logged in a week (the statistics' team table), from an index.
+CREATE INDEX IF NOT EXISTS activities_touches ON activities (at, actor)
+    WHERE kind IN ('call', 'email', 'meeting', 'note');
+-- The edits, where a pushed close date is found (slipping deals) without a scan.
+CREATE INDEX IF NOT EXISTS activities_edits ON activities (deal_id) WHERE kind = 'edited';
+"""
+
+
+def _v4(conn: Any) -> None:
+    conn.execute(_V4)
+
+
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
-MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

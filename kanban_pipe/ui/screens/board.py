@@ -541,10 +541,12 @@ class BoardScreen(Screen[None]):
                              lambda _summary: self.reload(forget=True))
 
     def action_forecast(self) -> None:
-        """Forecast and statistics of the whole pipeline."""
+        """Forecast and statistics of what the board shows: mine, or the whole team's."""
+        from kanban_pipe.domain.stats import StatsScope
         from kanban_pipe.ui.screens.stats import open_statistics
 
-        open_statistics(self, self.session)
+        open_statistics(self, self.session,
+                        scope=StatsScope(owner=self.store.user if self.only_mine else None))
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""

@@ -365,7 +365,8 @@ class DealActions:
                     lambda saved: self._changed(
                         saved, message=f"Lost '{safe_text(saved.title)}' (u undoes)"))
 
-        self._host.app.push_screen(LostForm(deal_title=deal.title), save)
+        self._host.app.push_screen(
+            LostForm(deal_title=deal.title, reasons=self._store.lost_reasons()), save)
 
     @saves
     def pause(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from textual import events
@@ -13,13 +13,11 @@ from textual.widgets import Input, RadioButton, RadioSet
 
 from kanban_pipe.domain.dates import DATE_FORMS_HELP, format_date, parse_date
 from kanban_pipe.domain.errors import InvalidInputError
-from kanban_pipe.domain.models import TOUCH_KINDS, ActivityKind, NextStep
+from kanban_pipe.domain.models import DEFAULT_LOST_REASONS, TOUCH_KINDS, ActivityKind, NextStep
 from kanban_pipe.domain.validation import clean_name, clean_text
 from kanban_pipe.ui.drafts import ActivityDraft
 from kanban_pipe.ui.screens.form_base import NOTHING, FieldSpec, FormScreen, date_echo, warning
 from kanban_pipe.ui.text import plain
-
-COMMON_LOST_REASONS = ("price", "competitor", "no budget", "no decision", "timing")
 
 # The order of the picker, and the key that picks each kind.
 ACTIVITY_KINDS: tuple[tuple[str, ActivityKind], ...] = (
@@ -184,9 +182,14 @@ class ActivityForm(FormScreen[ActivityDraft | None]):
 
 
 class LostForm(FormScreen[str | None]):
-    """Mark a deal lost: the reason is required; common reasons complete as you type."""
+    """Mark a deal lost: the reason is required; the team's reasons (`kanban-pipe
+    lost-reasons`) are offered: a number picks one, and they complete as you type."""
 
-    def __init__(self, *, deal_title: str, reason: str = "", error: str = "") -> None:
+    def __init__(self, *, deal_title: str, reason: str = "", error: str = "",
+                 reasons: Sequence[str] = DEFAULT_LOST_REASONS) -> None:
+        self._reasons = tuple(reasons)
+        choices = " · ".join(f"{i} {reason_text}" for i, reason_text
+                             in enumerate(self._reasons[:9], start=1))
         super().__init__(
             heading=_heading("Lost", deal_title),
             error=error,
@@ -195,23 +198,30 @@ class LostForm(FormScreen[str | None]):
                     "reason",
                     "Reason *",
                     reason,
-                    placeholder="why the customer said no",
-                    suggester=SuggestFromList(COMMON_LOST_REASONS, case_sensitive=False),
+                    placeholder="a number from the list, or why the customer said no",
+                    suggester=SuggestFromList(self._reasons, case_sensitive=False),
                 )
             ],
-            hint=(
-                f"common: {', '.join(COMMON_LOST_REASONS)} (→ completes) · enter save · esc cancel"
-            ),
+            hint=(f"{choices} (a number picks, → completes) · enter save · esc cancel"
+                  if choices else "enter save · esc cancel"),
         )
 
+    def _picked(self, text: str) -> str:
+        """The reason a number picks, else the text as typed (trimmed)."""
+        text = text.strip()
+        if text.isdigit() and 1 <= int(text) <= min(len(self._reasons), 9):
+            return self._reasons[int(text) - 1]
+        return text
+
     def check_field(self, name: str, text: str) -> Content:
-        """A reason is required."""
+        """A reason is required; a number shows the reason it picks."""
         clean_text(text, "reason", required=True)
-        return NOTHING
+        picked = self._picked(text)
+        return Content.assemble("→ ", plain(picked)) if picked != text.strip() else NOTHING
 
     def build_result(self) -> str:
-        """The reason, trimmed."""
-        return clean_text(self.field_text("reason"), "reason", required=True)
+        """The reason (picked by number, or typed), trimmed."""
+        return clean_text(self._picked(self.field_text("reason")), "reason", required=True)
 
 
 class PauseForm(FormScreen[date | None]):

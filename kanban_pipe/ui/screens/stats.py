@@ -1,4 +1,5 @@
-"""The statistics screen (`f` on the board): forecast, history and hints as text charts."""
+"""The statistics screen (`f` on the board): forecast, history and hints as text charts, the
+team table and the lost deals, in three tabs; it covers what the board's owner filter shows."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from kanban_pipe.domain.charts import Section, report
+from kanban_pipe.domain.charts import Section, period_words, report, scope_words
 from kanban_pipe.domain.errors import KanbanPipeError
-from kanban_pipe.domain.stats import PipelineStats, compute_stats
+from kanban_pipe.domain.stats import WHOLE_PIPELINE, PipelineStats, StatsScope, compute_stats
 from kanban_pipe.store.stats import gather_stats
 from kanban_pipe.ui.text import safe_text
 
@@ -28,7 +29,10 @@ if TYPE_CHECKING:
 PLACES = {
     "top": ("hints",), "left": ("pipeline", "forecast", "trend"),
     "right": ("win_rate", "conversion", "calibration"), "bottom": ("sources",),
+    "team": ("team",), "lost": ("lost",),
 }
+# The tabs, in order, with the key that shows each.
+TABS = (("overview", "1 Overview"), ("team", "2 Team"), ("lost", "3 Lost"))
 # Below this width the two columns stack: their tables need about 70 cells each.
 NARROW_WIDTH = 140
 SLOW_READ_SECONDS = 0.4
@@ -43,7 +47,10 @@ class StatsScreen(Screen[None]):
     DEFAULT_CSS = """
     StatsScreen { layout: vertical; }
     #stats-title { height: 1; background: $panel; color: $text; text-style: bold; padding: 0 1; }
-    #stats-body { height: 1fr; }
+    #stats-tabs { height: 1fr; }
+    #stats-tabs > ContentSwitcher { height: 1fr; }
+    #stats-tabs TabPane { padding: 0; height: 1fr; }
+    .stats-body { height: 1fr; }
     #stats-status { color: $text-muted; padding: 0 1; }
     #stats-columns { height: auto; }
     /* Tables and bars keep their lines: cut at the edge rather than wrapped out of line. */
@@ -56,13 +63,18 @@ class StatsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="stats.close"),
         Binding("r", "reload", "Reload", id="stats.reload"),
+        Binding("1", "tab('overview')", "Overview", id="stats.overview"),
+        Binding("2", "tab('team')", "Team", id="stats.team"),
+        Binding("3", "tab('lost')", "Lost", id="stats.lost"),
     ]
 
     def __init__(self, session: Session, stats: PipelineStats | None = None, *,
-                 error: KanbanPipeError | None = None) -> None:
+                 error: KanbanPipeError | None = None,
+                 scope: StatsScope = WHOLE_PIPELINE) -> None:
         super().__init__()
         self.session = session
         self.stats: PipelineStats | None = None
+        self.scope = stats.scope if stats is not None else scope
         self._first = stats
         self._error = error
 
@@ -72,15 +84,23 @@ class StatsScreen(Screen[None]):
         # styling and layout pass each.
         # The keys are named here: a Footer would cost a quarter of the time it takes to
         # open this screen.
-        yield Static(Content("kanban-pipe · forecast and statistics · esc close · r reload"),
-                     id="stats-title")
-        with VerticalScroll(id="stats-body"):
-            yield Static(Content("Reading the pipeline and its history…"), id="stats-status")
-            yield Static(id="stats-top", classes="stats-block")
-            with Horizontal(id="stats-columns"):
-                yield Static(id="stats-left", classes="stats-block stats-column")
-                yield Static(id="stats-right", classes="stats-block stats-column")
-            yield Static(id="stats-bottom", classes="stats-block")
+        yield Static(Content("kanban-pipe · forecast and statistics · "
+                             f"{scope_words(self.scope, safe_text)} · 1 2 3 tabs · "
+                             "esc close · r reload"), id="stats-title")
+        with TabbedContent(id="stats-tabs", initial="overview"):
+            with TabPane(TABS[0][1], id="overview"), \
+                    VerticalScroll(id="stats-body", classes="stats-body"):
+                yield Static(Content("Reading the pipeline and its history…"),
+                             id="stats-status")
+                yield Static(id="stats-top", classes="stats-block")
+                with Horizontal(id="stats-columns"):
+                    yield Static(id="stats-left", classes="stats-block stats-column")
+                    yield Static(id="stats-right", classes="stats-block stats-column")
+                yield Static(id="stats-bottom", classes="stats-block")
+            for key, title in TABS[1:]:
+                with TabPane(title, id=key), \
+                        VerticalScroll(id=f"stats-{key}-body", classes="stats-body"):
+                    yield Static(id=f"stats-{key}", classes="stats-block")
 
     def on_mount(self) -> None:
         """Show what was read (or read it now); the body scrolls with the arrow keys."""
@@ -102,6 +122,18 @@ class StatsScreen(Screen[None]):
         """Read the statistics again (other terminals may have changed deals)."""
         self._read(self.session.today())
 
+    def action_tab(self, key: str) -> None:
+        """Show one tab; its body takes the arrow keys."""
+        self.query_one(TabbedContent).active = key
+        body = "#stats-body" if key == "overview" else f"#stats-{key}-body"
+        self.query_one(body, VerticalScroll).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab clicked: its body takes the arrow keys."""
+        pane = event.pane.id or "overview"
+        body = "#stats-body" if pane == "overview" else f"#stats-{pane}-body"
+        self.query_one(body, VerticalScroll).focus()
+
     def action_close(self) -> None:
         """Back to the board."""
         self.dismiss(None)
@@ -109,7 +141,8 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="stats")
     def _read(self, today: date) -> None:
         try:
-            stats = compute_stats(gather_stats(self.session.store, today=today))
+            stats = compute_stats(gather_stats(self.session.store, today=today,
+                                               scope=self.scope))
         except KanbanPipeError as error:
             self.app.call_from_thread(self._failed, error)
             return
@@ -129,12 +162,15 @@ class StatsScreen(Screen[None]):
                 self.query_one(f"#stats-{place}", Static).update(
                     Content("\n\n").join(_section(sections[key]) for key in keys))
             self.query_one("#stats-status", Static).update(Content(
-                f"On {stats.today:%d %b %Y} · amounts in {stats.home_currency} · open deals "
-                "only: paused ones count again once resumed"))
+                f"On {stats.today:%d %b %Y} · {scope_words(stats.scope, safe_text)} · "
+                f"amounts in {stats.home_currency} · closed: {period_words(stats.scope)} · "
+                "open deals only: paused ones count again once resumed"))
 
 
-def open_statistics(screen: Screen[Any], session: Session) -> None:
-    """Read the statistics in a worker, then show them: what `f` on the board does."""
+def open_statistics(screen: Screen[Any], session: Session, *,
+                    scope: StatsScope = WHOLE_PIPELINE) -> None:
+    """Read the statistics in a worker, then show them: what `f` on the board does
+    (`scope`: the board's owner filter)."""
     # The screen is built only once the figures are in: building it while the worker reads
     # slows both, as they share the interpreter (by a third or more at 100,000 deals).
     app, store, today = screen.app, session.store, session.today()
@@ -144,9 +180,10 @@ def open_statistics(screen: Screen[Any], session: Session) -> None:
 
     def read() -> None:
         try:
-            opened = StatsScreen(session, compute_stats(gather_stats(store, today=today)))
+            opened = StatsScreen(session, compute_stats(gather_stats(store, today=today,
+                                                                     scope=scope)))
         except KanbanPipeError as error:
-            opened = StatsScreen(session, error=error)
+            opened = StatsScreen(session, error=error, scope=scope)
         if not get_current_worker().is_cancelled:  # `f` again started a newer read
             app.call_from_thread(slow.stop)
             app.call_from_thread(app.push_screen, opened)
