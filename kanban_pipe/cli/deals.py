@@ -9,7 +9,13 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.cli.inputs import FACTS, amount, quick_date, usage_error, words
 from kanban_pipe.domain.errors import InvalidStageError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
-from kanban_pipe.domain.stages import find_stage, milestones_passed, neighbour_stage, stage_of
+from kanban_pipe.domain.stages import (
+    check_confirmations,
+    find_stage,
+    milestones_passed,
+    neighbour_stage,
+    stage_of,
+)
 from kanban_pipe.domain.validation import clean_currency
 from kanban_pipe.store import PipelineStore
 
@@ -62,6 +68,11 @@ def cmd_move(store: PipelineStore, args: argparse.Namespace) -> str:
         target = neighbour_stage(stages, deal.stage, 1 if wanted == "next" else -1)
     else:
         target = find_stage(stages, args.stage)
+    # Nobody may claim a customer event by accident: each milestone passed is confirmed.
+    by_key = {stage.key: stage for stage in stages}
+    passed = milestones_passed(stages, deal.stage, target.key)
+    check_confirmations(passed, args.confirm, f"moving {out.ref(deal)} "
+                        f"{stage_of(deal.stage, by_key).name} → {target.name}")
     # The version pins the move to the deal read above, so the milestones printed are exact.
     moved = store.move_deal(deal.id, target.key, expected_version=deal.version)
     return _moved("moved", deal, moved, stages)

@@ -124,6 +124,10 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     add.add_argument("--next-owner", metavar="NAME", help="who does the next step")
     move = sub(commands, "move", cmd_move, "move a deal to a stage, or `next` / `back`", True)
     move.add_argument("stage", metavar="STAGE|next|back")
+    move.add_argument("--confirm", action="append", nargs="?", const="", metavar="MILESTONE",
+                      help="confirm the milestone a forward move claims (it happened): alone "
+                           "for one, else once per milestone by name (or the stage it "
+                           "ends), or `all`")
     step = sub(commands, "next", cmd_next, "set a deal's next step", True)
     step.add_argument("action", nargs="+", metavar="ACTION")
     step.add_argument("--due", metavar="DATE", required=True, help=due_help)

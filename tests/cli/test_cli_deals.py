@@ -63,16 +63,56 @@ def test_add_next_step_options_go_together(run, args) -> None:
 
 def test_move_forward_confirms_milestones_and_sets_qualification(run, store) -> None:
     deal_id = run("add", "Acme fleet").out.strip()
-    result = run("move", deal_id, "next")
+    result = run("move", deal_id, "next", "--confirm")
     assert result.out == (f"moved #{deal_id} 'Acme fleet' Lead → Qualified "
                           "(confirmed: Decision maker involved)\n")
-    result = run("move", f"#{deal_id}", "commitment")
+    result = run("move", f"#{deal_id}", "commitment", "--confirm", "need and goals confirmed",
+                 "--confirm", "proposal")
     assert result.out == (f"moved #{deal_id} 'Acme fleet' Qualified → Commitment (confirmed: "
                           "Need and goals confirmed; Customer confirmed timeline)\n")
     deal = store().get_deal(int(deal_id))
     assert deal.stage == "commitment"
     assert deal.qualification.complete
     assert store().activities(int(deal_id))[0].kind is ActivityKind.MOVED
+
+
+def test_move_forward_without_confirm_is_refused_and_claims_nothing(run, store) -> None:
+    deal_id = run("add", "Acme fleet").out.strip()
+    refused = run("move", deal_id, "next")
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == (
+        f"kanban-pipe: error: moving #{deal_id} 'Acme fleet' Lead → Qualified claims the "
+        "milestone 'Decision maker involved': add --confirm if it happened\n")
+    deal = store().get_deal(int(deal_id))
+    assert (deal.stage, deal.qualification.decision_maker) == ("lead", False)
+
+
+def test_a_jump_confirms_each_milestone_by_name_or_all(run, store) -> None:
+    deal_id = run("add", "Acme fleet").out.strip()
+    names = ("'Decision maker involved'; 'Need and goals confirmed'; "
+             "'Customer confirmed timeline'")
+    how = ('confirm each with --confirm "MILESTONE" (or the stage it ends), or all with '
+           "--confirm all")
+    jump = f"moving #{deal_id} 'Acme fleet' Lead → Commitment"
+    for confirms, words in [
+        ((), f"{jump} claims 3 milestones: {names}: {how}"),
+        (("--confirm",), f"{jump} claims 3 milestones: {names}; a bare --confirm confirms "
+                         f"one: {how}"),
+        (("--confirm", "Decision maker involved"),
+         f"{jump} also claims 'Need and goals confirmed'; 'Customer confirmed timeline', "
+         f"not confirmed: {how}"),
+        (("--confirm", "signed"),
+         f"{jump}: --confirm 'signed' names none of the milestones it claims ({names}); "
+         f"{how}"),
+    ]:
+        refused = run("move", deal_id, "commitment", *confirms)
+        assert (refused.code, refused.err) == (1, f"kanban-pipe: error: {words}\n")
+        assert "\n" not in refused.err.rstrip("\n")
+    assert store().get_deal(int(deal_id)).stage == "lead"
+    assert not store().get_deal(int(deal_id)).qualification.decision_maker
+    moved = run("move", deal_id, "commitment", "--confirm", "all")
+    assert moved.code == 0 and "(confirmed: Decision maker involved; Need" in moved.out
+    assert store().get_deal(int(deal_id)).qualification.complete
 
 
 def test_move_back_and_by_number_confirm_nothing(run, store) -> None:
@@ -211,7 +251,7 @@ def test_delete_then_undo_brings_it_back(run, store) -> None:
 
 def test_undo_is_per_user_and_reports_nothing_left(run, store) -> None:
     deal_id = run("add", "Acme").out.strip()
-    run("move", deal_id, "next")
+    run("move", deal_id, "next", "--confirm")
     assert run("undo", user="bob").err == "kanban-pipe: error: nothing to undo for bob\n"
     result = run("undo")
     assert result.out.startswith("undid moved: Lead → Qualified")
@@ -224,8 +264,8 @@ def test_undo_is_per_user_and_reports_nothing_left(run, store) -> None:
 
 def test_undo_refuses_when_someone_else_changed_the_deal(run, store) -> None:
     deal_id = run("add", "Acme").out.strip()
-    run("move", deal_id, "next")
-    run("move", deal_id, "proposal", user="bob")
+    run("move", deal_id, "next", "--confirm")
+    run("move", deal_id, "proposal", "--confirm", user="bob")
     result = run("undo")
     assert result.code == 1
     assert "bob (moved) changed it since; nothing was undone" in result.err

@@ -115,7 +115,7 @@ def test_list_json_has_the_promised_keys_and_values(run, store) -> None:
 def test_show_human_lists_fields_and_history_newest_first(run, store) -> None:
     deal_id = run("add", "Acme fleet", "--org", "Acme", "--value", "12k", "--close",
                   "+20d").out.strip()
-    run("move", deal_id, "next")
+    run("move", deal_id, "next", "--confirm")
     run("log", deal_id, "--kind", "note", "Budget approved")
     result = run("show", deal_id)
     lines = result.out.splitlines()
