@@ -80,6 +80,30 @@ async def test_s_sets_the_next_step_with_owner_defaulting_to_me(board: Board) ->
         assert "in 3d: Send proposal" in screen_text(app)
 
 
+async def test_a_new_next_step_replaces_the_old_one_in_three_keys_beyond_the_text(
+        board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        # Acme's old step is 'Call the CFO', two days overdue: typing replaces both.
+        keys = ["s", *"Send proposal", "tab", *"fri", "enter"]
+        await press(pilot, *keys)
+        assert isinstance(app.screen, BoardScreen)
+        step = board.store.get_deal(board.ids["acme"]).next_step
+        assert step is not None
+        assert (step.action, step.owner, step.due) == ("Send proposal", "anna",
+                                                       date(2026, 11, 27))
+        assert len(keys) - len("Send proposal") - len("fri") == 3
+
+
+async def test_tab_keeps_the_old_action_to_reschedule_it(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "s", "tab", *"+3d", "enter")
+        step = board.store.get_deal(board.ids["acme"]).next_step
+        assert step is not None
+        assert (step.action, step.due) == ("Call the CFO", TODAY + timedelta(days=3))
+
+
 async def test_d_marks_done_then_asks_for_the_next_step(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:

@@ -302,7 +302,7 @@ async def test_next_step_defaults_the_owner_and_echoes_the_due_date() -> None:
         assert "Next step · Acme" in screen_text(app)
         assert value_of(app, "owner") == "ann"
         assert "no due date" in echo_of(app, "due")
-        await press(pilot, *"send proposal", "enter", "enter", *"fri")
+        await press(pilot, *"send proposal", "enter", *"fri")
         assert echo_of(app, "due") == "= Fri 2026-11-27 (in 2d)"
         await press(pilot, "enter")
     assert app.results == [NextStep("send proposal", "ann", date(2026, 11, 27))]

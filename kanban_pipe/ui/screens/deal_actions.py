@@ -252,7 +252,8 @@ class DealActions:
 
         self._host.app.push_screen(
             NextStepForm(today=self.work.today(), default_owner=self._store.user,
-                         current=draft or deal.next_step, deal_title=deal.title, error=error),
+                         current=deal.next_step, draft=draft, deal_title=deal.title,
+                         error=error),
             save,
         )
 

@@ -36,7 +36,12 @@ def _heading(prefix: str, deal_title: str) -> Content:
 
 
 class NextStepForm(FormScreen[NextStep | None]):
-    """Set a deal's next step: action, owner and (strongly suggested) due date."""
+    """Set a deal's next step: action, (strongly suggested) due date and owner.
+
+    Setting a new step is the most common action of the day: the old step's text starts
+    selected, so typing replaces it, and `s`, the action, tab, the date, enter sets it.
+    A draft the user typed (a form reopened after a refusal) starts unselected.
+    """
 
     def __init__(
         self,
@@ -46,8 +51,11 @@ class NextStepForm(FormScreen[NextStep | None]):
         current: NextStep | None = None,
         deal_title: str,
         error: str = "",
+        draft: NextStep | None = None,
     ) -> None:
         self._today = today
+        shown = draft or current
+        replace = draft is None
         super().__init__(
             heading=_heading("Next step", deal_title),
             error=error,
@@ -55,18 +63,27 @@ class NextStepForm(FormScreen[NextStep | None]):
                 FieldSpec(
                     "action",
                     "Action *",
-                    current.action if current else "",
+                    shown.action if shown else "",
                     placeholder="what happens next, e.g. send the proposal",
+                    select_on_focus=replace,
                 ),
-                FieldSpec("owner", "Owner *", current.owner if current else default_owner),
                 FieldSpec(
                     "due",
                     "Due",
-                    format_date(current.due) if current else "",
+                    format_date(shown.due) if shown else "",
                     placeholder=DATE_FORMS_HELP,
+                    select_on_focus=replace,
                 ),
+                FieldSpec("owner", "Owner *", shown.owner if shown else default_owner,
+                          select_on_focus=replace),
             ],
+            hint="typing replaces the old step · tab due date · enter saves from the date · "
+                 "esc cancel",
         )
+
+    def saves_on_enter(self, name: str) -> bool:
+        """Enter in the action goes on to the date; from the date or owner it saves."""
+        return name != "action"
 
     def check_field(self, name: str, text: str) -> Content:
         """Action and owner are required; the due date is echoed, or its absence flagged."""
