@@ -270,3 +270,19 @@ def test_undo_refuses_when_someone_else_changed_the_deal(run, store) -> None:
     assert result.code == 1
     assert "bob (moved) changed it since; nothing was undone" in result.err
     assert store().get_deal(int(deal_id)).stage == "proposal"
+
+
+def test_a_stale_save_says_to_run_the_command_again(run, monkeypatch) -> None:
+    from kanban_pipe.domain.errors import StaleVersionError
+    from kanban_pipe.store import PipelineStore
+
+    deal_id = run("add", "Acme").out.strip()
+
+    def raced(*_args: object, **_kwargs: object) -> None:
+        raise StaleVersionError(f"deal #{deal_id} 'Acme' changed since you opened it: erik "
+                                "moved (Lead → Qualified); nothing was saved")
+
+    monkeypatch.setattr(PipelineStore, "move_deal", raced)
+    result = run("move", deal_id, "next", "--confirm")
+    assert result.code == 1
+    assert result.err.endswith("nothing was saved; run the command again\n")

@@ -220,6 +220,8 @@ async def test_question_mark_opens_help_with_keys_and_legend(board: Board) -> No
         text = await press(pilot, "pagedown", "pagedown", "pagedown")
         for marker in ("LATE", "NO STEP", "STALE", "CLOSE", "UNQUAL"):
             assert marker in text
+        text = await press(pilot, "end")
+        assert "D✓N✗T✗" in text and "qualification: Decision maker, Need, Timeline" in text
 
 
 async def test_ctrl_p_offers_every_board_action(board: Board) -> None:

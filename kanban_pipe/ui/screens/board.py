@@ -45,7 +45,7 @@ from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.board_columns import BoardColumns
-from kanban_pipe.ui.widgets.card import LEGEND
+from kanban_pipe.ui.widgets.card import LEGEND, QUALIFICATION_LEGEND
 from kanban_pipe.ui.widgets.column import PREFETCH, CardPalette, StageColumn
 from kanban_pipe.ui.widgets.fixed_text import FixedText
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
@@ -532,7 +532,8 @@ class BoardScreen(Screen[None]):
         """Every key and the highlight legend."""
         from kanban_pipe.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
+        self.app.push_screen(HelpScreen(keys=self.key_help(),
+                                       legend=[*LEGEND, QUALIFICATION_LEGEND]))
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) from the live bindings, so help never drifts from them."""
