@@ -87,12 +87,14 @@ def cmd_won(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_next(store: PipelineStore, args: argparse.Namespace) -> str:
     """Set a deal's next step."""
     today = store.today()
-    deal = store.set_next_step(args.id, words(args.action), owner=args.owner,
-                               due=quick_date(args.due, today, "--due"))
+    due = quick_date(args.due, today, "--due") if args.due is not None else None
+    deal = store.set_next_step(args.id, words(args.action), owner=args.owner, due=due)
     step = deal.next_step
     assert step is not None  # set_next_step always leaves one
+    when = (f"due {out.due_words(step.due, today)}" if step.due
+            else "no due date (a date makes it a commitment: --due DATE)")
     return (f"next step for {out.ref(deal)}: {out.safe(step.action)} - {out.safe(step.owner)},"
-            f" due {out.due_words(step.due, today)}")
+            f" {when}")
 
 
 def cmd_done(store: PipelineStore, args: argparse.Namespace) -> str:

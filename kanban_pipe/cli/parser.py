@@ -130,7 +130,9 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
                            "ends), or `all`")
     step = sub(commands, "next", cmd_next, "set a deal's next step", True)
     step.add_argument("action", nargs="+", metavar="ACTION")
-    step.add_argument("--due", metavar="DATE", required=True, help=due_help)
+    step.add_argument("--due", metavar="DATE",
+                      help=f"{due_help}; optional, as on the board, but a date makes it a "
+                           "commitment")
     step.add_argument("--owner", metavar="NAME", help="who does it (default: you)")
     sub(commands, "done", cmd_done, "mark a deal's next step done", True)
     log = sub(commands, "log", cmd_log, "log a call, email, meeting or note", True)

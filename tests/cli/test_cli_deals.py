@@ -188,7 +188,15 @@ def test_next_step_then_done(run, store) -> None:
     assert store().activities(int(deal_id))[0].kind is ActivityKind.NEXT_STEP_DONE
     nothing = run("done", deal_id)
     assert nothing.code == 1 and "has no next step to mark done" in nothing.err
-    assert run("next", deal_id, "Call").code == 2  # --due is required
+
+
+def test_next_step_without_a_due_date_is_allowed_as_on_the_board(run, store) -> None:
+    deal_id = run("add", "Acme").out.strip()
+    result = run("next", deal_id, "Call", "Eva")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (f"next step for #{deal_id} 'Acme': Call Eva - anna, no due date "
+                          "(a date makes it a commitment: --due DATE)\n")
+    assert store().get_deal(int(deal_id)).next_step == NextStep("Call Eva", "anna", None)
 
 
 def test_log_activity(run, store) -> None:
