@@ -181,3 +181,18 @@ def test_board_narrow_scrolled(snap_compare: SnapCompare, store: PipelineStore) 
     """At 80x24, l l scrolls sideways so the focused Proposal column is in view."""
     assert snap_compare(make_app(store), terminal_size=NARROW,
                         run_before=keys_then_settle("l", "l", check=column_in_view("proposal")))
+
+
+def test_board_narrow_after_the_wheel(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """At 80x24, a column scrolled by the wheel then focused shows its focused card."""
+    for number in range(8):
+        store.add_deal(f"Extra {number}", stage="qualified", value=1000 * number)
+
+    async def wheel_then_l(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, BoardScreen)
+        screen.column("qualified").scroll_to(y=30, animate=False, immediate=True)
+        await press(pilot, "l")
+
+    assert snap_compare(make_app(store), terminal_size=NARROW, run_before=wheel_then_l)

@@ -228,11 +228,24 @@ async def test_ctrl_p_offers_every_board_action(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
         screen = app.screen
-        titles = {command.title for command in app.get_system_commands(screen)}
-        for action in ("New", "Next step", "Done", "Log", "Won", "Lost", "Pause", "Delete",
-                       "Undo", "Filter", "Mine/all", "Order", "Help"):
+        commands = list(app.get_system_commands(screen))
+        titles = [command.title for command in commands]
+        for action in ("New (n)", "Next step (s)", "Done (d)", "Log (a)", "Won (w)",
+                       "Lost (x)", "Pause (p)", "Delete (D)", "Undo (u)", "Filter (/)",
+                       "Mine/all (o)", "Order (S)", "Help (?)", "Quit (q)", "Move › (>)",
+                       "Move to Proposal (3)"):
             assert action in titles
+        # Each action once, its help says what it does (not its name again), and none of
+        # Textual's own commands (theme, keys panel, screenshot) are mixed in.
+        assert len(titles) == len(set(titles))
+        for command in commands:
+            assert command.help and command.title.split(" (")[0].lower() not in (
+                command.help.lower(), f"{command.title.lower()}")
+        for textual_own in ("Theme", "Keys", "Screenshot", "Maximize"):
+            assert not [t for t in titles if t.startswith(textual_own)]
+        assert not [t for t in titles if "stage 6" in t]  # five stages
         await press(pilot, "ctrl+p")
-        await press(pilot, *"Next step")
+        text = await press(pilot, *"Next step")
+        assert "set the next step: action, owner, due date" in text
         await press(pilot, "enter")
         assert isinstance(app.screen, NextStepForm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.geometry import Region
+from textual.widgets._toast import Toast
 
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.screens.board import BoardScreen
@@ -272,3 +273,47 @@ def drawn(app: object, region: Region) -> list[list[tuple[str, object]]]:
     strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
     return [[(seg.text, seg.style) for seg in strips[y].crop(region.x, region.right)]
             for y in range(region.y, region.bottom)]
+
+
+async def test_a_toast_leaves_the_rightmost_column_its_border(board: Board) -> None:
+    app = board.app()
+    async with session(app, notifications=True) as pilot:
+        app.notify("Next step set", timeout=30)
+        await settle(pilot)
+        [toast] = app.screen.query(Toast).results()
+        box = list(app.screen.query(".column-box").results())[-1]
+        assert toast.region.right <= box.region.right - 1  # the right border shows
+        assert toast.region.bottom <= box.region.bottom - 1  # and the bottom border
+
+
+async def test_at_80x24_the_focused_card_is_on_screen_after_changing_column(
+        board: Board) -> None:
+    for number in range(8):
+        board.store.add_deal(f"Extra {number}", stage="qualified", value=1000 * number)
+    app = board.app()
+    async with session(app, size=(80, 24)) as pilot:
+        screen = board_screen(app)
+        qualified = screen.column("qualified")
+        # The wheel scrolls a column the cursor is not in, and leaves its cursor behind.
+        qualified.scroll_to(y=30, animate=False, immediate=True)
+        await settle(pilot)
+        assert qualified.cursor == 0
+        await press(pilot, "l")
+        assert screen.active_column is qualified
+        top = qualified.cursor * CARD_HEIGHT - int(qualified.scroll_offset.y)
+        assert 0 <= top and top + CARD_HEIGHT - 1 <= qualified.container_size.height
+        assert screen.region.contains_region(qualified.region)
+        # The keys act on the card the user sees focused.
+        deal = screen.current_deal()
+        assert deal is not None and deal.title in screen_text(app)
+
+
+async def test_at_80x24_the_footer_keeps_help_and_quit(board: Board) -> None:
+    app = board.app()
+    async with session(app, size=(80, 24)) as pilot:
+        footer = screen_text(app).splitlines()[-1]
+        assert "? Help" in footer and "q Quit" in footer
+        await pilot.resize_terminal(60, 24)
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "? Help" in footer and "q Quit" in footer

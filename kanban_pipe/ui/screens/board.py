@@ -152,7 +152,7 @@ class BoardScreen(Screen[None]):
         # A fixed line of the main keys rather than Textual's Footer: the board's keys
         # never change, and the Footer's many widgets are restyled and recomposed each
         # time a dialog closes, which made every confirmed move ~40 ms slower.
-        yield Static(key_hints(self.app.get_key_display), id="key-hints")
+        yield Static(self._key_hints(self.app.size.width), id="key-hints")
 
     def _watch_and_reload(self) -> None:
         self.loader.watch()
@@ -336,9 +336,15 @@ class BoardScreen(Screen[None]):
 
     # -- navigation ---------------------------------------------------------------------
 
+    def _key_hints(self, width: int) -> Content:
+        return key_hints(self.app.get_key_display, width=width,
+                         read_only=self.store.read_only)
+
     def on_resize(self) -> None:
-        """Columns share the width; below MIN_COLUMN_WIDTH each they scroll sideways."""
+        """Columns share the width (below MIN_COLUMN_WIDTH each they scroll sideways); the
+        footer keeps the keys that fit, help and quit always."""
         self.row.fit(self.size.width)
+        self.query_one("#key-hints", Static).update(self._key_hints(self.size.width))
 
     def action_focus_column(self, step: int) -> None:
         """Focus the column left (-1) or right (+1)."""
