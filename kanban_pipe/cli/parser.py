@@ -162,6 +162,10 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     listing.add_argument("--status", default="open",
                          choices=("open", "won", "lost", "paused", "all"))
     listing.add_argument("--stale", action="store_true", help="only stale deals")
+    listing.add_argument("--unqualified", action="store_true",
+                         help="only open deals in a stage that needs qualification without "
+                              "decision maker, need or timeline (the clean-up list: move them "
+                              "back or pause them; `/is:unqualified` on the board)")
     listing.add_argument("--search", metavar="TEXT",
                          help="only deals with TEXT in the title, organization, contact or "
                               "owner (as / on the board)")

@@ -207,6 +207,20 @@ async def test_filter_matches_owner_and_organization(board: Board) -> None:
         assert "Fjord upgrade" in text and "Acme fleet renewal" not in text
 
 
+async def test_filter_is_unqualified_lists_the_deals_to_clean_up(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        text = await press(pilot, "slash", *"is:unqualified", "enter")
+        # Ember (Proposal, no fact confirmed) only: Dune and Fjord are qualified, and
+        # Lead and Qualified need no qualification yet.
+        assert "Ember support" in text
+        for other in ("Dune expansion", "Fjord upgrade", "Acme fleet renewal",
+                      "Cobalt licences"):
+            assert other not in text, other
+        await press(pilot, "slash", "ctrl+u", *"is:unqualified acme", "enter")
+        assert "Ember support" not in screen_text(app)
+
+
 async def test_o_toggles_mine_and_everyone(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:

@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
-from kanban_pipe.domain.ordering import BoardFilter, CardOrder
+from kanban_pipe.domain.ordering import BoardFilter, CardOrder, read_filter
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.messages import StoreFailed
@@ -122,7 +122,10 @@ class BoardScreen(Screen[None]):
     @property
     def board_filter(self) -> BoardFilter:
         """What the board currently shows."""
-        return BoardFilter(self.text_filter, self.store.user if self.only_mine else None)
+        text, unqualified = read_filter(self.text_filter)
+        qualifying = tuple(s.key for s in self.stages if s.requires_qualification)
+        return BoardFilter(text, self.store.user if self.only_mine else None,
+                           qualifying if unqualified else None)
 
     def read_ahead(self) -> None:
         """Start reading what the first frame shows (see BoardLoader.read_ahead)."""
@@ -370,8 +373,8 @@ class BoardScreen(Screen[None]):
         """Show the filter line (made on first use)."""
         field = self.query("#filter").first(Input) if self.query("#filter") else None
         if field is None:
-            field = SafeInput(placeholder="filter by title, organization, contact or owner",
-                              id="filter")
+            field = SafeInput(placeholder="filter by title, organization, contact or owner; "
+                                          "is:unqualified for the clean-up", id="filter")
             await self.mount(field, before="#key-hints")
         field.add_class("-shown")
         field.focus()

@@ -81,7 +81,8 @@ KEY_HELP = {
     "pause": "pause the deal until a date (it leaves the board until then)",
     "delete": "delete a duplicate or mistake (asks first; undo restores)",
     "undo": "undo your last change (also one made from the command line)",
-    "filter": "filter by title, organization, contact or owner",
+    "filter": "filter by title, organization, contact or owner; is:unqualified: the deals "
+              "to move back or pause",
     "clear_filter": "clear the filter",
     "toggle_owner": "toggle the owner filter: mine / everyone",
     "review": "review mode: walk the stand-up queue deal by deal",
