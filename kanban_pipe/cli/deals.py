@@ -74,8 +74,10 @@ def cmd_move(store: PipelineStore, args: argparse.Namespace) -> str:
     check_confirmations(passed, args.confirm, f"moving {out.ref(deal)} "
                         f"{stage_of(deal.stage, by_key).name} → {target.name}")
     # The version pins the move to the deal read above, so the milestones printed are exact.
-    moved = store.move_deal(deal.id, target.key, expected_version=deal.version)
-    return _moved("moved", deal, moved, stages)
+    moved = store.move_deal(deal.id, target.key, expected_version=deal.version,
+                            reason=args.reason or "")
+    why = f" (reason: {out.safe(args.reason.strip())})" if (args.reason or "").strip() else ""
+    return _moved("moved", deal, moved, stages) + why
 
 
 def cmd_won(store: PipelineStore, args: argparse.Namespace) -> str:
@@ -121,8 +123,10 @@ def cmd_lost(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_pause(store: PipelineStore, args: argparse.Namespace) -> str:
     """Park a deal until a date."""
     today = store.today()
-    deal = store.pause_deal(args.id, quick_date(args.until, today, "--until"))
-    return f"paused {out.ref(deal)} until {out.due_words(deal.paused_until, today)}"
+    deal = store.pause_deal(args.id, quick_date(args.until, today, "--until"),
+                            reason=args.reason or "")
+    why = f" (reason: {out.safe(args.reason.strip())})" if (args.reason or "").strip() else ""
+    return f"paused {out.ref(deal)} until {out.due_words(deal.paused_until, today)}{why}"
 
 
 def cmd_resume(store: PipelineStore, args: argparse.Namespace) -> str:

@@ -128,6 +128,8 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
                       help="confirm the milestone a forward move claims (it happened): alone "
                            "for one, else once per milestone by name (or the stage it "
                            "ends), or `all`")
+    move.add_argument("--reason", help="why, kept in the history (for a move back: what is "
+                                       "missing, e.g. 'no decision maker')")
     step = sub(commands, "next", cmd_next, "set a deal's next step", True)
     step.add_argument("action", nargs="+", metavar="ACTION")
     step.add_argument("--due", metavar="DATE",
@@ -143,6 +145,7 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     lost.add_argument("--reason", required=True)
     pause = sub(commands, "pause", cmd_pause, "park a deal until a date", True)
     pause.add_argument("--until", metavar="DATE", required=True, help=due_help)
+    pause.add_argument("--reason", help="why it waits, kept in the history")
     sub(commands, "resume", cmd_resume, "bring a paused deal back", True)
     edit = sub(commands, "edit", cmd_edit, "change a deal's fields", True)
     for option in ("--title", "--org", "--contact", "--value", "--currency", "--owner",

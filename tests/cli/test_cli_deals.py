@@ -294,3 +294,17 @@ def test_a_stale_save_says_to_run_the_command_again(run, monkeypatch) -> None:
     result = run("move", deal_id, "next", "--confirm")
     assert result.code == 1
     assert result.err.endswith("nothing was saved; run the command again\n")
+
+
+def test_a_move_back_and_a_pause_keep_their_reason_in_the_history(run, store) -> None:
+    deal_id = run("add", "Acme", "--stage", "proposal").out.strip()
+    moved = run("move", deal_id, "lead", "--reason", "no decision maker")
+    assert moved.out == (f"moved #{deal_id} 'Acme' Proposal → Lead "
+                         "(reason: no decision maker)\n")
+    paused = run("pause", deal_id, "--until", "+2w", "--reason", "budget in January")
+    assert paused.code == 0 and paused.out.rstrip().endswith("(reason: budget in January)")
+    details = [a.detail for a in store().activities(int(deal_id))[:2]]
+    assert details[0].endswith("; reason: budget in January")
+    assert details[1] == "Proposal → Lead; reason: no decision maker"
+    shown = run("show", deal_id).out
+    assert "reason: no decision maker" in shown and "reason: budget in January" in shown

@@ -160,9 +160,14 @@ async def test_p_pauses_until_a_date_then_the_deal_returns_by_itself(board: Boar
         await press(pilot, "p")
         await fill(pilot, resume="+2w")
         await press(pilot, "ctrl+s")
+        assert "reason is required" in screen_text(app)
+        await fill(pilot, reason="customer asked to wait")
+        await press(pilot, "ctrl+s")
         deal = board.store.get_deal(board.ids["acme"])
         assert (deal.status, deal.paused_until) == (DealStatus.PAUSED,
                                                     TODAY + timedelta(days=14))
+        assert board.store.activities(deal.id)[0].detail == (
+            f"until {TODAY + timedelta(days=14)}; reason: customer asked to wait")
         assert "Acme fleet renewal" not in screen_text(app)
     later = board.app()
     later._today = lambda: TODAY + timedelta(days=14)

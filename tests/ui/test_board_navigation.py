@@ -61,23 +61,47 @@ async def test_hjkl_and_arrows_move_focus_between_columns_and_cards(board: Board
         assert screen.active == 0
 
 
-async def test_move_back_asks_nothing_and_focus_follows(board: Board) -> None:
+async def test_move_back_asks_a_reason_and_focus_follows(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
         await pilot.press("l")  # Qualified: Cobalt
-        await press(pilot, "less_than_sign")
+        text = await press(pilot, "less_than_sign")
+        assert "Move back from Qualified · Cobalt licences" in text and "= Lead" in text
+        await press(pilot, "enter", *"no decision maker", "enter")
         screen = board_screen(app)
         assert board.store.get_deal(board.ids["cobalt"]).stage == "lead"
         assert screen.stages[screen.active].key == "lead"
         assert screen.current_deal().id == board.ids["cobalt"]  # type: ignore[union-attr]
-        kinds = [a.kind.value for a in board.store.activities(board.ids["cobalt"])]
-        assert kinds[0] == "moved"
+        [moved, *_] = board.store.activities(board.ids["cobalt"])
+        assert (moved.kind.value, moved.detail) == (
+            "moved", "Qualified → Lead; reason: no decision maker")
+
+
+async def test_back_then_a_stage_number_moves_back_in_one_step(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await pilot.press("l", "l")  # Proposal: Dune
+        await press(pilot, "less_than_sign", "1", "enter", *"no timeline", "enter")
+        deal = board.store.get_deal(board.ids["dune"])
+        assert deal.stage == "lead"
+        assert board.store.activities(deal.id)[0].detail == (
+            "Proposal → Lead; reason: no timeline")
+
+
+async def test_a_move_back_needs_a_reason_and_an_earlier_stage(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await pilot.press("l", "l")  # Proposal: Dune
+        text = await press(pilot, "less_than_sign", "4", "enter", "enter")
+        assert "Commitment is not before the deal's stage" in text
+        assert "reason is required" in text
+        assert board.store.get_deal(board.ids["dune"]).stage == "proposal"
 
 
 async def test_shift_left_also_moves_back(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
-        await press(pilot, "l", "l", "shift+left")
+        await press(pilot, "l", "l", "shift+left", "enter", *"x", "enter")
         assert board.store.get_deal(board.ids["dune"]).stage == "qualified"
 
 
@@ -268,7 +292,7 @@ async def test_a_long_columns_scrollbar_follows_its_card_count(board: Board) -> 
         screen = board_screen(app)
         lead = screen.column("lead")
         # Acme (overdue, so first) leaves Lead and comes back; Lead stays scrolled to the top.
-        for keys in (["greater_than_sign", "y"], ["less_than_sign"]):
+        for keys in (["greater_than_sign", "y"], ["less_than_sign", "enter", "x", "enter"]):
             await press(pilot, *keys)
             assert lead.scroll_y == 0
             bar = lead.vertical_scrollbar

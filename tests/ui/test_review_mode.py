@@ -74,7 +74,7 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
         assert "2 of 5 left" in text
 
         await press(pilot, "p")
-        await fill(pilot, resume="+2w")
+        await fill(pilot, resume="+2w", reason="customer asked to wait")
         text = await press(pilot, "ctrl+s")
         paused = store.get_deal(ids["borealis"])
         assert (paused.status, paused.paused_until) == (DealStatus.PAUSED,
@@ -254,3 +254,14 @@ async def test_u_undoes_a_fix_and_the_deal_is_back_in_the_queue(board: Board) ->
         assert board.store.activities(board.ids["cobalt"])[0].kind.value == "undo"
         assert any(n.startswith("Undid won") for n in notices(app)), notices(app)
         assert "left" in text
+
+
+async def test_the_reason_of_a_move_back_shows_in_review(board: Board) -> None:
+    board.store.move_deal(board.ids["dune"], "qualified", reason="no timeline yet")
+    app = board.app(start_in_review=True)
+    async with session(app) as pilot:
+        await press(pilot)
+        text = await press(pilot, "space")
+        assert shown(app) == "Dune expansion"
+        # The history line wraps in its box: the reason is in it, from its first word.
+        assert "moved  Proposal → Qualified; reason: no" in text

@@ -65,7 +65,8 @@ KEY_HELP = {
     "cursor_edge('first')": "first card",
     "cursor_edge('last')": "last card",
     "move_deal(1)": "move the deal to the next stage (confirms the exit milestone)",
-    "move_deal(-1)": "move the deal back a stage",
+    "move_deal(-1)": "move the deal back: < then enter for the stage before, or < and a "
+                     "stage number; asks a short reason (kept in the history)",
     "move_to_stage": "move the deal straight to stage N (confirms skipped milestones)",
     "cycle_order": "cycle card order: urgency / value / close date / days in stage / manual",
     "reorder(1)": "move the card down (manual order)",
@@ -78,7 +79,8 @@ KEY_HELP = {
     "log_activity": "log a call, email, meeting or note",
     "won": "close the deal as won",
     "lost": "close the deal as lost (asks the reason)",
-    "pause": "pause the deal until a date (it leaves the board until then)",
+    "pause": "pause the deal until a date, with a short reason (it leaves the board until "
+             "then)",
     "delete": "delete a duplicate or mistake (asks first; undo restores)",
     "undo": "undo your last change (also one made from the command line)",
     "filter": "filter by title, organization, contact or owner; is:unqualified: the deals "
