@@ -265,3 +265,14 @@ async def test_the_reason_of_a_move_back_shows_in_review(board: Board) -> None:
         assert shown(app) == "Dune expansion"
         # The history line wraps in its box: the reason is in it, from its first word.
         assert "moved  Proposal → Qualified; reason: no" in text
+
+
+async def test_at_80x24_review_shows_what_is_missing_and_its_keys(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    async with session(app, size=(80, 24)) as pilot:
+        await press(pilot)
+        text = await press(pilot, *["space"] * 5)
+        assert shown(app) == "Ember support"
+        assert "What is missing" in text and "UNQUAL" in text
+        footer = text.splitlines()[-1]
+        assert "Q Qualify" in footer and "esc End" in footer
