@@ -9,7 +9,13 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.cli.inputs import FACTS, amount, quick_date, usage_error, words
 from kanban_pipe.domain.errors import InvalidStageError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
-from kanban_pipe.domain.stages import find_stage, milestones_passed, neighbour_stage, stage_of
+from kanban_pipe.domain.stages import (
+    check_confirmations,
+    find_stage,
+    milestones_passed,
+    neighbour_stage,
+    stage_of,
+)
 from kanban_pipe.domain.validation import clean_currency
 from kanban_pipe.store import PipelineStore
 
@@ -62,9 +68,16 @@ def cmd_move(store: PipelineStore, args: argparse.Namespace) -> str:
         target = neighbour_stage(stages, deal.stage, 1 if wanted == "next" else -1)
     else:
         target = find_stage(stages, args.stage)
+    # Nobody may claim a customer event by accident: each milestone passed is confirmed.
+    by_key = {stage.key: stage for stage in stages}
+    passed = milestones_passed(stages, deal.stage, target.key)
+    check_confirmations(passed, args.confirm, f"moving {out.ref(deal)} "
+                        f"{stage_of(deal.stage, by_key).name} → {target.name}")
     # The version pins the move to the deal read above, so the milestones printed are exact.
-    moved = store.move_deal(deal.id, target.key, expected_version=deal.version)
-    return _moved("moved", deal, moved, stages)
+    moved = store.move_deal(deal.id, target.key, expected_version=deal.version,
+                            reason=args.reason or "")
+    why = f" (reason: {out.safe(args.reason.strip())})" if (args.reason or "").strip() else ""
+    return _moved("moved", deal, moved, stages) + why
 
 
 def cmd_won(store: PipelineStore, args: argparse.Namespace) -> str:
@@ -76,12 +89,14 @@ def cmd_won(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_next(store: PipelineStore, args: argparse.Namespace) -> str:
     """Set a deal's next step."""
     today = store.today()
-    deal = store.set_next_step(args.id, words(args.action), owner=args.owner,
-                               due=quick_date(args.due, today, "--due"))
+    due = quick_date(args.due, today, "--due") if args.due is not None else None
+    deal = store.set_next_step(args.id, words(args.action), owner=args.owner, due=due)
     step = deal.next_step
     assert step is not None  # set_next_step always leaves one
+    when = (f"due {out.due_words(step.due, today)}" if step.due
+            else "no due date (a date makes it a commitment: --due DATE)")
     return (f"next step for {out.ref(deal)}: {out.safe(step.action)} - {out.safe(step.owner)},"
-            f" due {out.due_words(step.due, today)}")
+            f" {when}")
 
 
 def cmd_done(store: PipelineStore, args: argparse.Namespace) -> str:
@@ -108,8 +123,10 @@ def cmd_lost(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_pause(store: PipelineStore, args: argparse.Namespace) -> str:
     """Park a deal until a date."""
     today = store.today()
-    deal = store.pause_deal(args.id, quick_date(args.until, today, "--until"))
-    return f"paused {out.ref(deal)} until {out.due_words(deal.paused_until, today)}"
+    deal = store.pause_deal(args.id, quick_date(args.until, today, "--until"),
+                            reason=args.reason or "")
+    why = f" (reason: {out.safe(args.reason.strip())})" if (args.reason or "").strip() else ""
+    return f"paused {out.ref(deal)} until {out.due_words(deal.paused_until, today)}{why}"
 
 
 def cmd_resume(store: PipelineStore, args: argparse.Namespace) -> str:

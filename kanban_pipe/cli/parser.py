@@ -125,9 +125,17 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     add.add_argument("--next-owner", metavar="NAME", help="who does the next step")
     move = sub(commands, "move", cmd_move, "move a deal to a stage, or `next` / `back`", True)
     move.add_argument("stage", metavar="STAGE|next|back")
+    move.add_argument("--confirm", action="append", nargs="?", const="", metavar="MILESTONE",
+                      help="confirm the milestone a forward move claims (it happened): alone "
+                           "for one, else once per milestone by name (or the stage it "
+                           "ends), or `all`")
+    move.add_argument("--reason", help="why, kept in the history (for a move back: what is "
+                                       "missing, e.g. 'no decision maker')")
     step = sub(commands, "next", cmd_next, "set a deal's next step", True)
     step.add_argument("action", nargs="+", metavar="ACTION")
-    step.add_argument("--due", metavar="DATE", required=True, help=due_help)
+    step.add_argument("--due", metavar="DATE",
+                      help=f"{due_help}; optional, as on the board, but a date makes it a "
+                           "commitment")
     step.add_argument("--owner", metavar="NAME", help="who does it (default: you)")
     sub(commands, "done", cmd_done, "mark a deal's next step done", True)
     log = sub(commands, "log", cmd_log, "log a call, email, meeting or note", True)
@@ -138,6 +146,7 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     lost.add_argument("--reason", required=True)
     pause = sub(commands, "pause", cmd_pause, "park a deal until a date", True)
     pause.add_argument("--until", metavar="DATE", required=True, help=due_help)
+    pause.add_argument("--reason", help="why it waits, kept in the history")
     sub(commands, "resume", cmd_resume, "bring a paused deal back", True)
     edit = sub(commands, "edit", cmd_edit, "change a deal's fields", True)
     for option in ("--title", "--org", "--contact", "--value", "--currency", "--owner",
@@ -160,6 +169,10 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
                          help="open (the default) includes paused deals whose resume date "
                               "has come, as the board and the statistics count them")
     listing.add_argument("--stale", action="store_true", help="only stale deals")
+    listing.add_argument("--unqualified", action="store_true",
+                         help="only open deals in a stage that needs qualification without "
+                              "decision maker, need or timeline (the clean-up list: move them "
+                              "back or pause them; `/is:unqualified` on the board)")
     listing.add_argument("--search", metavar="TEXT",
                          help="only deals with TEXT in the title, organization, contact or "
                               "owner (as / on the board)")

@@ -33,7 +33,8 @@ def cmd_list(store: PipelineStore, args: argparse.Namespace) -> None:
     rules = ListingRules(stages, today)
     deals = listed_deals(store, today=today, stage=stage_key, owner=args.owner,
                          statuses=statuses, search=args.search or "", stale=args.stale,
-                         order=args.sort, limit=None if args.stale else args.limit)
+                         unqualified=args.unqualified, order=args.sort,
+                         limit=None if args.stale else args.limit)
     with closing(deals):  # ends the store's read before the store closes, also on errors
         listed: listing.Listed = ((deal, rules.flags(deal)) for deal in deals)
         if args.stale:  # the store's margin of a day, settled by the rule itself

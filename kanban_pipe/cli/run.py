@@ -18,7 +18,7 @@ from kanban_pipe.cli import output as out
 from kanban_pipe.cli.board import cmd_board, cmd_demo
 from kanban_pipe.cli.inputs import READ_ONLY_REASON
 from kanban_pipe.cli.parser import add_global_options, add_read_only_option, build_parser
-from kanban_pipe.domain.errors import InvalidInputError, KanbanPipeError
+from kanban_pipe.domain.errors import InvalidInputError, KanbanPipeError, StaleVersionError
 from kanban_pipe.domain.validation import clean_name
 from kanban_pipe.store import open_store
 
@@ -153,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return stop.code if isinstance(stop.code, int) else 2
     except KanbanPipeError as error:
-        print(f"kanban-pipe: error: {out.safe(str(error))}", file=sys.stderr)
+        # A deal saved by someone else meanwhile: the same command, run again, may work.
+        again = "; run the command again" if isinstance(error, StaleVersionError) else ""
+        print(f"kanban-pipe: error: {out.safe(str(error))}{again}", file=sys.stderr)
         return failed
     except KeyboardInterrupt:
         return 130

@@ -23,6 +23,14 @@ class ConflictError(KanbanPipeError):
     """A save based on a deal version that someone else has changed since."""
 
 
+class StaleVersionError(ConflictError):
+    """Someone saved the deal after it was read: nothing was saved, doing it again may work.
+
+    The message says what they did; each front end says how to do it again (the board's
+    card shows the deal as it is now, so the key; the command line, the command).
+    """
+
+
 class NothingToUndoError(KanbanPipeError):
     """Undo asked for when the user has no change left to undo."""
 

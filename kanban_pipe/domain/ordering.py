@@ -7,7 +7,7 @@ from datetime import UTC
 from enum import StrEnum
 from typing import Any
 
-from kanban_pipe.domain.models import Deal
+from kanban_pipe.domain.models import Deal, DealStatus
 
 
 class CardOrder(StrEnum):
@@ -25,20 +25,38 @@ SortKey = tuple[Any, ...]
 
 @dataclass(frozen=True, slots=True)
 class BoardFilter:
-    """What the board shows: free text (title, organization, contact, owner) and an owner."""
+    """What the board shows: free text (title, organization, contact, owner), an owner, and
+    (`is:unqualified`) only the open deals that lack a fact in the stages `unqualified_in`
+    (those requiring qualification; None: no such filter)."""
 
     text: str = ""
     owner: str | None = None
+    unqualified_in: tuple[str, ...] | None = None
 
     def matches(self, deal: Deal) -> bool:
         """True when the deal passes the filter (as the store's LIKE query would decide)."""
         if self.owner and deal.owner != self.owner:
+            return False
+        if self.unqualified_in is not None and not (
+                deal.status is DealStatus.OPEN and deal.stage in self.unqualified_in
+                and not deal.qualification.complete):
             return False
         needle = self.text.strip().lower()
         if not needle:
             return True
         fields = (deal.title, deal.organization, deal.contact, deal.owner)
         return any(needle in value.lower() for value in fields)
+
+
+# The `/` token for the clean-up list: deals without decision maker, need or timeline.
+UNQUALIFIED_TOKEN = "is:unqualified"
+
+
+def read_filter(typed: str) -> tuple[str, bool]:
+    """The text of a `/` filter without its tokens, and whether it asked for is:unqualified."""
+    words = typed.split()
+    kept = [word for word in words if word.lower() != UNQUALIFIED_TOKEN]
+    return " ".join(kept), len(kept) != len(words)
 
 
 @dataclass(frozen=True, slots=True)

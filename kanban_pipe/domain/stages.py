@@ -94,3 +94,52 @@ def milestones_passed(stages: Sequence[Stage], from_key: str | None,
     keys = [s.key for s in ordered]
     start, end = keys.index(from_key), keys.index(to_key)
     return ordered[start:end] if end > start else []
+
+
+def _said(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def check_confirmations(passed: Sequence[Stage], confirms: Sequence[str] | None,
+                        move_words: str) -> None:
+    """Refuse a move whose claimed milestones are not each confirmed (the CLI's --confirm).
+
+    `confirms` holds what --confirm gave: "" for a bare --confirm (enough when exactly one
+    milestone is passed), "all", or a milestone (or the stage it ends) by name; None when
+    --confirm was not given. `move_words` ("moving #65 Lead → Commitment") starts the error.
+    """
+    claimed = [stage for stage in passed if stage.milestone]
+    if not claimed:
+        return
+    names = "; ".join(f"'{stage.milestone}'" for stage in claimed)
+    if len(claimed) == 1:
+        how = "add --confirm if it happened"
+        what = f"the milestone {names}"
+    else:
+        how = ('confirm each with --confirm "MILESTONE" (or the stage it ends), or all with '
+               "--confirm all")
+        what = f"{len(claimed)} milestones: {names}"
+    if not confirms:
+        raise InvalidInputError(f"{move_words} claims {what}: {how}")
+    said = [_said(text) for text in confirms]
+    if "all" in said:
+        return
+    unconfirmed = list(claimed)
+    for text in said:
+        if not text:
+            if len(claimed) > 1:
+                raise InvalidInputError(
+                    f"{move_words} claims {what}; a bare --confirm confirms one: {how}")
+            unconfirmed.clear()
+            continue
+        match = next((stage for stage in claimed if text in (
+            _said(stage.milestone), stage.key, _said(stage.name))), None)
+        if match is None:
+            raise InvalidInputError(
+                f"{move_words}: --confirm {text!r} names none of the milestones it claims "
+                f"({names}); {how}")
+        if match in unconfirmed:
+            unconfirmed.remove(match)
+    if unconfirmed:
+        left = "; ".join(f"'{stage.milestone}'" for stage in unconfirmed)
+        raise InvalidInputError(f"{move_words} also claims {left}, not confirmed: {how}")

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kanban_pipe.domain.errors import (
-    ConflictError,
     InvalidInputError,
     KanbanPipeError,
     NotFoundError,
     ReadOnlyError,
+    StaleVersionError,
     StorageError,
 )
 from kanban_pipe.domain.models import ActivityKind, Deal
@@ -215,9 +215,9 @@ class StoreCore:
             f"{actor} {kind.replace('_', ' ')}" + (f" ({detail})" if detail else "")
             for actor, kind, detail in changes[-3:]
         ) or "it was changed"
-        raise ConflictError(
+        raise StaleVersionError(
             f"deal #{record['id']} '{record['title']}' changed since you opened it: {said}; "
-            "reload it and try again",
+            "nothing was saved",
         )
 
     def _change(
@@ -254,8 +254,8 @@ class StoreCore:
             {**values, "now": now, "id": deal_id, "version": record["version"]},
         ).rowcount
         if updated != 1:
-            raise ConflictError(f"deal #{deal_id} '{record['title']}' was changed by someone "
-                                "else while saving; nothing was saved, try again")
+            raise StaleVersionError(f"deal #{deal_id} '{record['title']}' was changed by "
+                                    "someone else while saving; nothing was saved")
         self._append_activity(
             deal_id, kind, detail, at=now, changes=changes,
             version=record["version"] + 1, undoes=undoes,

@@ -126,8 +126,13 @@ class DealActions(PipelineQueries):
 
         return self.write(work)
 
-    def move_deal(self, deal_id: int, stage: str, *, expected_version: int | None = None) -> Deal:
-        """Move a deal to a stage; moving forward records the exit milestones it claims."""
+    def move_deal(self, deal_id: int, stage: str, *, expected_version: int | None = None,
+                  reason: str = "") -> Deal:
+        """Move a deal to a stage; moving forward records the exit milestones it claims.
+
+        `reason` (why a deal goes back, say) is kept in the history entry of the move.
+        """
+        why = clean_text(reason, "reason", max_length=200)
         stages = self.stages()
         target = find_stage(stages, stage)
 
@@ -158,6 +163,8 @@ class DealActions(PipelineQueries):
             confirmed = [s.milestone for s in passed if s.milestone]
             if confirmed:
                 detail += "; confirmed: " + "; ".join(confirmed)
+            if why:
+                detail += f"; reason: {why}"
             kind = ActivityKind.WON if target.is_won else ActivityKind.MOVED
             return self._change(deal_id, kind, updates, detail=detail, movement=True,
                                 expected_version=expected_version)
@@ -231,8 +238,12 @@ class DealActions(PipelineQueries):
         return self.write(work)
 
     def pause_deal(self, deal_id: int, until: date, *,
-                   expected_version: int | None = None) -> Deal:
-        """Park a deal until a date: it leaves the board and comes back by itself then."""
+                   expected_version: int | None = None, reason: str = "") -> Deal:
+        """Park a deal until a date: it leaves the board and comes back by itself then.
+
+        `reason` (why it waits) is kept in the history entry of the pause.
+        """
+        why = clean_text(reason, "reason", max_length=200)
         if until <= self.today():
             raise InvalidInputError(f"the resume date {until} must be after today")
 
@@ -243,7 +254,8 @@ class DealActions(PipelineQueries):
             return self._change(
                 deal_id, ActivityKind.PAUSED,
                 {"status": DealStatus.PAUSED.value, "paused_until": until.isoformat()},
-                detail=f"until {until.isoformat()}", movement=True,
+                detail=f"until {until.isoformat()}" + (f"; reason: {why}" if why else ""),
+                movement=True,
                 expected_version=expected_version,
             )
 

@@ -43,6 +43,7 @@ def listed_deals(
     statuses: Sequence[DealStatus] | None = (DealStatus.OPEN,),
     search: str = "",
     stale: bool = False,
+    unqualified: bool = False,
     order: str = "stage",
     limit: int | None = None,
 ) -> Generator[StoredDeal, None, None]:
@@ -54,7 +55,10 @@ def listed_deals(
     margin around rules.is_stale's local calendar days, which the caller applies
     exactly (so `limit` is then the caller's to apply too).
     """
-    extra, params = store._filter_sql(stage, BoardFilter(search, owner), today)
+    # `unqualified`: as the board's `/is:unqualified`, the deals to move back or pause.
+    qualifying = (tuple(s.key for s in store.stages() if s.requires_qualification)
+                  if unqualified else None)
+    extra, params = store._filter_sql(stage, BoardFilter(search, owner, qualifying), today)
     where = ["d.deleted_at IS NULL"]
     if statuses:
         names = [f"status{i}" for i in range(len(statuses))]

@@ -12,6 +12,15 @@ from kanban_pipe.store.config import PipelineConfig
 from kanban_pipe.store.deals import DealActions
 from kanban_pipe.store.engine import is_server_url
 
+# What undo names a change by: "can't undo your edit of 'Acme'", not "your edited of".
+_UNDONE_WORDS = {
+    "created": "creation", "moved": "move", "next_step_set": "next step",
+    "next_step_done": "done step", "call": "logged call", "email": "logged email",
+    "meeting": "logged meeting", "note": "note", "won": "win", "lost": "loss",
+    "paused": "pause", "resumed": "resume", "edited": "edit",
+    "qualified": "qualification change", "imported": "import", "deleted": "deletion",
+}
+
 
 class PipelineStore(DealActions, PipelineConfig):
     """A pipeline (in a file or on a server): deal verbs, queries and configuration."""
@@ -63,7 +72,8 @@ class PipelineStore(DealActions, PipelineConfig):
                 ).fetchone()
                 who = f"{other[0]} ({other[1].replace('_', ' ')})" if other else "someone"
                 raise ConflictError(
-                    f"can't undo your {kind.replace('_', ' ')} of '{record['title']}': "
+                    f"can't undo your {_UNDONE_WORDS.get(kind, kind.replace('_', ' '))} of "
+                    f"'{record['title']}': "
                     f"{who} changed it since; nothing was undone"
                 )
             updates = {

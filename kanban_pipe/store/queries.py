@@ -16,6 +16,7 @@ from kanban_pipe.store.base import StoreCore
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
     DEAL_COLUMNS,
+    FACT_COLUMNS,
     STAGE_COLUMNS,
     activity_from_row,
     deal_from_row,
@@ -208,6 +209,13 @@ class PipelineQueries(StoreCore):
         if board_filter.owner:
             extra += " AND owner = :owner"
             params["owner"] = board_filter.owner
+        if board_filter.unqualified_in is not None:
+            # Open, in a stage that needs qualification, and one of the three facts missing.
+            names = [f"uq_stage{i}" for i in range(len(board_filter.unqualified_in))]
+            params.update(zip(names, board_filter.unqualified_in, strict=True))
+            stages = ", ".join(f":{name}" for name in names) or "NULL"
+            facts = " AND ".join(f"{column} = 1" for column in FACT_COLUMNS.values())
+            extra += f" AND status = 'open' AND stage IN ({stages}) AND NOT ({facts})"
         if board_filter.text.strip():
             params["pattern"] = "%" + _escape_like(board_filter.text.strip()) + "%"
             like = self.engine.dialect.like

@@ -7,7 +7,6 @@ from datetime import date
 
 from textual import events, on, work
 from textual.app import SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 
 from kanban_pipe import collector
@@ -16,10 +15,17 @@ from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.messages import StoreFailed
 from kanban_pipe.ui.screens.board import BoardScreen
-from kanban_pipe.ui.screens.board_keys import BOARD_BINDINGS
+from kanban_pipe.ui.screens.board_keys import (
+    BOARD_BINDINGS,
+    KEY_HELP,
+    is_write_action,
+    short_key,
+)
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.textual_internals import UncaughtErrorApp
+
+_CURSOR_ACTIONS = ("focus_column(", "move_cursor(", "cursor_edge(")
 
 
 class PipelineApp(UncaughtErrorApp):
@@ -27,6 +33,11 @@ class PipelineApp(UncaughtErrorApp):
 
     TITLE = "kanban-pipe"
     ENABLE_COMMAND_PALETTE = True
+    # Toasts stop short of the board's right and bottom borders and of the footer, so the
+    # rightmost column keeps its frame while a notice shows.
+    CSS = """
+    ToastRack { margin: 0 1 2 0; }
+    """
 
     def __init__(self, store: PipelineStore, *, today: Callable[[], date] | None = None,
                  db_label: str | None = None, start_in_review: bool = False,
@@ -136,23 +147,35 @@ class PipelineApp(UncaughtErrorApp):
         self.exit(return_code=1)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette offers every board action by name."""
-        yield from super().get_system_commands(screen)
-        if not isinstance(screen, BoardScreen):
+        """The command palette: every board action once, by name with its key, and what
+        it does; on a read-only board only what looks. Not Textual's own (theme, keys
+        panel, screenshot): they are no sales work, and their keys would clash."""
+        if isinstance(screen, BoardScreen):
+            yield from self._board_commands(screen)
             return
+        yield SystemCommand("Quit (ctrl+q)", KEY_HELP["app.quit"], self.action_quit)
+
+    def _board_commands(self, screen: BoardScreen) -> Iterable[SystemCommand]:
+        read_only = self.store.read_only
         seen: set[str] = set()
         for binding in BOARD_BINDINGS:
-            if not isinstance(binding, Binding) or binding.action in seen:
+            action = binding.action
+            # Moving the cursor is for keys, not for a palette.
+            if action in seen or action.startswith(_CURSOR_ACTIONS) or (
+                    read_only and is_write_action(action)):
                 continue
-            seen.add(binding.action)
-            if binding.action == "app.quit":
-                continue
-            keys = binding.key.split(",")[0]
-            yield SystemCommand(
-                binding.description,
-                f"{binding.description} ({self.get_key_display(Binding(keys, ''))})",
-                lambda action=binding.action: screen.run_action(action),
-            )
+            seen.add(action)
+            if action.startswith("move_to_stage("):
+                number = int(action.removeprefix("move_to_stage(").rstrip(")"))
+                if number > len(screen.stages):
+                    continue
+                title = f"Move to {screen.stages[number - 1].name} ({number})"
+                words = KEY_HELP["move_to_stage"]
+            else:
+                title = f"{binding.description} ({short_key(binding, self.get_key_display)})"
+                words = KEY_HELP.get(action, binding.description)
+            yield SystemCommand(title, words,
+                                lambda action=action: screen.run_action(action))
 
 
 def create_app(store: PipelineStore, *, today: Callable[[], date] | None = None,

@@ -63,16 +63,56 @@ def test_add_next_step_options_go_together(run, args) -> None:
 
 def test_move_forward_confirms_milestones_and_sets_qualification(run, store) -> None:
     deal_id = run("add", "Acme fleet").out.strip()
-    result = run("move", deal_id, "next")
+    result = run("move", deal_id, "next", "--confirm")
     assert result.out == (f"moved #{deal_id} 'Acme fleet' Lead → Qualified "
                           "(confirmed: Decision maker involved)\n")
-    result = run("move", f"#{deal_id}", "commitment")
+    result = run("move", f"#{deal_id}", "commitment", "--confirm", "need and goals confirmed",
+                 "--confirm", "proposal")
     assert result.out == (f"moved #{deal_id} 'Acme fleet' Qualified → Commitment (confirmed: "
                           "Need and goals confirmed; Customer confirmed timeline)\n")
     deal = store().get_deal(int(deal_id))
     assert deal.stage == "commitment"
     assert deal.qualification.complete
     assert store().activities(int(deal_id))[0].kind is ActivityKind.MOVED
+
+
+def test_move_forward_without_confirm_is_refused_and_claims_nothing(run, store) -> None:
+    deal_id = run("add", "Acme fleet").out.strip()
+    refused = run("move", deal_id, "next")
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == (
+        f"kanban-pipe: error: moving #{deal_id} 'Acme fleet' Lead → Qualified claims the "
+        "milestone 'Decision maker involved': add --confirm if it happened\n")
+    deal = store().get_deal(int(deal_id))
+    assert (deal.stage, deal.qualification.decision_maker) == ("lead", False)
+
+
+def test_a_jump_confirms_each_milestone_by_name_or_all(run, store) -> None:
+    deal_id = run("add", "Acme fleet").out.strip()
+    names = ("'Decision maker involved'; 'Need and goals confirmed'; "
+             "'Customer confirmed timeline'")
+    how = ('confirm each with --confirm "MILESTONE" (or the stage it ends), or all with '
+           "--confirm all")
+    jump = f"moving #{deal_id} 'Acme fleet' Lead → Commitment"
+    for confirms, words in [
+        ((), f"{jump} claims 3 milestones: {names}: {how}"),
+        (("--confirm",), f"{jump} claims 3 milestones: {names}; a bare --confirm confirms "
+                         f"one: {how}"),
+        (("--confirm", "Decision maker involved"),
+         f"{jump} also claims 'Need and goals confirmed'; 'Customer confirmed timeline', "
+         f"not confirmed: {how}"),
+        (("--confirm", "signed"),
+         f"{jump}: --confirm 'signed' names none of the milestones it claims ({names}); "
+         f"{how}"),
+    ]:
+        refused = run("move", deal_id, "commitment", *confirms)
+        assert (refused.code, refused.err) == (1, f"kanban-pipe: error: {words}\n")
+        assert "\n" not in refused.err.rstrip("\n")
+    assert store().get_deal(int(deal_id)).stage == "lead"
+    assert not store().get_deal(int(deal_id)).qualification.decision_maker
+    moved = run("move", deal_id, "commitment", "--confirm", "all")
+    assert moved.code == 0 and "(confirmed: Decision maker involved; Need" in moved.out
+    assert store().get_deal(int(deal_id)).qualification.complete
 
 
 def test_move_back_and_by_number_confirm_nothing(run, store) -> None:
@@ -148,7 +188,15 @@ def test_next_step_then_done(run, store) -> None:
     assert store().activities(int(deal_id))[0].kind is ActivityKind.NEXT_STEP_DONE
     nothing = run("done", deal_id)
     assert nothing.code == 1 and "has no next step to mark done" in nothing.err
-    assert run("next", deal_id, "Call").code == 2  # --due is required
+
+
+def test_next_step_without_a_due_date_is_allowed_as_on_the_board(run, store) -> None:
+    deal_id = run("add", "Acme").out.strip()
+    result = run("next", deal_id, "Call", "Eva")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (f"next step for #{deal_id} 'Acme': Call Eva - anna, no due date "
+                          "(a date makes it a commitment: --due DATE)\n")
+    assert store().get_deal(int(deal_id)).next_step == NextStep("Call Eva", "anna", None)
 
 
 def test_log_activity(run, store) -> None:
@@ -211,7 +259,7 @@ def test_delete_then_undo_brings_it_back(run, store) -> None:
 
 def test_undo_is_per_user_and_reports_nothing_left(run, store) -> None:
     deal_id = run("add", "Acme").out.strip()
-    run("move", deal_id, "next")
+    run("move", deal_id, "next", "--confirm")
     assert run("undo", user="bob").err == "kanban-pipe: error: nothing to undo for bob\n"
     result = run("undo")
     assert result.out.startswith("undid moved: Lead → Qualified")
@@ -224,9 +272,39 @@ def test_undo_is_per_user_and_reports_nothing_left(run, store) -> None:
 
 def test_undo_refuses_when_someone_else_changed_the_deal(run, store) -> None:
     deal_id = run("add", "Acme").out.strip()
-    run("move", deal_id, "next")
-    run("move", deal_id, "proposal", user="bob")
+    run("move", deal_id, "next", "--confirm")
+    run("move", deal_id, "proposal", "--confirm", user="bob")
     result = run("undo")
     assert result.code == 1
     assert "bob (moved) changed it since; nothing was undone" in result.err
     assert store().get_deal(int(deal_id)).stage == "proposal"
+
+
+def test_a_stale_save_says_to_run_the_command_again(run, monkeypatch) -> None:
+    from kanban_pipe.domain.errors import StaleVersionError
+    from kanban_pipe.store import PipelineStore
+
+    deal_id = run("add", "Acme").out.strip()
+
+    def raced(*_args: object, **_kwargs: object) -> None:
+        raise StaleVersionError(f"deal #{deal_id} 'Acme' changed since you opened it: erik "
+                                "moved (Lead → Qualified); nothing was saved")
+
+    monkeypatch.setattr(PipelineStore, "move_deal", raced)
+    result = run("move", deal_id, "next", "--confirm")
+    assert result.code == 1
+    assert result.err.endswith("nothing was saved; run the command again\n")
+
+
+def test_a_move_back_and_a_pause_keep_their_reason_in_the_history(run, store) -> None:
+    deal_id = run("add", "Acme", "--stage", "proposal").out.strip()
+    moved = run("move", deal_id, "lead", "--reason", "no decision maker")
+    assert moved.out == (f"moved #{deal_id} 'Acme' Proposal → Lead "
+                         "(reason: no decision maker)\n")
+    paused = run("pause", deal_id, "--until", "+2w", "--reason", "budget in January")
+    assert paused.code == 0 and paused.out.rstrip().endswith("(reason: budget in January)")
+    details = [a.detail for a in store().activities(int(deal_id))[:2]]
+    assert details[0].endswith("; reason: budget in January")
+    assert details[1] == "Proposal → Lead; reason: no decision maker"
+    shown = run("show", deal_id).out
+    assert "reason: no decision maker" in shown and "reason: budget in January" in shown

@@ -69,7 +69,7 @@ def test_read_only_folder_says_it_is_the_folder(run_limited: Run, locked: Path) 
     # SQLite cannot create the -shm file here: the file is read as it is on disk.
     assert listed.returncode == 0, listed.stderr
     assert '"title": "Acme"' in listed.stdout
-    moved = run_limited("--db", str(locked), "move", "1", "next")
+    moved = run_limited("--db", str(locked), "move", "1", "next", "--confirm")
     assert moved.returncode == 1 and moved.stderr.count("\n") == 1
     assert f"the folder {locked.parent} is not writable" in moved.stderr
     assert "Traceback" not in moved.stderr

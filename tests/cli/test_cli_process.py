@@ -19,7 +19,7 @@ def test_lifecycle_exit_codes_and_no_traceback(run_process, tmp_path) -> None:
     added = run_process("--db", db, "--user", "anna", "add", "Acme", "--value", "12k")
     assert (added.returncode, added.stdout, added.stderr) == (0, "1\n", "")
     # --db and --user also work after the command.
-    moved = run_process("move", "1", "next", "--db", db, "--user", "anna")
+    moved = run_process("move", "1", "next", "--confirm", "--db", db, "--user", "anna")
     assert moved.returncode == 0 and moved.stdout.startswith("moved #1 'Acme' Lead → Qualified")
 
     cases = [
@@ -115,7 +115,7 @@ def test_read_only_store_reports_one_line(run, db, monkeypatch) -> None:
         return store
 
     monkeypatch.setattr(cli_run, "open_store", read_only_store)
-    result = run("move", "1", "next")
+    result = run("move", "1", "next", "--confirm")
     assert result.code == 1
     assert result.err.startswith("kanban-pipe: error: ") and "read-only" in result.err
     assert result.err.count("\n") == 1

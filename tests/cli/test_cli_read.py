@@ -71,6 +71,24 @@ def test_list_marks_unqualified_deals(run, store) -> None:
     assert _rows(run("list").out)[f"#{deal_id}"].endswith("NO STEP UNQUAL")
 
 
+def test_list_unqualified_is_the_clean_up_list(run, store) -> None:
+    from kanban_pipe.domain.models import QualificationFact
+
+    pipeline = store()
+    skipped = pipeline.add_deal("Skipped ahead", stage="commitment").id
+    half = pipeline.add_deal("Half qualified", stage="proposal").id
+    pipeline.qualify_deal(half, {QualificationFact.NEED: True})
+    whole = pipeline.add_deal("Qualified", stage="proposal").id
+    pipeline.qualify_deal(whole, {fact: True for fact in QualificationFact})
+    pipeline.add_deal("Early lead", stage="lead")  # Lead needs no qualification yet
+    pipeline.mark_lost(pipeline.add_deal("Lost one", stage="proposal").id, "price")
+    listed = run("list", "--unqualified")
+    assert (listed.code, set(_rows(listed.out))) == (0, {f"#{skipped}", f"#{half}"})
+    assert all(row.endswith("UNQUAL") for row in _rows(listed.out).values())
+    as_json = run("list", "--unqualified", "--json", "--search", "half").out
+    assert [deal["id"] for deal in json.loads(as_json)] == [half]
+
+
 def test_list_filters(run, store) -> None:
     ids = _seed(store)
     assert set(_rows(run("list", "--stale").out)) == {f"#{ids['stale']}", f"#{ids['overdue']}"}
@@ -115,7 +133,7 @@ def test_list_json_has_the_promised_keys_and_values(run, store) -> None:
 def test_show_human_lists_fields_and_history_newest_first(run, store) -> None:
     deal_id = run("add", "Acme fleet", "--org", "Acme", "--value", "12k", "--close",
                   "+20d").out.strip()
-    run("move", deal_id, "next")
+    run("move", deal_id, "next", "--confirm")
     run("log", deal_id, "--kind", "note", "Budget approved")
     result = run("show", deal_id)
     lines = result.out.splitlines()

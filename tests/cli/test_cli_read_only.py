@@ -58,7 +58,7 @@ def test_the_read_only_option_lets_commands_read_and_refuses_changes(run, db: st
     before = _counts(db)
     listed = run("--read-only", "list")
     assert listed.code == 0 and "Acme fleet" in listed.out
-    refused = run("--read-only", "move", "1", "next")
+    refused = run("--read-only", "move", "1", "next", "--confirm")
     assert refused.code == 1
     named = (ServerAddress(db).label if db.startswith("postgresql://") else Path(db).name)
     assert refused.err.strip() == (f"kanban-pipe: error: {named} is open read-only (started "

@@ -66,7 +66,7 @@ def worker(db: str, number: int, go_file: str) -> None:
                     f"Org {number}"]
         elif choice == "move":
             target = rng.choice([s for s in STAGES if s != stage_of[deal_id]])
-            argv = ["move", str(deal_id), target]
+            argv = ["move", str(deal_id), target, "--confirm", "all"]
         elif choice == "next":
             due = date(2026, 12, 1) + timedelta(days=index % 20)
             argv = ["next", str(deal_id), f"step {index}", "--due", due.isoformat()]

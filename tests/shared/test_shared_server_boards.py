@@ -125,7 +125,7 @@ def test_two_boards_on_a_server_see_each_other_and_a_restart(own_server, tmp_pat
         # Back: the boards reconnect by themselves and catch up on what happened meanwhile.
         pg_server.start(folder)
         done = subprocess.run([sys.executable, "-m", "kanban_pipe", "--db", url, "--user",
-                               "omar", "move", str(deal), "proposal"],
+                               "omar", "move", str(deal), "proposal", "--confirm"],
                               capture_output=True, text=True, cwd=REPO, env=child_env(),
                               check=False)
         assert done.returncode == 0, done.stderr

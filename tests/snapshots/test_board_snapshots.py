@@ -205,3 +205,18 @@ def test_board_unconverted_currency(snap_compare: SnapCompare, store: PipelineSt
     EUR total), the NO RATE line with `kanban-pipe currency set`, and a — card."""
     assert snap_compare(make_app(unconverted(store)), terminal_size=size,
                         run_before=keys_then_settle(check=has_rate_banner))
+
+
+def test_board_narrow_after_the_wheel(snap_compare: SnapCompare, store: PipelineStore) -> None:
+    """At 80x24, a column scrolled by the wheel then focused shows its focused card."""
+    for number in range(8):
+        store.add_deal(f"Extra {number}", stage="qualified", value=1000 * number)
+
+    async def wheel_then_l(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, BoardScreen)
+        screen.column("qualified").scroll_to(y=30, animate=False, immediate=True)
+        await press(pilot, "l")
+
+    assert snap_compare(make_app(store), terminal_size=NARROW, run_before=wheel_then_l)

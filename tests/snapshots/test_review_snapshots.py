@@ -109,3 +109,11 @@ def test_review_summary_recorded(snap_compare: SnapCompare, store: PipelineStore
     keys = ("space", "w", "space", "x", *"price", "ctrl+s", "q", "r")
     assert snap_compare(review_app(store), terminal_size=WIDE,
                         run_before=keys_then(*keys, check=phase("summary")))
+
+
+def test_review_unqualified_deal_at_80x24(snap_compare: SnapCompare,
+                                          store: PipelineStore) -> None:
+    """At 80x24: the card, 'What is missing' and the footer's Q Qualify and esc End."""
+    assert snap_compare(review_app(store), terminal_size=(80, 24),
+                        run_before=keys_then(*["space"] * 5,
+                                             check=phase("deal", "Ember support")))

@@ -47,7 +47,7 @@ def test_stale_version_is_refused_naming_who_and_what(two, raw, save):
     message = str(caught.value)
     assert message == (
         f"deal #{deal.id} 'Acme Group' changed since you opened it: "
-        "erik edited (changed title); reload it and try again"
+        "erik edited (changed title); nothing was saved"
     )
     assert raw.deal(deal.id) == row_after_erik
     assert raw.activities() == activities_after_erik

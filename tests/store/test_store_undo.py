@@ -131,6 +131,20 @@ def test_repeated_undo_walks_back(store: PipelineStore, raw, clock):
     assert raw.deal(other.id)["deleted_at"] is not None
 
 
+def test_an_undo_refused_names_the_change_in_plain_words(open_as, clock):
+    anna, erik = open_as("anna"), open_as("erik")
+    deal = anna.add_deal("Acme")
+    clock.advance(minutes=1)
+    anna.edit_deal(deal.id, title="Acme AB")
+    clock.advance(minutes=1)
+    erik.edit_deal(deal.id, title="Acme Group")
+    with pytest.raises(ConflictError) as caught:
+        anna.undo()
+    assert str(caught.value) == (
+        "can't undo your edit of 'Acme Group': erik (edited) changed it since; "
+        "nothing was undone")
+
+
 def test_undo_refuses_when_someone_else_changed_the_same_fields(open_as, raw, clock):
     anna, erik = open_as("anna"), open_as("erik")
     deal = anna.add_deal("Acme")
@@ -144,7 +158,7 @@ def test_undo_refuses_when_someone_else_changed_the_same_fields(open_as, raw, cl
     with pytest.raises(ConflictError) as caught:
         anna.undo()
     assert str(caught.value) == (
-        "can't undo your next step set of 'Acme': erik (next step set) changed it since;"
+        "can't undo your next step of 'Acme': erik (next step set) changed it since;"
         " nothing was undone"
     )
     assert raw.deal(deal.id) == row
@@ -229,7 +243,7 @@ def test_undo_of_a_change_to_a_deal_someone_else_deleted(open_as, raw, clock):
     with pytest.raises(ConflictError) as caught:
         anna.undo()
     assert str(caught.value) == (
-        "can't undo your created of 'Acme': erik (deleted) changed it since;"
+        "can't undo your creation of 'Acme': erik (deleted) changed it since;"
         " nothing was undone"
     )
     assert raw.deal(first.id)["deleted_at"] is None

@@ -80,6 +80,30 @@ async def test_s_sets_the_next_step_with_owner_defaulting_to_me(board: Board) ->
         assert "in 3d: Send proposal" in screen_text(app)
 
 
+async def test_a_new_next_step_replaces_the_old_one_in_three_keys_beyond_the_text(
+        board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        # Acme's old step is 'Call the CFO', two days overdue: typing replaces both.
+        keys = ["s", *"Send proposal", "tab", *"fri", "enter"]
+        await press(pilot, *keys)
+        assert isinstance(app.screen, BoardScreen)
+        step = board.store.get_deal(board.ids["acme"]).next_step
+        assert step is not None
+        assert (step.action, step.owner, step.due) == ("Send proposal", "anna",
+                                                       date(2026, 11, 27))
+        assert len(keys) - len("Send proposal") - len("fri") == 3
+
+
+async def test_tab_keeps_the_old_action_to_reschedule_it(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "s", "tab", *"+3d", "enter")
+        step = board.store.get_deal(board.ids["acme"]).next_step
+        assert step is not None
+        assert (step.action, step.due) == ("Call the CFO", TODAY + timedelta(days=3))
+
+
 async def test_d_marks_done_then_asks_for_the_next_step(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
@@ -149,9 +173,14 @@ async def test_p_pauses_until_a_date_then_the_deal_returns_by_itself(board: Boar
         await press(pilot, "p")
         await fill(pilot, resume="+2w")
         await press(pilot, "ctrl+s")
+        assert "reason is required" in screen_text(app)
+        await fill(pilot, reason="customer asked to wait")
+        await press(pilot, "ctrl+s")
         deal = board.store.get_deal(board.ids["acme"])
         assert (deal.status, deal.paused_until) == (DealStatus.PAUSED,
                                                     TODAY + timedelta(days=14))
+        assert board.store.activities(deal.id)[0].detail == (
+            f"until {TODAY + timedelta(days=14)}; reason: customer asked to wait")
         assert "Acme fleet renewal" not in screen_text(app)
     later = board.app()
     later._today = lambda: TODAY + timedelta(days=14)
@@ -209,17 +238,32 @@ async def test_question_mark_opens_help_with_keys_and_legend(board: Board) -> No
         text = await press(pilot, "pagedown", "pagedown", "pagedown")
         for marker in ("LATE", "NO STEP", "STALE", "CLOSE", "UNQUAL"):
             assert marker in text
+        text = await press(pilot, "end")
+        assert "D✓N✗T✗" in text and "qualification: Decision maker, Need, Timeline" in text
 
 
 async def test_ctrl_p_offers_every_board_action(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
         screen = app.screen
-        titles = {command.title for command in app.get_system_commands(screen)}
-        for action in ("New", "Next step", "Done", "Log", "Won", "Lost", "Pause", "Delete",
-                       "Undo", "Filter", "Mine/all", "Order", "Help"):
+        commands = list(app.get_system_commands(screen))
+        titles = [command.title for command in commands]
+        for action in ("New (n)", "Next step (s)", "Done (d)", "Log (a)", "Won (w)",
+                       "Lost (x)", "Pause (p)", "Delete (D)", "Undo (u)", "Filter (/)",
+                       "Mine/all (o)", "Order (S)", "Help (?)", "Quit (q)", "Move › (>)",
+                       "Move to Proposal (3)"):
             assert action in titles
+        # Each action once, its help says what it does (not its name again), and none of
+        # Textual's own commands (theme, keys panel, screenshot) are mixed in.
+        assert len(titles) == len(set(titles))
+        for command in commands:
+            assert command.help and command.title.split(" (")[0].lower() not in (
+                command.help.lower(), f"{command.title.lower()}")
+        for textual_own in ("Theme", "Keys", "Screenshot", "Maximize"):
+            assert not [t for t in titles if t.startswith(textual_own)]
+        assert not [t for t in titles if "stage 6" in t]  # five stages
         await press(pilot, "ctrl+p")
-        await press(pilot, *"Next step")
+        text = await press(pilot, *"Next step")
+        assert "set the next step: action, owner, due date" in text
         await press(pilot, "enter")
         assert isinstance(app.screen, NextStepForm)

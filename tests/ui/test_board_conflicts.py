@@ -12,7 +12,7 @@ from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.conflict import ConflictScreen
 from kanban_pipe.ui.screens.forms import DealForm, NextStepForm
 from tests.ui.conftest import Board
-from tests.ui.pilot import fill, press, session
+from tests.ui.pilot import fill, notices, press, session
 from tests.ui.screen_text import screen_text
 
 
@@ -128,3 +128,17 @@ async def test_conflict_text_from_a_hostile_title_is_literal(board: Board) -> No
         assert "[@click=app.quit]x[/]" in text and "\x1b" not in text
         await pilot.click("#conflict-body")
         assert app.is_running
+
+
+async def test_a_move_after_someone_else_saved_names_the_key_to_press_again(
+        board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "greater_than_sign")  # the milestone bar asks
+        erik_saves(board, title="Acme (erik's title)")
+        await press(pilot, "y")
+        [refusal] = notices(app, "error")
+        assert refusal.startswith("Press the key again (it shows as it is now): deal #")
+        assert refusal.endswith("erik edited (changed title); nothing was saved")
+        assert "reload" not in refusal
+        assert board.store.get_deal(board.ids["acme"]).stage == "lead"

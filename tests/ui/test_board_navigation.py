@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.geometry import Region
+from textual.widgets._toast import Toast
 
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.screens.board import BoardScreen
@@ -60,23 +61,47 @@ async def test_hjkl_and_arrows_move_focus_between_columns_and_cards(board: Board
         assert screen.active == 0
 
 
-async def test_move_back_asks_nothing_and_focus_follows(board: Board) -> None:
+async def test_move_back_asks_a_reason_and_focus_follows(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
         await pilot.press("l")  # Qualified: Cobalt
-        await press(pilot, "less_than_sign")
+        text = await press(pilot, "less_than_sign")
+        assert "Move back from Qualified · Cobalt licences" in text and "= Lead" in text
+        await press(pilot, "enter", *"no decision maker", "enter")
         screen = board_screen(app)
         assert board.store.get_deal(board.ids["cobalt"]).stage == "lead"
         assert screen.stages[screen.active].key == "lead"
         assert screen.current_deal().id == board.ids["cobalt"]  # type: ignore[union-attr]
-        kinds = [a.kind.value for a in board.store.activities(board.ids["cobalt"])]
-        assert kinds[0] == "moved"
+        [moved, *_] = board.store.activities(board.ids["cobalt"])
+        assert (moved.kind.value, moved.detail) == (
+            "moved", "Qualified → Lead; reason: no decision maker")
+
+
+async def test_back_then_a_stage_number_moves_back_in_one_step(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await pilot.press("l", "l")  # Proposal: Dune
+        await press(pilot, "less_than_sign", "1", "enter", *"no timeline", "enter")
+        deal = board.store.get_deal(board.ids["dune"])
+        assert deal.stage == "lead"
+        assert board.store.activities(deal.id)[0].detail == (
+            "Proposal → Lead; reason: no timeline")
+
+
+async def test_a_move_back_needs_a_reason_and_an_earlier_stage(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await pilot.press("l", "l")  # Proposal: Dune
+        text = await press(pilot, "less_than_sign", "4", "enter", "enter")
+        assert "Commitment is not before the deal's stage" in text
+        assert "reason is required" in text
+        assert board.store.get_deal(board.ids["dune"]).stage == "proposal"
 
 
 async def test_shift_left_also_moves_back(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
-        await press(pilot, "l", "l", "shift+left")
+        await press(pilot, "l", "l", "shift+left", "enter", *"x", "enter")
         assert board.store.get_deal(board.ids["dune"]).stage == "qualified"
 
 
@@ -206,6 +231,20 @@ async def test_filter_matches_owner_and_organization(board: Board) -> None:
         assert "Fjord upgrade" in text and "Acme fleet renewal" not in text
 
 
+async def test_filter_is_unqualified_lists_the_deals_to_clean_up(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        text = await press(pilot, "slash", *"is:unqualified", "enter")
+        # Ember (Proposal, no fact confirmed) only: Dune and Fjord are qualified, and
+        # Lead and Qualified need no qualification yet.
+        assert "Ember support" in text
+        for other in ("Dune expansion", "Fjord upgrade", "Acme fleet renewal",
+                      "Cobalt licences"):
+            assert other not in text, other
+        await press(pilot, "slash", "ctrl+u", *"is:unqualified acme", "enter")
+        assert "Ember support" not in screen_text(app)
+
+
 async def test_o_toggles_mine_and_everyone(board: Board) -> None:
     app = board.app()
     async with session(app) as pilot:
@@ -253,7 +292,7 @@ async def test_a_long_columns_scrollbar_follows_its_card_count(board: Board) -> 
         screen = board_screen(app)
         lead = screen.column("lead")
         # Acme (overdue, so first) leaves Lead and comes back; Lead stays scrolled to the top.
-        for keys in (["greater_than_sign", "y"], ["less_than_sign"]):
+        for keys in (["greater_than_sign", "y"], ["less_than_sign", "enter", "x", "enter"]):
             await press(pilot, *keys)
             assert lead.scroll_y == 0
             bar = lead.vertical_scrollbar
@@ -272,3 +311,47 @@ def drawn(app: object, region: Region) -> list[list[tuple[str, object]]]:
     strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
     return [[(seg.text, seg.style) for seg in strips[y].crop(region.x, region.right)]
             for y in range(region.y, region.bottom)]
+
+
+async def test_a_toast_leaves_the_rightmost_column_its_border(board: Board) -> None:
+    app = board.app()
+    async with session(app, notifications=True) as pilot:
+        app.notify("Next step set", timeout=30)
+        await settle(pilot)
+        [toast] = app.screen.query(Toast).results()
+        box = list(app.screen.query(".column-box").results())[-1]
+        assert toast.region.right <= box.region.right - 1  # the right border shows
+        assert toast.region.bottom <= box.region.bottom - 1  # and the bottom border
+
+
+async def test_at_80x24_the_focused_card_is_on_screen_after_changing_column(
+        board: Board) -> None:
+    for number in range(8):
+        board.store.add_deal(f"Extra {number}", stage="qualified", value=1000 * number)
+    app = board.app()
+    async with session(app, size=(80, 24)) as pilot:
+        screen = board_screen(app)
+        qualified = screen.column("qualified")
+        # The wheel scrolls a column the cursor is not in, and leaves its cursor behind.
+        qualified.scroll_to(y=30, animate=False, immediate=True)
+        await settle(pilot)
+        assert qualified.cursor == 0
+        await press(pilot, "l")
+        assert screen.active_column is qualified
+        top = qualified.cursor * CARD_HEIGHT - int(qualified.scroll_offset.y)
+        assert 0 <= top and top + CARD_HEIGHT - 1 <= qualified.container_size.height
+        assert screen.region.contains_region(qualified.region)
+        # The keys act on the card the user sees focused.
+        deal = screen.current_deal()
+        assert deal is not None and deal.title in screen_text(app)
+
+
+async def test_at_80x24_the_footer_keeps_help_and_quit(board: Board) -> None:
+    app = board.app()
+    async with session(app, size=(80, 24)) as pilot:
+        footer = screen_text(app).splitlines()[-1]
+        assert "? Help" in footer and "q Quit" in footer
+        await pilot.resize_terminal(60, 24)
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "? Help" in footer and "q Quit" in footer

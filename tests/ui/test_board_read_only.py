@@ -47,6 +47,23 @@ async def test_banner_and_every_write_key_explains_without_saving(board: Board) 
     assert activity_count(board) == before
 
 
+async def test_a_read_only_board_lists_and_offers_no_write_key(board: Board) -> None:
+    board.store.read_only = True
+    board.store.read_only_reason = REASON
+    app = board.app()
+    async with session(app):
+        footer = str(app.screen.query_one("#key-hints").render())
+        for write in ("Move", "New", "Next step", "Done", "Log", "Undo"):
+            assert write not in footer, write
+        for look in ("/ Filter", "r Review", "? Help", "q Quit"):
+            assert look in footer, look
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Filter (/)" in titles and "Help (?)" in titles
+        assert not [t for t in titles if t.split(" (")[0] in (
+            "Move ›", "‹ Back", "New", "Next step", "Done", "Log", "Won", "Lost", "Pause",
+            "Delete", "Undo", "Card up", "Card down") or t.startswith("Move to")]
+
+
 async def test_a_writable_board_has_no_banner(board: Board) -> None:
     app = board.app()
     async with session(app):

@@ -302,7 +302,7 @@ async def test_next_step_defaults_the_owner_and_echoes_the_due_date() -> None:
         assert "Next step · Acme" in screen_text(app)
         assert value_of(app, "owner") == "ann"
         assert "no due date" in echo_of(app, "due")
-        await press(pilot, *"send proposal", "enter", "enter", *"fri")
+        await press(pilot, *"send proposal", "enter", *"fri")
         assert echo_of(app, "due") == "= Fri 2026-11-27 (in 2d)"
         await press(pilot, "enter")
     assert app.results == [NextStep("send proposal", "ann", date(2026, 11, 27))]
@@ -403,14 +403,15 @@ async def test_lost_reason_is_free_text() -> None:
 async def test_pause_needs_a_date_after_today() -> None:
     app = ModalHost(PauseForm(today=TODAY, deal_title="Acme"))
     async with app.run_test(size=SIZE) as pilot:
-        await press(pilot, *"today", "enter")
+        await press(pilot, *"today", "enter", "enter")
         assert app.results == []
         assert "must be after today (2026-11-25)" in screen_text(app)
+        assert "reason is required" in screen_text(app)
         assert value_of(app, "resume") == "today"
         await fill(pilot, resume="+2w")
         assert echo_of(app, "resume") == "= Wed 2026-12-09 (in 14d)"
-        await press(pilot, "enter")
-    assert app.results == [date(2026, 12, 9)]
+        await press(pilot, "tab", *"no budget yet", "enter")
+    assert app.results == [(date(2026, 12, 9), "no budget yet")]
 
 
 async def test_pause_escape_returns_none() -> None:
@@ -661,6 +662,7 @@ async def test_hostile_stage_and_deal_names_in_new_deal_form_and_confirm(title: 
                 today=TODAY,
                 deal_title="Acme",
                 current=date(2027, 1, 4),
+                reason="customer asked to wait",
                 error="[red]deal changed[/red] meanwhile",
             ),
             "resume",

@@ -84,7 +84,7 @@ async def test_walking_the_queue_and_fixing_deals(board: Board) -> None:
         assert "2 of 5 left" in text
 
         await press(pilot, "p")
-        await fill(pilot, resume="+2w")
+        await fill(pilot, resume="+2w", reason="customer asked to wait")
         text = await press(pilot, "ctrl+s")
         paused = store.get_deal(ids["borealis"])
         assert (paused.status, paused.paused_until) == (DealStatus.PAUSED,
@@ -328,3 +328,25 @@ async def test_a_long_marker_keeps_a_gap_before_its_meaning(board: Board) -> Non
         text = await press(pilot, "space")
         assert shown(app) == "Dune expansion"
         assert "CLOSE 4d ago  expected close" in text  # not 'CLOSE 4d agoexpected close'
+
+
+async def test_the_reason_of_a_move_back_shows_in_review(board: Board) -> None:
+    board.store.move_deal(board.ids["dune"], "qualified", reason="no timeline yet")
+    app = board.app(start_in_review=True)
+    async with session(app) as pilot:
+        await press(pilot)
+        text = await press(pilot, "space")
+        assert shown(app) == "Dune expansion"
+        # The history line wraps in its box: the reason is in it, from its first word.
+        assert "moved  Proposal → Qualified; reason: no" in text
+
+
+async def test_at_80x24_review_shows_what_is_missing_and_its_keys(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    async with session(app, size=(80, 24)) as pilot:
+        await press(pilot)
+        text = await press(pilot, *["space"] * 5)
+        assert shown(app) == "Ember support"
+        assert "What is missing" in text and "UNQUAL" in text
+        footer = text.splitlines()[-1]
+        assert "Q Qualify" in footer and "esc End" in footer

@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
-from kanban_pipe.domain.ordering import BoardFilter, CardOrder
+from kanban_pipe.domain.ordering import BoardFilter, CardOrder, read_filter
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.messages import StoreFailed
@@ -46,7 +46,7 @@ from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.board_columns import BoardColumns
-from kanban_pipe.ui.widgets.card import LEGEND
+from kanban_pipe.ui.widgets.card import LEGEND, QUALIFICATION_LEGEND
 from kanban_pipe.ui.widgets.column import PREFETCH, CardPalette, StageColumn
 from kanban_pipe.ui.widgets.fixed_text import FixedText
 from kanban_pipe.ui.widgets.milestone_bar import MilestoneBar, milestone_question
@@ -128,7 +128,10 @@ class BoardScreen(Screen[None]):
     @property
     def board_filter(self) -> BoardFilter:
         """What the board currently shows."""
-        return BoardFilter(self.text_filter, self.store.user if self.only_mine else None)
+        text, unqualified = read_filter(self.text_filter)
+        qualifying = tuple(s.key for s in self.stages if s.requires_qualification)
+        return BoardFilter(text, self.store.user if self.only_mine else None,
+                           qualifying if unqualified else None)
 
     def read_ahead(self) -> None:
         """Start reading what the first frame shows (see BoardLoader.read_ahead)."""
@@ -160,7 +163,7 @@ class BoardScreen(Screen[None]):
         # A fixed line of the main keys rather than Textual's Footer: the board's keys
         # never change, and the Footer's many widgets are restyled and recomposed each
         # time a dialog closes, which made every confirmed move ~40 ms slower.
-        yield Static(key_hints(self.app.get_key_display), id="key-hints")
+        yield Static(self._key_hints(self.app.size.width), id="key-hints")
 
     def _watch_and_reload(self) -> None:
         self.loader.watch()
@@ -350,9 +353,15 @@ class BoardScreen(Screen[None]):
 
     # -- navigation ---------------------------------------------------------------------
 
+    def _key_hints(self, width: int) -> Content:
+        return key_hints(self.app.get_key_display, width=width,
+                         read_only=self.store.read_only)
+
     def on_resize(self) -> None:
-        """Columns share the width; below MIN_COLUMN_WIDTH each they scroll sideways."""
+        """Columns share the width (below MIN_COLUMN_WIDTH each they scroll sideways); the
+        footer keeps the keys that fit, help and quit always."""
         self.row.fit(self.size.width)
+        self.query_one("#key-hints", Static).update(self._key_hints(self.size.width))
 
     def action_focus_column(self, step: int) -> None:
         """Focus the column left (-1) or right (+1)."""
@@ -378,8 +387,8 @@ class BoardScreen(Screen[None]):
         """Show the filter line (made on first use)."""
         field = self.query("#filter").first(Input) if self.query("#filter") else None
         if field is None:
-            field = SafeInput(placeholder="filter by title, organization, contact or owner",
-                              id="filter")
+            field = SafeInput(placeholder="filter by title, organization, contact or owner; "
+                                          "is:unqualified for the clean-up", id="filter")
             await self.mount(field, before="#key-hints")
         field.add_class("-shown")
         field.focus()
@@ -552,7 +561,8 @@ class BoardScreen(Screen[None]):
         """Every key and the highlight legend."""
         from kanban_pipe.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(keys=self.key_help(), legend=list(LEGEND)))
+        self.app.push_screen(HelpScreen(keys=self.key_help(),
+                                       legend=[*LEGEND, QUALIFICATION_LEGEND]))
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) from the live bindings, so help never drifts from them."""

@@ -66,7 +66,8 @@ KEY_HELP = {
     "cursor_edge('first')": "first card",
     "cursor_edge('last')": "last card",
     "move_deal(1)": "move the deal to the next stage (confirms the exit milestone)",
-    "move_deal(-1)": "move the deal back a stage",
+    "move_deal(-1)": "move the deal back: < then enter for the stage before, or < and a "
+                     "stage number; asks a short reason (kept in the history)",
     "move_to_stage": "move the deal straight to stage N (confirms skipped milestones)",
     "cycle_order": "cycle card order: urgency / value / close date / days in stage / manual",
     "reorder(1)": "move the card down (manual order)",
@@ -79,11 +80,13 @@ KEY_HELP = {
     "log_activity": "log a call, email, meeting or note",
     "won": "close the deal as won",
     "lost": "close the deal as lost (asks the reason)",
-    "pause": "pause the deal until a date (it leaves the board until then)",
+    "pause": "pause the deal until a date, with a short reason (it leaves the board until "
+             "then)",
     "close_date": "set the expected close date (c, +2w, enter)",
     "delete": "delete a duplicate or mistake (asks first; undo restores)",
     "undo": "undo your last change (also one made from the command line)",
-    "filter": "filter by title, organization, contact or owner",
+    "filter": "filter by title, organization, contact or owner; is:unqualified: the deals "
+              "to move back or pause",
     "clear_filter": "clear the filter",
     "toggle_owner": "toggle the owner filter: mine / everyone",
     "review": "review mode: walk the stand-up queue deal by deal",
@@ -98,15 +101,61 @@ def binding_keys(binding: Binding, key_display: Callable[[Binding], str]) -> str
     return ", ".join(key_display(Binding(key.strip(), "")) for key in binding.key.split(","))
 
 
-def key_hints(key_display: Callable[[Binding], str]) -> Content:
-    """The line of the board's main keys (BOARD_BINDINGS shown), and the palette's."""
-    parts: list[str | tuple[str, str]] = []
-    for binding in BOARD_BINDINGS:
-        if binding.show:
-            key = key_display(Binding(binding.key.split(",")[0], ""))
-            parts += [(f" {key}", "bold $accent"), f" {binding.description} "]
-    parts += [("  ctrl+p", "bold $accent"), " palette"]
-    return Content.assemble(*parts)
+# The board's actions that change the pipeline: a read-only board neither lists nor offers
+# them (footer, palette); their keys still explain why nothing can change (see `saves`).
+WRITE_ACTIONS = frozenset({
+    "move_deal(1)", "move_deal(-1)", "move_back_to", "reorder(1)", "reorder(-1)", "new_deal",
+    "edit_deal", "next_step", "done", "log_activity", "won", "lost", "pause", "delete",
+    "undo",
+})
+
+# Always in the footer, whatever the width: how to get help and how to leave.
+_ALWAYS_SHOWN = ("help", "app.quit")
+
+
+def is_write_action(action: str) -> bool:
+    """Whether a board action changes the pipeline (stage numbers move the deal too)."""
+    return action in WRITE_ACTIONS or action.startswith("move_to_stage(")
+
+
+def short_key(binding: Binding, key_display: Callable[[Binding], str]) -> str:
+    """The shortest way to write a binding's keys ('>' rather than 'shift+→')."""
+    return min((key_display(Binding(key.strip(), "")) for key in binding.key.split(",")),
+               key=len)
+
+
+def key_hints(key_display: Callable[[Binding], str], *, width: int = 0,
+              read_only: bool = False) -> Content:
+    """The line of the board's main keys (BOARD_BINDINGS shown) that fits in `width`.
+
+    Help and quit are always there (at the end, where users look for them); the other
+    keys come in their order while they fit, then the palette's. A read-only board lists
+    no key that would change something.
+    """
+    def hint(key: str, words: str) -> list[str | tuple[str, str]]:
+        return [(f" {key}", "bold $accent"), f" {words} "]
+
+    shown = [b for b in BOARD_BINDINGS
+             if b.show and not (read_only and is_write_action(b.action))]
+    always = [hint(short_key(b, key_display), b.description)
+              for b in shown if b.action in _ALWAYS_SHOWN]
+    others = [hint(short_key(b, key_display), b.description)
+              for b in shown if b.action not in _ALWAYS_SHOWN]
+    palette: list[str | tuple[str, str]] = [("  ctrl+p", "bold $accent"), " palette"]
+
+    def length(parts: list[str | tuple[str, str]]) -> int:
+        return sum(len(part if isinstance(part, str) else part[0]) for part in parts)
+
+    room = (width or 10_000) - sum(length(parts) for parts in always)
+    chosen: list[str | tuple[str, str]] = []
+    for parts in others:
+        if length(chosen) + length(parts) > room:
+            break
+        chosen += parts
+    chosen += [part for parts in always for part in parts]
+    if length(chosen) + length(palette) <= (width or 10_000):
+        chosen += palette
+    return Content.assemble(*chosen)
 
 
 def board_key_help(bindings: Iterable[BindingType],

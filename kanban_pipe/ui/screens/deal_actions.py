@@ -128,7 +128,36 @@ class DealActions:
             return
         self._move(deal, target)
 
+    def _is_back(self, deal: Deal, target: Stage) -> bool:
+        current = self._stage(deal.stage)
+        return current is not UNKNOWN_STAGE and target.position < current.position
+
+    def _move_back(self, deal: Deal, target: Stage, reason: str = "", error: str = "") -> None:
+        """A move back asks where to (`<` then a number) and why, kept in the history."""
+        from kanban_pipe.ui.screens.forms import MoveBackForm
+
+        def save(result: tuple[Stage, str] | None) -> None:
+            if result is None:
+                return
+            stage, why = result
+            self.work.perform(
+                lambda: self._store.move_deal(deal.id, stage.key, expected_version=deal.version,
+                                              reason=why),
+                lambda saved: self._changed(saved, before=deal),
+                lambda failure: self._refused(
+                    failure, lambda again, words: self._move_back(deal, stage, again, words),
+                    why))
+
+        self._host.app.push_screen(
+            MoveBackForm(deal_title=deal.title, stages=list(self._host.stages),
+                         current=self._stage(deal.stage), target=target, reason=reason,
+                         error=error),
+            save)
+
     def _move(self, deal: Deal, target: Stage) -> None:
+        if self._is_back(deal, target):
+            self._move_back(deal, target)
+            return
         passed = milestones_passed(self._host.stages, deal.stage, target.key)
         milestones = [s.milestone for s in passed if s.milestone]
 
@@ -252,7 +281,8 @@ class DealActions:
 
         self._host.app.push_screen(
             NextStepForm(today=self.work.today(), default_owner=self._store.user,
-                         current=draft or deal.next_step, deal_title=deal.title, error=error),
+                         current=deal.next_step, draft=draft, deal_title=deal.title,
+                         error=error),
             save,
         )
 
@@ -377,10 +407,11 @@ class DealActions:
         if deal is None:
             return
 
-        def save(until: date | None) -> None:
-            if until:
+        def save(result: tuple[date, str] | None) -> None:
+            if result:
+                until, why = result
                 self.work.perform(
-                    lambda: self._store.pause_deal(deal.id, until,
+                    lambda: self._store.pause_deal(deal.id, until, reason=why,
                                                    expected_version=deal.version),
                     lambda saved: self._changed(
                         saved, message=f"Paused '{safe_text(saved.title)}' until {until}"))

@@ -72,6 +72,9 @@ class FieldSpec:
     max_length: int = 0
     restrict: str | None = None
     suggester: Suggester | None = None
+    # The starting text is selected when the field takes the focus, so typing replaces it
+    # (the next step: a new one is far more common than an edit of the old one).
+    select_on_focus: bool = False
 
 
 class FormScreen(ModalScreen[FormResult]):
@@ -182,6 +185,10 @@ class FormScreen(ModalScreen[FormResult]):
         """The typed result; called only when every field has passed its check."""
         raise NotImplementedError
 
+    def saves_on_enter(self, name: str) -> bool:
+        """Whether enter in field `name` saves the form (else it moves to the next field)."""
+        return bool(self._fields) and name == self._fields[-1].name
+
     def compose_extra(self) -> Iterable[Widget]:
         """Widgets shown above the text fields (e.g. a kind picker)."""
         return ()
@@ -206,8 +213,9 @@ class FormScreen(ModalScreen[FormResult]):
                                 max_length=spec.max_length,
                                 restrict=spec.restrict,
                                 suggester=spec.suggester,
-                                # Selecting on focus makes the next key wipe a prefilled value.
-                                select_on_focus=False,
+                                # Selecting on focus makes the next key wipe a prefilled
+                                # value: only where that is what the user wants.
+                                select_on_focus=spec.select_on_focus,
                                 compact=True,
                                 id=spec.name,
                             )
@@ -262,7 +270,7 @@ class FormScreen(ModalScreen[FormResult]):
     def _field_submitted(self, event: Input.Submitted) -> None:
         """Enter moves to the next field, and saves from the last one."""
         event.stop()
-        if self._fields and event.input.id == self._fields[-1].name:
+        if event.input.id is not None and self.saves_on_enter(event.input.id):
             self.action_save()
         else:
             self.focus_next()

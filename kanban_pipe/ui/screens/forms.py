@@ -19,10 +19,16 @@ from kanban_pipe.domain.validation import (
 )
 from kanban_pipe.ui.drafts import DealDraft
 from kanban_pipe.ui.screens.form_base import NOTHING, FieldSpec, FormScreen, date_echo, echo
-from kanban_pipe.ui.screens.quick_forms import ActivityForm, LostForm, NextStepForm, PauseForm
+from kanban_pipe.ui.screens.quick_forms import (
+    ActivityForm,
+    LostForm,
+    MoveBackForm,
+    NextStepForm,
+    PauseForm,
+)
 from kanban_pipe.ui.text import plain
 
-__all__ = ["ActivityForm", "DealForm", "LostForm", "NextStepForm", "PauseForm"]
+__all__ = ["ActivityForm", "DealForm", "LostForm", "MoveBackForm", "NextStepForm", "PauseForm"]
 
 _FREE_TEXT = {"organization": "organization", "contact": "contact", "source": "source"}
 

@@ -13,11 +13,29 @@ from textual.widgets import Input, RadioButton, RadioSet
 
 from kanban_pipe.domain.dates import DATE_FORMS_HELP, format_date, parse_date
 from kanban_pipe.domain.errors import InvalidInputError
-from kanban_pipe.domain.models import DEFAULT_LOST_REASONS, TOUCH_KINDS, ActivityKind, NextStep
+from kanban_pipe.domain.models import (
+    DEFAULT_LOST_REASONS,
+    TOUCH_KINDS,
+    ActivityKind,
+    NextStep,
+    Stage,
+)
+from kanban_pipe.domain.stages import find_stage
 from kanban_pipe.domain.validation import clean_name, clean_text
 from kanban_pipe.ui.drafts import ActivityDraft
-from kanban_pipe.ui.screens.form_base import NOTHING, FieldSpec, FormScreen, date_echo, warning
+from kanban_pipe.ui.screens.form_base import (
+    NOTHING,
+    FieldSpec,
+    FormScreen,
+    date_echo,
+    echo,
+    warning,
+)
 from kanban_pipe.ui.text import plain
+
+# Why a deal goes back or waits: mostly a qualification fact that is not there.
+COMMON_BACK_REASONS = ("no decision maker", "no timeline", "need not confirmed", "no budget",
+                       "customer asked to wait")
 
 # The order of the picker, and the key that picks each kind.
 ACTIVITY_KINDS: tuple[tuple[str, ActivityKind], ...] = (
@@ -34,7 +52,12 @@ def _heading(prefix: str, deal_title: str) -> Content:
 
 
 class NextStepForm(FormScreen[NextStep | None]):
-    """Set a deal's next step: action, owner and (strongly suggested) due date."""
+    """Set a deal's next step: action, (strongly suggested) due date and owner.
+
+    Setting a new step is the most common action of the day: the old step's text starts
+    selected, so typing replaces it, and `s`, the action, tab, the date, enter sets it.
+    A draft the user typed (a form reopened after a refusal) starts unselected.
+    """
 
     def __init__(
         self,
@@ -44,8 +67,11 @@ class NextStepForm(FormScreen[NextStep | None]):
         current: NextStep | None = None,
         deal_title: str,
         error: str = "",
+        draft: NextStep | None = None,
     ) -> None:
         self._today = today
+        shown = draft or current
+        replace = draft is None
         super().__init__(
             heading=_heading("Next step", deal_title),
             error=error,
@@ -53,18 +79,27 @@ class NextStepForm(FormScreen[NextStep | None]):
                 FieldSpec(
                     "action",
                     "Action *",
-                    current.action if current else "",
+                    shown.action if shown else "",
                     placeholder="what happens next, e.g. send the proposal",
+                    select_on_focus=replace,
                 ),
-                FieldSpec("owner", "Owner *", current.owner if current else default_owner),
                 FieldSpec(
                     "due",
                     "Due",
-                    format_date(current.due) if current else "",
+                    format_date(shown.due) if shown else "",
                     placeholder=DATE_FORMS_HELP,
+                    select_on_focus=replace,
                 ),
+                FieldSpec("owner", "Owner *", shown.owner if shown else default_owner,
+                          select_on_focus=replace),
             ],
+            hint="typing replaces the old step · tab due date · enter saves from the date · "
+                 "esc cancel",
         )
+
+    def saves_on_enter(self, name: str) -> bool:
+        """Enter in the action goes on to the date; from the date or owner it saves."""
+        return name != "action"
 
     def check_field(self, name: str, text: str) -> Content:
         """Action and owner are required; the due date is echoed, or its absence flagged."""
@@ -224,11 +259,56 @@ class LostForm(FormScreen[str | None]):
         return clean_text(self._picked(self.field_text("reason")), "reason", required=True)
 
 
-class PauseForm(FormScreen[date | None]):
-    """Pause a deal until a resume date after today; it leaves the board until then."""
+class MoveBackForm(FormScreen[tuple[Stage, str] | None]):
+    """Move a deal back: the stage (its number; the previous one to start with, selected, so
+    `<` then a number picks it) and a short reason, kept in the history."""
+
+    def __init__(self, *, deal_title: str, stages: list[Stage], current: Stage, target: Stage,
+                 reason: str = "", error: str = "") -> None:
+        self._ordered = sorted(stages, key=lambda s: s.position)
+        keys = [s.key for s in self._ordered]
+        self._earlier = self._ordered[:keys.index(current.key)] if current.key in keys else []
+        number = keys.index(target.key) + 1 if target.key in keys else ""
+        choices = " · ".join(f"{keys.index(s.key) + 1} {s.name}" for s in self._earlier)
+        super().__init__(
+            heading=_heading(f"Move back from {current.name}", deal_title),
+            error=error,
+            fields=[
+                FieldSpec("stage", "Back to *", str(number), placeholder="stage number or name",
+                          select_on_focus=True),
+                FieldSpec("reason", "Reason *", reason,
+                          placeholder="what is missing, e.g. no decision maker",
+                          suggester=SuggestFromList(COMMON_BACK_REASONS, case_sensitive=False)),
+            ],
+            hint=f"{choices} · enter next field, saves from the reason · esc cancel",
+        )
+
+    def _target(self, text: str) -> Stage:
+        stage = find_stage(self._ordered, text)
+        if stage not in self._earlier:
+            raise InvalidInputError(f"{stage.name} is not before the deal's stage")
+        return stage
+
+    def check_field(self, name: str, text: str) -> Content:
+        """The stage must be an earlier one (echoed by name); a reason is required."""
+        if name == "stage":
+            return echo(f"= {self._target(text).name}")
+        clean_text(text, "reason", required=True, max_length=200)
+        return NOTHING
+
+    def build_result(self) -> tuple[Stage, str]:
+        """The stage and the reason."""
+        return (self._target(self.field_text("stage")),
+                clean_text(self.field_text("reason"), "reason", required=True, max_length=200))
+
+
+class PauseForm(FormScreen[tuple[date, str] | None]):
+    """Pause a deal until a resume date after today, with a short reason kept in the
+    history; it leaves the board until then."""
 
     def __init__(
-        self, *, today: date, deal_title: str, current: date | None = None, error: str = ""
+        self, *, today: date, deal_title: str, current: date | None = None, reason: str = "",
+        error: str = ""
     ) -> None:
         self._today = today
         super().__init__(
@@ -238,11 +318,17 @@ class PauseForm(FormScreen[date | None]):
                 FieldSpec(
                     "resume", "Resume on *", format_date(current), placeholder=DATE_FORMS_HELP
                 ),
+                FieldSpec("reason", "Reason *", reason,
+                          placeholder="why it waits, e.g. customer asked to wait",
+                          suggester=SuggestFromList(COMMON_BACK_REASONS, case_sensitive=False)),
             ],
         )
 
     def check_field(self, name: str, text: str) -> Content:
-        """The resume date is required and must be after today."""
+        """The resume date is required and must be after today; so is a reason."""
+        if name == "reason":
+            clean_text(text, "reason", required=True, max_length=200)
+            return NOTHING
         if not text.strip():
             raise InvalidInputError(f"a resume date is required: {DATE_FORMS_HELP}")
         resume = self._resume_date(text)
@@ -257,6 +343,7 @@ class PauseForm(FormScreen[date | None]):
             )
         return resume
 
-    def build_result(self) -> date:
-        """The resume date."""
-        return self._resume_date(self.field_text("resume"))
+    def build_result(self) -> tuple[date, str]:
+        """The resume date and the reason."""
+        return (self._resume_date(self.field_text("resume")),
+                clean_text(self.field_text("reason"), "reason", required=True, max_length=200))

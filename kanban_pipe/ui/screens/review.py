@@ -53,6 +53,10 @@ Phase = Literal["loading", "intro", "deal", "saving", "summary"]
 REVIEW_BINDINGS: list[BindingType] = [
     Binding("space,n,j", "next_deal", "Next", id="review.next"),
     Binding("b,k", "previous_deal", "Back", id="review.back"),
+    # The walk's keys, then the deal's, Q among the first: so at 80 columns the footer
+    # still shows how to qualify and how to end.
+    Binding("escape,q", "end_review", "End", id="review.end"),
+    Binding("Q", "qualify", "Qualify", id="review.qualify"),
     Binding("s", "next_step", "Next step", id="review.next_step"),
     Binding("shift+right,greater_than_sign", "move_deal(1)", "Move ›", id="review.forward"),
     Binding("shift+left,less_than_sign", "move_deal(-1)", "‹ Stage", show=False,
@@ -62,7 +66,6 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("x", "lost", "Lost", id="review.lost"),
     Binding("a", "log_activity", "Log", id="review.log"),
     Binding("e", "edit_deal", "Edit/owner", id="review.edit"),
-    Binding("Q", "qualify", "Qualify", id="review.qualify"),
     Binding("c", "close_date", "Close date", id="review.close_date"),
     Binding("tab", "next_queue", "Next queue", show=False, id="review.next_queue"),
     *[Binding(str(n), f"jump_queue({n})", f"Queue {n}", show=False, id=f"review.queue{n}")
@@ -74,7 +77,6 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("u,ctrl+z", "undo", "Undo", show=False, id="review.undo"),
     Binding("enter", "enter", "Open", show=False, id="review.open"),
     Binding("question_mark", "help", "Help", show=False, id="review.help"),
-    Binding("escape,q", "end_review", "End", id="review.end"),
 ]
 
 # Keys that act on the deal on screen, so only while one is shown.
@@ -108,6 +110,8 @@ class ReviewScreen(Screen[None]):
 
     BINDINGS = REVIEW_BINDINGS
     CSS_PATH = "review.tcss"
+    # Below 30 lines (80x24) the blocks tighten so 'What is missing' keeps its room.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(self, session: Session, *, owner: str | None = None, top: int | None = None,
                  since: str = "") -> None:
@@ -152,7 +156,8 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="deal-end")
             with VerticalScroll(id="review-summary"):
                 yield Static(id="summary-body")
-        yield Footer()
+        # Compact: at 80 columns every key, Q Qualify and esc End too, fits the line.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Read the queue and the changes in a worker (100,000 deals take a moment)."""

@@ -10,7 +10,11 @@ from typing import Any, Protocol, TypeVar
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from kanban_pipe.domain.errors import KanbanPipeError, ServerUnavailableError
+from kanban_pipe.domain.errors import (
+    KanbanPipeError,
+    ServerUnavailableError,
+    StaleVersionError,
+)
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
@@ -83,7 +87,11 @@ class StoreWork:
 
     def show_error(self, error: KanbanPipeError) -> None:
         """A store refusal in plain words (a server out of reach: the screen says so too)."""
-        self.tell(str(error), severity="error", timeout=6)
+        words = str(error)
+        if isinstance(error, StaleVersionError):
+            # The live refresh has shown their change by now: the same key tries again.
+            words = f"Press the key again (it shows as it is now): {words}"
+        self.tell(words, severity="error", timeout=6)
         if isinstance(error, ServerUnavailableError):
             unreachable = getattr(self._screen, "server_unreachable", None)
             if unreachable is not None:

@@ -128,6 +128,7 @@ class BoardColumns(HorizontalScroll, can_focus=False):
                                else plain(column.stage.name))
         self.active = index
         self.scroll_to_widget(columns[index].parent, animate=False)  # type: ignore[arg-type]
+        columns[index].cursor_into_view()
 
     def show(self, shown: Mapping[str, list[int]], *, changed: Sequence[Deal] = (),
              focus: tuple[str, int] | None = None) -> None:

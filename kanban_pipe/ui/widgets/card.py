@@ -22,10 +22,18 @@ from kanban_pipe.domain.rules import (
     local_date,
 )
 
-__all__ = ["CARD_HEIGHT", "LEGEND", "CardStyles", "card_markers", "render_card"]
+__all__ = ["CARD_HEIGHT", "LEGEND", "QUALIFICATION_LEGEND", "CardStyles", "card_markers",
+           "render_card"]
 from kanban_pipe.ui.text import safe_text
 
 CARD_HEIGHT = 6  # five lines of content and a blank line between cards
+
+# The help legend's row for the qualification marks every card's fourth line shows.
+QUALIFICATION_LEGEND = (
+    "D✓N✗T✗", "muted",
+    "qualification: Decision maker, Need, Timeline; ✓ confirmed, ✗ not yet (Q in review "
+    "mode, or the milestone when the deal moves on)",
+)
 
 @dataclass(frozen=True, slots=True)
 class CardStyles:

@@ -280,6 +280,26 @@ class StageColumn(SteadyScrollView, can_focus=False):
         self.refresh_lines(index * CARD_HEIGHT, CARD_HEIGHT)
         self.scroll_to_cursor()
 
+    def cursor_into_view(self) -> None:
+        """Keep the focused card on screen when the column becomes the active one.
+
+        The wheel scrolls a column without moving its cursor, and a reload can move the
+        cursor's card: the cursor then goes to the first card wholly in view (where the
+        user was looking), or the column scrolls to it if no card fits whole.
+        """
+        if not self.deal_ids:
+            return
+        top, height = int(self.scroll_offset.y), self.container_size.height
+        card_top = self.cursor * CARD_HEIGHT
+        # The blank line that ends a card may be cut off; its five lines of text may not.
+        if top <= card_top and card_top + CARD_HEIGHT - 1 <= top + height:
+            return
+        first = -(-top // CARD_HEIGHT)
+        if height >= CARD_HEIGHT - 1 and first < len(self.deal_ids):
+            self.move_cursor(first)
+        else:
+            self.scroll_to_cursor()
+
     def scroll_to_cursor(self) -> None:
         """Scroll just enough to keep the cursor's card visible."""
         region = Region(0, self.cursor * CARD_HEIGHT, max(self.size.width, 1), CARD_HEIGHT)
