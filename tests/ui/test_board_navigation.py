@@ -7,6 +7,7 @@ from textual.widgets._toast import Toast
 
 from kanban_pipe.store import CardOrder
 from kanban_pipe.ui.screens.board import BoardScreen
+from kanban_pipe.ui.screens.forms import MoveBackForm
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT
 from tests.ui.conftest import Board
 from tests.ui.pilot import board_screen, press, session, settle
@@ -86,6 +87,19 @@ async def test_back_then_a_stage_number_moves_back_in_one_step(board: Board) -> 
         assert deal.stage == "lead"
         assert board.store.activities(deal.id)[0].detail == (
             "Proposal → Lead; reason: no timeline")
+
+
+async def test_a_stage_that_does_not_exist_is_marked_in_the_field(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await pilot.press("l")  # Qualified: Cobalt
+        await press(pilot, "less_than_sign")
+        # Typed over the selected "1": no such stage, said in the field (it ended the app).
+        text = await press(pilot, *"1x")
+        assert isinstance(app.screen, MoveBackForm)
+        assert "no stage '1x'; stages are: lead, qualified" in text
+        await press(pilot, "backspace", "enter", *"no budget", "enter")
+        assert board.store.get_deal(board.ids["cobalt"]).stage == "lead"
 
 
 async def test_a_move_back_needs_a_reason_and_an_earlier_stage(board: Board) -> None:

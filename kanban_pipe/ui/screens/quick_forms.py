@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Input, RadioButton, RadioSet
 
 from kanban_pipe.domain.dates import DATE_FORMS_HELP, format_date, parse_date
-from kanban_pipe.domain.errors import InvalidInputError
+from kanban_pipe.domain.errors import InvalidInputError, InvalidStageError
 from kanban_pipe.domain.models import (
     DEFAULT_LOST_REASONS,
     TOUCH_KINDS,
@@ -284,7 +284,11 @@ class MoveBackForm(FormScreen[tuple[Stage, str] | None]):
         )
 
     def _target(self, text: str) -> Stage:
-        stage = find_stage(self._ordered, text)
+        try:
+            stage = find_stage(self._ordered, text)
+        except InvalidStageError as error:
+            # A half-typed name ("1n", "x") is a field to fix, not a failure of the app.
+            raise InvalidInputError(str(error)) from None
         if stage not in self._earlier:
             raise InvalidInputError(f"{stage.name} is not before the deal's stage")
         return stage
