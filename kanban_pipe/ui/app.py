@@ -23,12 +23,12 @@ from kanban_pipe.ui.screens.board_keys import (
 )
 from kanban_pipe.ui.session import Session
 from kanban_pipe.ui.text import safe_text
-from kanban_pipe.ui.textual_internals import UncaughtErrorApp
+from kanban_pipe.ui.textual_internals import KeysInTurnApp
 
 _CURSOR_ACTIONS = ("focus_column(", "move_cursor(", "cursor_edge(")
 
 
-class PipelineApp(UncaughtErrorApp):
+class PipelineApp(KeysInTurnApp):
     """kanban-pipe's board application."""
 
     TITLE = "kanban-pipe"
@@ -69,6 +69,12 @@ class PipelineApp(UncaughtErrorApp):
             cleaned = "\n".join(safe_text(line) for line in event.text.split("\n"))
             event = events.Paste(cleaned)
         await super().on_event(event)
+
+    def keys_wait(self) -> bool:
+        """Keys typed ahead of a save wait for it: its end may open a form (`d` asks the
+        next step), which those keys are meant for."""
+        return any(worker.group == "write" and not worker.is_finished
+                   for worker in self.workers)
 
     def get_default_screen(self) -> Screen:
         """The board is the first screen (review mode pushes its own over a blank one).

@@ -9,11 +9,18 @@ sources of Textual 7.0.0 to 8.2.8; this package allows Textual 8.x.
 
 from __future__ import annotations
 
+from collections import deque
+from time import monotonic
+from typing import Any
+
 from rich.segment import Segment
-from textual.app import App
+from textual import events
+from textual.app import App, ScreenStackError
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
+from textual.timer import Timer
 
 
 class UncaughtErrorApp(App[None]):
@@ -33,6 +40,105 @@ class UncaughtErrorApp(App[None]):
     def _handle_exception(self, error: Exception) -> None:
         if not self.uncaught_error(error):
             super()._handle_exception(error)
+
+
+class KeysInTurnApp(UncaughtErrorApp):
+    """An app that hands on the terminal's keys one at a time, each once the last is dealt with.
+
+    Textual forwards a key to the focused widget's queue and moves on to the next one at
+    once. A key the widget does not take itself (tab, enter, a board key such as `s`)
+    bubbles up queue by queue to the app, where its binding runs; by then the characters
+    after it have already gone to the widget that was focused before. So a burst (a paste,
+    a fast typist, `tmux send-keys`) of `s`, `Call CFO`, tab, `fri` landed the date in the
+    action, or the text on the board. Here a key waits until the one before has passed
+    every queue on its way up, and until a screen it opened is mounted (its focus is set
+    while it mounts): a burst then acts exactly like the same keys typed slowly.
+    """
+
+    # Should a key's way up ever be cut (a widget removed with the marker in its queue),
+    # the keys after it go on after this long instead of waiting for ever.
+    KEY_TURN_TIMEOUT = 1.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting_keys: deque[events.Key] = deque()
+        self._key_turn = 0  # which key is on its way; 0 when none is
+        self._turns = 0
+        self._held_since = 0.0
+        self._turn_timer: Timer | None = None
+
+    def keys_wait(self) -> bool:
+        """Whether the next key should wait (e.g. for a save that may open a form)."""
+        return False
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key from the terminal queues behind one still on its way."""
+        # Internal: `Message.is_forwarded`. A key read from the terminal arrives here
+        # unforwarded; one bubbling back up from a widget arrives forwarded and is the
+        # app's to handle (its bindings) as usual. Unchanged from Textual 7.0.0 to 8.2.8.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._waiting_keys.append(event)
+            if not self._key_turn:
+                await self._next_key()
+            return
+        await super().on_event(event)
+
+    async def _next_key(self) -> None:
+        """Hand on the next waiting key, if the screen is ready for it."""
+        self._key_turn = 0
+        if not self._waiting_keys:
+            return
+        try:
+            screen = self.screen
+        except ScreenStackError:  # no screen yet, or no longer: Textual's own handling
+            await super().on_event(self._waiting_keys.popleft())
+            self.call_later(self._next_key)
+            return
+        self._turns += 1
+        self._key_turn = turn = self._turns
+        self._start_turn_timer(turn)
+        if self.keys_wait():
+            # Held for as long as the work runs, but never longer than the timeout.
+            now = monotonic()
+            self._held_since = self._held_since or now
+            if now - self._held_since < self.KEY_TURN_TIMEOUT:
+                self.set_timer(0.01, lambda: self.call_later(self._end_turn, turn))
+                return
+        self._held_since = 0.0
+        if not screen.is_mounted:
+            # A screen just pushed: its focus is set as it mounts; try again after that
+            # (its queue's first messages, Compose and Mount, are handled before this).
+            self._after(screen, turn)
+            return
+        key = self._waiting_keys.popleft()
+        # Where Textual sends the key (App.on_event): the focused widget, else the screen.
+        target: DOMNode = self.focused or screen
+        await super().on_event(key)
+        if self._key_turn == turn:
+            self._after(target, turn)
+
+    def _after(self, node: DOMNode, turn: int) -> None:
+        """Follow the key's way up: go on once `node`, then each parent, has handled it."""
+        if node is self or node.parent is None or not node.is_attached:
+            self.call_later(self._end_turn, turn)
+        elif not node.call_later(self._after, node.parent, turn):
+            self.call_later(self._end_turn, turn)
+
+    async def _end_turn(self, turn: int) -> None:
+        """The key of `turn` has been dealt with: the next one may go."""
+        if turn != self._key_turn:
+            return  # ended already (by the timeout)
+        if self._turn_timer is not None:
+            self._turn_timer.stop()
+            self._turn_timer = None
+        await self._next_key()
+
+    def _start_turn_timer(self, turn: int) -> None:
+        if self._turn_timer is not None:
+            self._turn_timer.stop()
+        # The timer runs its callback in a task of its own: the turn ends on the app's.
+        self._turn_timer = self.set_timer(self.KEY_TURN_TIMEOUT,
+                                          lambda: self.call_later(self._end_turn, turn))
 
 
 class SteadyScrollView(ScrollView):

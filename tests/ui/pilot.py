@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from textual import events
 from textual.app import App
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -18,7 +20,8 @@ from kanban_pipe.ui.screens.board import BoardScreen
 from tests.ui.conftest import settle
 from tests.ui.screen_text import screen_text
 
-__all__ = ["BOARD_SIZE", "board_screen", "fill", "notices", "press", "session", "settle"]
+__all__ = ["BOARD_SIZE", "board_screen", "burst", "fill", "notices", "press", "session",
+           "settle"]
 
 BOARD_SIZE = (140, 40)
 
@@ -35,6 +38,31 @@ async def session(app: App[Any], *, size: tuple[int, int] = BOARD_SIZE,
 async def press(pilot: Pilot[Any], *keys: str) -> str:
     """Press keys, settle, and return the screen's text."""
     await pilot.press(*keys)
+    await settle(pilot)
+    return screen_text(pilot.app)
+
+
+# The characters the terminal sends for the named keys a burst uses.
+_NAMED = {"tab": "\t", "shift+tab": None, "enter": "\r", "escape": "\x1b", "backspace": "\x7f",
+          "ctrl+s": "\x13", "space": " "}
+
+
+def key_event(key: str) -> events.Key:
+    """The Key event a terminal produces for `key` (one character, or a named key)."""
+    if key in _NAMED:
+        return events.Key(key, _NAMED[key])
+    assert len(key) == 1, key
+    # Textual's own naming of a typed character (its terminal parser calls the same).
+    return events.Key(_character_to_key(key), key)
+
+
+async def burst(pilot: Pilot[Any], *keys: str) -> str:
+    """Send keys the way a fast typist, a paste or `tmux send-keys` does: all queued at once,
+    none waiting for the one before to be dealt with (Pilot.press waits after each key);
+    then settle and return the screen's text."""
+    for key in keys:
+        pilot.app.post_message(key_event(key))
+    await settle(pilot)
     await settle(pilot)
     return screen_text(pilot.app)
 

@@ -10,6 +10,7 @@ from typing import ClassVar, TypeVar
 from rich.highlighter import Highlighter
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -88,6 +89,10 @@ class FormScreen(ModalScreen[FormResult]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save"),
+        # Priority: handled as the key arrives, in turn with the keys around it. Left to
+        # the Input (submit, a message bubbling up to here) the next field took the focus
+        # only after the characters typed next had gone into this one.
+        Binding("enter", "field_enter", show=False, priority=True),
     ]
 
     DEFAULT_CSS = """
@@ -266,11 +271,23 @@ class FormScreen(ModalScreen[FormResult]):
         for related in self.related_fields(name):
             self.refresh_field(related)
 
+    def action_field_enter(self) -> None:
+        """Enter in a field moves to the next field, and saves from the last one."""
+        focused = self.focused
+        names = {spec.name for spec in self._fields}
+        if not isinstance(focused, Input) or focused.id not in names:
+            raise SkipAction()  # a button or a picker has the focus: enter is theirs
+        self._enter_in(focused.id)
+
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
-        """Enter moves to the next field, and saves from the last one."""
+        """An Input submitted some other way acts as enter in it."""
         event.stop()
-        if event.input.id is not None and self.saves_on_enter(event.input.id):
+        if event.input.id is not None:
+            self._enter_in(event.input.id)
+
+    def _enter_in(self, name: str) -> None:
+        if self.saves_on_enter(name):
             self.action_save()
         else:
             self.focus_next()
