@@ -6,14 +6,16 @@ import json
 import math
 import random
 from bisect import bisect
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from itertools import accumulate
+from typing import NamedTuple
 
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import (
+    DEFAULT_LOST_REASONS,
     ActivityKind,
     Deal,
     DealStatus,
@@ -24,8 +26,11 @@ from kanban_pipe.domain.models import (
 )
 
 DAY = 86_400
-HISTORY_DAYS = 270  # deals are created over roughly the last nine months
+HISTORY_DAYS = 365  # deals are created over the last year, so its seasons show
 OWNERS = ("anna", "erik", "maria", "li", "omar", "sofia")
+# Each rep's hand at moving a deal on, a factor on every stage's conversion: over four
+# stages maria wins about 1.45 times the team's share and sofia about 0.65 times.
+_SKILL = (1.06, 0.93, 1.10, 0.97, 1.02, 0.90)
 SOURCES = ("website", "referral", "event", "outbound", "partner", "inbound call")
 _OWNER_WEIGHTS = tuple(accumulate((13, 11, 10, 10, 9, 7)))
 _SOURCE_WEIGHTS = tuple(accumulate((25, 18, 14, 22, 11, 10)))
@@ -62,8 +67,22 @@ _TOUCH_WEIGHTS = tuple(accumulate((35, 35, 15, 15)))
 _ACTIONS = ("Follow-up call", "Send proposal", "Book demo", "Send pricing", "Schedule workshop",
             "Confirm decision timeline", "Send contract draft", "Intro to CFO", "Reference call",
             "Check in after trial", "Answer security questionnaire", "Prepare business case")
-_LOST_REASONS = ("Lost to competitor", "No budget this year", "Chose to do nothing",
-                 "Price too high", "Went with incumbent", "No access to decision maker")
+# How often each of the default lost reasons ends a deal early (first half of the pipeline)
+# and late; a team's own reasons weigh _OTHER_REASON at every stage.
+_REASON_WEIGHTS = {"price": (1, 4), "competitor": (1, 4), "no budget": (4, 1),
+                   "no decision": (3, 2), "timing": (3, 1)}
+_OTHER_REASON = (2, 2)
+# Conversion to the next stage, from the first open stage to the last (in between by
+# position): a B2B team's usual funnel, wins over all stages a quarter of the decided deals.
+_CONVERT_FIRST, _CONVERT_LAST = 0.62, 0.83
+# Median days a deal spends in a stage before it moves on, first stage to last (a longer
+# pipeline takes the nearest by position): proposals wait longest for the customer. A deal
+# that is going to be lost lingers _LINGER times as long before someone marks it lost.
+_STAGE_DAYS, _LINGER = (24.0, 30.0, 40.0, 24.0), 2.0
+# New deals per calendar month (January first): slow summers and Decembers, busy autumns.
+_MONTH_WEIGHTS = (1.15, 1.1, 1.2, 1.0, 1.0, 0.9, 0.55, 0.6, 1.2, 1.25, 1.1, 0.7)
+_GROWTH = 0.7  # a growing team: a year ago it made 30 % as many new deals as today
+_PAUSED_SHARE = 0.1  # of the deals still in play today
 # Approximate value of one unit in EUR terms, so foreign deals have plausible sizes.
 _FOREIGN = (("USD", 1.1), ("SEK", 11.5), ("GBP", 0.86))
 # The deals-table columns of the qualification facts, as the store's change log names them.
@@ -217,34 +236,95 @@ class _History:
         self._emit(moment, self.owner, ActivityKind(status.value), detail, changes)
 
 
+class _Plan(NamedTuple):
+    """A deal's outline, drawn for all deals first so ids follow creation order.
+
+    Times in epoch seconds: created, each forward move but a win's, end (the close, the
+    pause, or an open deal's last movement); the stage index it ends in; `lingering`: an
+    open deal that is going nowhere (it would be lost), so it is more often quiet.
+    """
+
+    created: int
+    moves: tuple[int, ...]
+    end: int
+    status: DealStatus
+    stage_index: int
+    until: date | None
+    owner: int
+    lingering: bool
+
+
+def _season(at: int, chance: Callable[[], float]) -> int:
+    """A decision as the calendar bends it: summer holidays put some off by weeks, and a
+    win due early in a quarter is often pulled into the last days of the one before."""
+    day = _day(at)
+    if day.month == 7 or (day.month == 8 and day.day <= 15):
+        return at + int((21 + chance() * 21) * DAY) if chance() < 0.45 else at
+    return at
+
+
+def _quarter_pull(at: int, after: int, chance: Callable[[], float]) -> int:
+    """A win early in a quarter, pulled into the quarter before's last days (not before
+    `after`, when the deal reached its last stage)."""
+    day = _day(at)
+    if day.month % 3 == 1 and day.day <= 21 and chance() < 0.55:
+        pulled = at - (day.day + int(chance() * 5)) * DAY
+        return pulled if pulled > after + DAY else at
+    return at
+
+
 def _plan(rng: random.Random, now: int, today: int, open_stages: Sequence[Stage],
-          funnel: Sequence[int], can_win: bool) -> tuple[int, int, DealStatus, int, date | None]:
-    """A deal's outline, drawn for all deals first so ids follow creation order: created and
-    end (last movement, or won/lost/paused) in epoch seconds, status, stage index, resume."""
-    roll = rng.random()
-    status = (DealStatus.WON if roll < 0.12 and can_win else DealStatus.LOST if roll < 0.22
-              else DealStatus.PAUSED if roll < 0.26 else DealStatus.OPEN)
-    index = len(open_stages) - 1 if status is DealStatus.WON else _pick(rng, funnel)
-    stale_after = open_stages[index].stale_after_days
-    until = None
+          can_win: bool, created_days: Sequence[float]) -> _Plan:
+    """Walk one deal through the stages on the calendar: at each it moves on (with its
+    owner's skill) or is lost after lingering; whatever has not happened by now is open."""
+    chance = rng.random
+    owner = _pick(rng, _OWNER_WEIGHTS)
+    skill = _SKILL[owner]
+    ago = _pick(rng, created_days) + chance()  # days before now, busier months likelier
+    created = _office_hours(rng, now - int(ago * DAY), now - HISTORY_DAYS * DAY, now - 7_200)
+    last = len(open_stages) - 1
+    moves: list[int] = []
+    at, status, index, lingering = created, DealStatus.WON, last, False
+    for index, _stage in enumerate(open_stages):
+        share = index / last if last else 1.0
+        advance = chance() < min(0.95, skill * (_CONVERT_FIRST + (_CONVERT_LAST - _CONVERT_FIRST)
+                                                * share)) and (can_win or index < last)
+        median = _STAGE_DAYS[round(share * (len(_STAGE_DAYS) - 1))]
+        days = rng.lognormvariate(math.log(median if advance else median * _LINGER), 0.6)
+        decided = _season(at + int(days * DAY) + 3_600, chance)
+        if advance and index == last:
+            decided = _quarter_pull(decided, at, chance)
+        if decided >= now - 3_600:  # not decided yet: still in this stage today
+            status, lingering = DealStatus.OPEN, not advance
+            break
+        decided = _office_hours(rng, decided, at + 60, now - 3_600)
+        if not advance:
+            status, at = DealStatus.LOST, decided
+            break
+        if index < last:
+            moves.append(decided)
+        at = decided
+    end, until = at, None
     if status is DealStatus.OPEN:
-        if stale_after and rng.random() < 0.18:  # stale: no movement for longer than allowed
-            gap = min(200.0, stale_after + 2 + rng.expovariate(1 / 25))
+        entered = at
+        stale_limit = open_stages[index].stale_after_days
+        quiet: float
+        if chance() < _PAUSED_SHARE:
+            status = DealStatus.PAUSED
+            if chance() < 0.15:  # a few paused deals whose resume date has already come
+                days_ago = 1 + int(chance() * 10)
+                until, quiet = date.fromordinal(today - days_ago), days_ago + 10 + chance() * 50
+            else:
+                until = date.fromordinal(today + 3 + int(chance() * 88))
+                quiet = 1 + chance() * 59
+        elif stale_limit and chance() < (0.4 if lingering else 0.1):
+            # stale: no movement for longer than the stage allows
+            quiet = min(200.0, stale_limit + 2 + rng.expovariate(1 / 20))
         else:  # at least an hour ago, and within the stage's limit by calendar day
-            gap = rng.uniform(0.05, max(0.5, stale_after - 1.0) if stale_after else 10.0)
-    elif status is DealStatus.WON:  # about a third closed recently, so Won shows cards
-        gap = rng.uniform(0.2, 29.0) if rng.random() < 0.35 else rng.uniform(30.0, 240.0)
-    elif status is DealStatus.LOST:
-        gap = rng.uniform(0.5, 240.0)
-    elif rng.random() < 0.15:  # a few paused deals whose resume date has already come
-        days_ago = 1 + int(rng.random() * 10)
-        until, gap = date.fromordinal(today - days_ago), days_ago + rng.uniform(10.0, 60.0)
-    else:
-        until, gap = date.fromordinal(today + 3 + int(rng.random() * 88)), rng.uniform(1.0, 60.0)
-    end = _office_hours(rng, now - int(gap * DAY), 0, now - 3_600)
-    span = int((index + 1 + (status is DealStatus.WON)) * rng.uniform(2.0, 14.0) * DAY) + 18_000
-    created = min(now - int(rng.uniform(0.1, HISTORY_DAYS) * DAY), end - span)
-    return _office_hours(rng, created, 0, end - span), end, status, index, until
+            quiet = chance() * max(0.5, stale_limit - 1.0) if stale_limit else chance() * 10
+        end = _office_hours(rng, now - int(quiet * DAY) - 3_600, entered, now - 3_600)
+        end = max(entered + 60 * (status is DealStatus.PAUSED), end)
+    return _Plan(created, tuple(moves), end, status, index, until, owner, lingering)
 
 
 def _value(rng: random.Random, home: str) -> tuple[int, str]:
@@ -258,34 +338,36 @@ def _value(rng: random.Random, home: str) -> tuple[int, str]:
     return max(step, round(amount / step) * step) * 100, currency
 
 
-def _replay(rng: random.Random, plan: tuple[int, int, DealStatus, int, date | None],
-            deal_id: int, stages: Sequence[Stage], won_stage: Stage | None, now: int,
-            today: int, home: str, out: list[DemoActivity], positions: dict[str, int]) -> Deal:
+def _replay(rng: random.Random, plan: _Plan, deal_id: int, stages: Sequence[Stage],
+            won_stage: Stage | None, now: int, today: int, home: str,
+            reasons: Sequence[tuple[Sequence[str], Sequence[float]]],
+            out: list[DemoActivity], positions: dict[str, int]) -> Deal:
     """Play one deal's history through the store's verbs and return the deal it leaves."""
-    created, end, status, index, until = plan
+    created, moves, end, status, index, until = plan[:6]
     won = status is DealStatus.WON and won_stage is not None
     path = [*stages, won_stage] if won and won_stage else stages[:index + 1]  # stages it visits
     chance = rng.random
-    owner = OWNERS[_pick(rng, _OWNER_WEIGHTS)]
+    owner = OWNERS[plan.owner]
     org, first = _any(rng, ORGANIZATIONS), _any(rng, _FIRST)
     title, contact = f"{org} – {_any(rng, _PRODUCTS)}", f"{first} {_any(rng, _LAST)}"
     value, currency = _value(rng, home)
     source = SOURCES[_pick(rng, _SOURCE_WEIGHTS)]
     is_open = status is DealStatus.OPEN
-    # The walk: each move through the open stages, in order, with customer touches between.
-    steps: list[Stage | None] = list(path[1:len(path) - won])
-    for _ in range(1 + (chance() < 0.35) + (len(steps) >= 2)):
-        steps.insert(int(chance() * (len(steps) + 1)), None)
-    # Distinct times between created and end; an open deal last moved at `end` itself.
-    span = end - created - 2 * len(steps) - 2
-    times = list(accumulate(sorted(
-        _office_hours(rng, created + 1 + int(chance() * span), created, created + span)
-        for _ in range(len(steps) - is_open)), lambda before, at: max(at, before + 1)))
-    if is_open:
-        times.append(end)
+    # The walk: each move through the open stages at its planned time, with customer
+    # touches between; an open deal's last movement is at `end` itself.
+    entered = moves[-1] if moves else created
+    touches = 1 + (chance() < 0.35) + (len(moves) >= 2)
+    span = end - created - 2 * touches - 2
+    events: list[tuple[int, Stage | None]] = list(zip(moves, path[1:], strict=False))
+    events += [(_office_hours(rng, created + 1 + int(chance() * span), created, created + span),
+                None) for _ in range(touches - (is_open and end > entered))]
+    if is_open and end > entered:
+        events.append((end, None))
+    events.sort(key=lambda event: event[0])
     history = _History(deal_id, owner, out, positions, created, path[0])
     previous = created
-    for at, target in zip(times, steps, strict=True):
+    for at, target in events:
+        at = max(at, previous + 1)
         if target is not None:
             history.move(at, target)
         elif at - previous > 2 and chance() < 0.45:
@@ -301,16 +383,20 @@ def _replay(rng: random.Random, plan: tuple[int, int, DealStatus, int, date | No
             history.touch(at, _any(rng, OWNERS) if colleague else owner, kind,
                           _any(rng, _TOUCH_TEXT[kind]).replace("{c}", first))
         previous = at
+    end = max(end, previous + 1) if not is_open else end
     needs = history.stage.requires_qualification  # Proposal and later
     if is_open or until is not None:
         missing = [fact for fact, column in _FACT_COLUMNS.items() if not history.facts[column]]
         after, roll = previous + (60 if is_open else 1), chance()
-        if missing and (roll < 0.7 if needs else roll < 0.1):
-            # Most deals past Proposal have their facts confirmed; a few learn one early.
+        if missing and (roll < 0.3 if needs else roll < 0.1):
+            # About half the deals past Proposal have their facts confirmed; a few learn one early.
             history.qualify(after, dict.fromkeys(missing if needs else missing[-1:], True))
-        elif not missing and needs and roll < 0.06:
+        elif not missing and needs and roll < 0.12:
             history.qualify(after, {QualificationFact.DECISION_MAKER: False})  # champion left
-    lost_reason = _any(rng, _LOST_REASONS) if status is DealStatus.LOST else ""
+    lost_reason = ""
+    if status is DealStatus.LOST:
+        names, weights = reasons[index]
+        lost_reason = names[_pick(rng, weights)]
     if won or lost_reason:
         if won:
             history.move(end, path[-1])
@@ -323,7 +409,7 @@ def _replay(rng: random.Random, plan: tuple[int, int, DealStatus, int, date | No
             history.set_step(end + 120, "Check back after the pause", owner, until)
         expected = date.fromordinal(until.toordinal() + 14 + int(chance() * 77))
     else:
-        if chance() < 0.88:
+        if chance() < 0.84:
             # Mostly set right after the last touch; sometimes later, so a deal can have
             # a future next step and still have had no real contact for weeks.
             later = chance() >= 0.7
@@ -350,20 +436,46 @@ def _replay(rng: random.Random, plan: tuple[int, int, DealStatus, int, date | No
 
 def generate_demo(*, deals: int, seed: int, now: datetime, stages: Sequence[Stage],
                   home_currency: str = "EUR",
-                  positions_after: Mapping[str, int] | None = None) -> DemoPipeline:
+                  positions_after: Mapping[str, int] | None = None,
+                  lost_reasons: Sequence[str] = DEFAULT_LOST_REASONS) -> DemoPipeline:
     """A demo pipeline of `deals` deals with their history; the same inputs give the same one.
 
     `now` (aware) ends the history: only due, expected-close and resume dates lie after it.
     `positions_after`: the highest card position used per stage, so demo cards follow on.
+    `lost_reasons`: the reasons lost deals give (the team's list).
     """
     parts = list(iter_demo(deals=deals, seed=seed, now=now, stages=stages, batch=deals,
-                           home_currency=home_currency, positions_after=positions_after))
+                           home_currency=home_currency, positions_after=positions_after,
+                           lost_reasons=lost_reasons))
     return parts[0] if parts else DemoPipeline((), ())
+
+
+def _reason_weights(reasons: Sequence[str], stages: int
+                    ) -> list[tuple[Sequence[str], Sequence[float]]]:
+    """Per open stage, the reasons and their running weights: budget and timing end
+    early deals, price and competitors late ones."""
+    names = [" ".join(reason.split()) for reason in reasons if reason.strip()]
+    names = names or list(DEFAULT_LOST_REASONS)
+    table: list[tuple[Sequence[str], Sequence[float]]] = []
+    for index in range(stages):
+        late = index >= stages / 2
+        weights = [_REASON_WEIGHTS.get(name.casefold(), _OTHER_REASON)[late] for name in names]
+        table.append((names, tuple(accumulate(weights))))
+    return table
+
+
+def _created_days(now: int) -> tuple[float, ...]:
+    """Running weights of the days before `now` a deal is created on (0: today), by the
+    month's weight: busier months make more new deals."""
+    today = _EPOCH_ORDINAL + now // DAY
+    return tuple(accumulate(_MONTH_WEIGHTS[date.fromordinal(today - ago).month - 1]
+                            * (1 - _GROWTH * ago / HISTORY_DAYS) for ago in range(HISTORY_DAYS)))
 
 
 def iter_demo(*, deals: int, seed: int, now: datetime, stages: Sequence[Stage],
               home_currency: str = "EUR", positions_after: Mapping[str, int] | None = None,
-              batch: int = 2_000) -> Generator[DemoPipeline, None, None]:
+              batch: int = 2_000, lost_reasons: Sequence[str] = DEFAULT_LOST_REASONS,
+              ) -> Generator[DemoPipeline, None, None]:
     """generate_demo's pipeline in consecutive batches of deals, so a loader can stream it."""
     if deals < 0:
         raise InvalidInputError(f"the number of demo deals must be 0 or more, not {deals}")
@@ -376,15 +488,16 @@ def iter_demo(*, deals: int, seed: int, now: datetime, stages: Sequence[Stage],
         raise InvalidInputError("the pipeline has no open stage to put demo deals in")
     rng, now_s = random.Random(seed), int(now.timestamp())
     today = _EPOCH_ORDINAL + now_s // DAY
-    funnel = tuple(accumulate(range(len(open_stages), 0, -1)))  # early stages hold the most
     positions = dict(positions_after or {})
-    plans = [_plan(rng, now_s, today, open_stages, funnel, won is not None)
+    created_days = _created_days(now_s)
+    reasons = _reason_weights(lost_reasons, len(open_stages))
+    plans = [_plan(rng, now_s, today, open_stages, won is not None, created_days)
              for _ in range(deals)]
-    plans.sort(key=lambda plan: plan[0])
+    plans.sort(key=lambda plan: plan.created)
     size = max(1, batch)
     for first in range(0, deals, size):
         out: list[DemoActivity] = []
         made = tuple(_replay(rng, plan, deal_id, open_stages, won, now_s, today,
-                             home_currency, out, positions)
+                             home_currency, reasons, out, positions)
                      for deal_id, plan in enumerate(plans[first:first + size], first + 1))
         yield DemoPipeline(made, tuple(out))

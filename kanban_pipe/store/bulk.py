@@ -36,6 +36,7 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
     if deals == 0:
         return 0
     stages, home, now = store.stages(), store.home_currency(), store.clock()
+    reasons = store.lost_reasons()
     engine = store.engine
 
     def work() -> int:
@@ -46,7 +47,7 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
                          .fetchall())
         batches = iter_demo(deals=deals, seed=seed, now=now, stages=stages,
                             home_currency=home, positions_after=positions,
-                            batch=_BATCH_DEALS)
+                            batch=_BATCH_DEALS, lost_reasons=reasons)
         # Batch by batch, so 100,000 deals never sit in memory as objects all at once;
         # closing the generator at once (also on failure) runs its clean-up now.
         # (Written batch by batch, the demo needs no big cache: it only grows the process.)

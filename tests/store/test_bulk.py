@@ -191,7 +191,8 @@ def test_demo_history_is_what_the_store_verbs_would_have_written(
     anna: PipelineStore, db_path: Path, tmp_path: Path,
 ) -> None:
     """Replay demo deals through the real verbs on another file; rows and log must agree."""
-    bulk.load_demo(anna, deals=40, seed=8)
+    # 80 deals: enough that a pause and a qualification are among them (most deals close).
+    bulk.load_demo(anna, deals=80, seed=8)
     moment = [FIXED_NOW]
     replayed: dict[str, PipelineStore] = {}
 
