@@ -62,6 +62,20 @@ MOVEMENT_KINDS: frozenset[ActivityKind] = TOUCH_KINDS | frozenset(
 )
 
 
+class ForecastCategory(StrEnum):
+    """What the owner calls a deal in the forecast: their judgement beside the stage's odds."""
+
+    PIPELINE = "pipeline"
+    BEST_CASE = "best_case"
+    COMMIT = "commit"
+    OMITTED = "omitted"
+
+    @property
+    def label(self) -> str:
+        """The category as people say it ("best case")."""
+        return self.value.replace("_", " ")
+
+
 class QualificationFact(StrEnum):
     """The three facts a pipeline is cleaned by."""
 
@@ -139,6 +153,9 @@ class Deal:
     position: int = 0
     version: int = 1
     deleted: bool = False
+    # The owner's forecast call and own win probability; None means the stage's.
+    forecast_category: ForecastCategory | None = None
+    probability: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from kanban_pipe.domain.models import Deal, DealStatus, Stage
+from kanban_pipe.domain.models import Deal, DealStatus, ForecastCategory, Stage
 
 CLOSING_SOON_DAYS = 14
 
@@ -70,11 +70,36 @@ def is_unqualified(deal: Deal, stage: Stage) -> bool:
     )
 
 
+def win_probability(deal: Deal, stage: Stage) -> int:
+    """The deal's own win probability where its owner set one, else its stage's."""
+    return stage.probability if deal.probability is None else deal.probability
+
+
 def weighted_value(deal: Deal, stage: Stage) -> int | None:
-    """The deal's value times its stage's win probability, in minor units (rounded half up);
+    """The deal's value times its win probability, in minor units (rounded half up);
     None for a deal without a value (it weighs nothing in, and is counted apart)."""
     value: int | None = deal.value
-    return None if value is None else (value * stage.probability + 50) // 100
+    return None if value is None else (value * win_probability(deal, stage) + 50) // 100
+
+
+# A stage's odds from which its deals are called best case, and commit, by default.
+BEST_CASE_FROM = 40
+COMMIT_FROM = 75
+
+
+def stage_category(stage: Stage) -> ForecastCategory:
+    """The forecast category a stage's deals get until their owner calls them otherwise:
+    commit from COMMIT_FROM %, best case from BEST_CASE_FROM %, else pipeline."""
+    if stage.probability >= COMMIT_FROM:
+        return ForecastCategory.COMMIT
+    if stage.probability >= BEST_CASE_FROM:
+        return ForecastCategory.BEST_CASE
+    return ForecastCategory.PIPELINE
+
+
+def forecast_category(deal: Deal, stage: Stage) -> ForecastCategory:
+    """The deal's forecast category: its owner's call, else its stage's default."""
+    return deal.forecast_category or stage_category(stage)
 
 
 WON_SHOWN_DAYS = 30

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kanban_pipe.domain.errors import InvalidInputError
+from kanban_pipe.domain.models import ForecastCategory
 
 MAX_TITLE = 200
 MAX_TEXT = 2000
@@ -43,3 +44,44 @@ def clean_name(value: str | None, field: str) -> str:
     if "\n" in text:
         raise InvalidInputError(f"{field} must be one line")
     return text
+
+
+# Words that hand a deal's forecast call or probability back to its stage.
+STAGE_DEFAULT_WORDS = frozenset({"", "stage", "default", "none", "-"})
+_CATEGORY_WORDS = {
+    "1": ForecastCategory.PIPELINE, "pipeline": ForecastCategory.PIPELINE,
+    "2": ForecastCategory.BEST_CASE, "best case": ForecastCategory.BEST_CASE,
+    "best": ForecastCategory.BEST_CASE, "upside": ForecastCategory.BEST_CASE,
+    "3": ForecastCategory.COMMIT, "commit": ForecastCategory.COMMIT,
+    "4": ForecastCategory.OMITTED, "omitted": ForecastCategory.OMITTED,
+    "omit": ForecastCategory.OMITTED,
+}
+
+
+def clean_category(value: str | None) -> ForecastCategory | None:
+    """A forecast category typed as a word or 1-4 (pipeline, best case, commit, omitted);
+    None for 'stage': the stage's default."""
+    text = " ".join((value or "").strip().lower().replace("_", " ").replace("-", " ").split())
+    if text in STAGE_DEFAULT_WORDS or (value or "").strip() == "-":
+        return None
+    if text in _CATEGORY_WORDS:
+        return _CATEGORY_WORDS[text]
+    raise InvalidInputError(f"forecast category {value!r} is not one of pipeline, best case, "
+                            "commit, omitted (or 1-4, or 'stage' for the stage's default)")
+
+
+def clean_probability(value: str | int | None) -> int | None:
+    """A deal's own win probability, 0-100 (a trailing % allowed); None for 'stage'."""
+    if isinstance(value, int):
+        number = value
+    else:
+        text = (value or "").strip().lower().rstrip("%").strip()
+        if text in STAGE_DEFAULT_WORDS:
+            return None
+        if not text.isdigit():
+            raise InvalidInputError(f"probability {value!r} must be a whole number 0-100 "
+                                    "(or 'stage' for the stage's)")
+        number = int(text)
+    if not 0 <= number <= 100:
+        raise InvalidInputError(f"probability {number} must be between 0 and 100")
+    return number

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kanban_pipe.domain.errors import InvalidInputError, StorageError
 from kanban_pipe.store.pipeline import PipelineStore
 
-# Every table of the schema, parents first, with its columns (schema version 3) and the
+# Every table of the schema, parents first, with its columns (schema version 5) and the
 # column it is ordered by; tests/store/test_store_copy.py checks that these are all the
 # columns there are, so a migration that adds one must add it here.
 TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -26,11 +26,12 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
                "next_due", "paused_until", "lost_reason", "decision_maker", "need_confirmed",
                "timeline_confirmed", "position", "version", "created_at", "updated_at",
                "stage_entered_at", "last_activity_at", "closed_at", "deleted_at",
-               "source_ref"), "id"),
+               "source_ref", "forecast_category", "probability"), "id"),
     ("activities", ("id", "deal_id", "at", "actor", "kind", "detail", "changes", "version",
                     "undoes"), "id"),
     ("reviews", ("id", "started_at", "finished_at", "actor", "owner", "last_activity_id",
                  "summary"), "id"),
+    ("targets", ("period", "owner", "amount", "currency"), "period, owner"),
 )
 # Tables a new pipeline fills with its defaults; the copy replaces them.
 _DEFAULTS = ("stages", "settings", "exchange_rates")

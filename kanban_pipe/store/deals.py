@@ -11,13 +11,16 @@ from kanban_pipe.domain.models import (
     ActivityKind,
     Deal,
     DealStatus,
+    ForecastCategory,
     NextStep,
     QualificationFact,
 )
 from kanban_pipe.domain.stages import find_stage, milestones_passed, stage_of
 from kanban_pipe.domain.validation import (
+    clean_category,
     clean_currency,
     clean_name,
+    clean_probability,
     clean_text,
     clean_title,
 )
@@ -26,7 +29,7 @@ from kanban_pipe.store.rows import FACT_COLUMNS, day_text
 
 EDITABLE_FIELDS = (
     "title", "organization", "contact", "value", "currency", "owner", "source",
-    "expected_close",
+    "expected_close", "forecast_category", "probability",
 )
 
 
@@ -111,6 +114,12 @@ class DealActions(PipelineQueries):
                 updates[name] = clean_name(value, "owner")
             elif name == "expected_close":
                 updates[name] = day_text(value)
+            elif name == "forecast_category":
+                category = value if value is None or isinstance(value, ForecastCategory) \
+                    else clean_category(value)
+                updates[name] = category.value if category else None
+            elif name == "probability":
+                updates[name] = None if value is None else clean_probability(value)
             else:
                 updates[name] = clean_text(value, name, max_length=200)
 
@@ -120,7 +129,7 @@ class DealActions(PipelineQueries):
             changed = [n for n, v in updates.items() if before[n] != v]
             if not changed:  # saving an untouched form is not a change worth a log entry
                 return self.get_deal(deal_id)
-            detail = "changed " + ", ".join(n.replace("_", " ") for n in changed)
+            detail = "changed " + ", ".join(_edited(n, updates[n]) for n in changed)
             return self._change(deal_id, ActivityKind.EDITED, updates, detail=detail,
                                 expected_version=expected_version)
 
@@ -334,6 +343,16 @@ ON_BOARD_SQL = (
     "(status = 'open' OR (status = 'paused' AND paused_until <= ?)"
     " OR (status = 'won' AND closed_at >= ?))"
 )
+
+
+def _edited(name: str, value: Any) -> str:
+    """How an edit names a changed field; the forecast call says what it became."""
+    if name == "forecast_category":
+        return ("forecast category to " + ForecastCategory(value).label if value
+                else "forecast category to the stage's")
+    if name == "probability":
+        return f"probability to {value}%" if value is not None else "probability to the stage's"
+    return name.replace("_", " ")
 
 
 def _clean_value(value: int | None) -> int | None:

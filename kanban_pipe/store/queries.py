@@ -75,6 +75,10 @@ class StageSum:
     deals: int
     value: int
     no_value: int = 0
+    # Of `value`, what deals with their own probability hold, and that value weighted
+    # deal by deal; the rest is weighted by the stage's probability.
+    own_value: int = 0
+    own_weighted: int = 0
 
 
 _PAGE = 500  # rows fetched at a time by stream_rows
@@ -320,18 +324,23 @@ class PipelineQueries(StoreCore):
         extra, params = self._filter_sql(None, board_filter, today)
         totals: dict[tuple[str, str], list[int]] = {}
         for part in _BOARD_PARTS:
-            for stage, currency, deals, value, valued in self.rows(
-                f"SELECT stage, currency, count(*), coalesce(sum(value), 0), count(value)"
+            for stage, currency, *figures in self.rows(
+                f"SELECT stage, currency, count(*), coalesce(sum(value), 0), count(value),"
+                f" coalesce(sum(CASE WHEN probability IS NOT NULL THEN value END), 0),"
+                f" coalesce(sum((value * probability + 50) / 100), 0)"
                 f" FROM deals WHERE {part} AND deleted_at IS NULL{extra}"
                 f" GROUP BY stage, currency",
                 params,
             ):
-                entry = totals.setdefault((stage, currency), [0, 0, 0])
+                deals, value, valued, own_value, own_weighted = (int(f) for f in figures)
+                entry = totals.setdefault((stage, currency), [0, 0, 0, 0, 0])
                 entry[0] += deals
                 entry[1] += value
                 entry[2] += deals - valued
-        return [StageSum(stage, currency, deals, value, no_value)
-                for (stage, currency), (deals, value, no_value) in sorted(totals.items())]
+                entry[3] += own_value
+                entry[4] += own_weighted
+        return [StageSum(stage, currency, *figures)
+                for (stage, currency), figures in sorted(totals.items())]
 
 
 def _prefixed(alias: str) -> str:

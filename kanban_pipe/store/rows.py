@@ -10,6 +10,7 @@ from kanban_pipe.domain.models import (
     ActivityKind,
     Deal,
     DealStatus,
+    ForecastCategory,
     NextStep,
     Qualification,
     QualificationFact,
@@ -20,7 +21,8 @@ DEAL_COLUMNS = (
     "id, title, organization, contact, value, currency, stage, status, owner, source,"
     " expected_close, next_action, next_owner, next_due, paused_until, lost_reason,"
     " decision_maker, need_confirmed, timeline_confirmed, position, version, created_at,"
-    " updated_at, stage_entered_at, last_activity_at, closed_at, deleted_at IS NOT NULL"
+    " updated_at, stage_entered_at, last_activity_at, closed_at, deleted_at IS NOT NULL,"
+    " forecast_category, probability"
 )
 
 # Qualification facts and the deals columns that hold them.
@@ -58,7 +60,7 @@ def deal_from_row(row: tuple[Any, ...]) -> Deal:
         deal_id, title, organization, contact, value, currency, stage, status, owner, source,
         expected_close, next_action, next_owner, next_due, paused_until, lost_reason,
         decision_maker, need, timeline, position, version, created_at, updated_at,
-        stage_entered_at, last_activity_at, closed_at, deleted,
+        stage_entered_at, last_activity_at, closed_at, deleted, category, probability,
     ) = row
     next_step = (
         NextStep(next_action, next_owner or owner, read_day(next_due)) if next_action else None
@@ -87,6 +89,8 @@ def deal_from_row(row: tuple[Any, ...]) -> Deal:
         last_activity_at=read_stamp(last_activity_at),
         closed_at=read_stamp(closed_at) if closed_at else None,
         deleted=bool(deleted),
+        forecast_category=ForecastCategory(category) if category else None,
+        probability=probability,
     )
 
 

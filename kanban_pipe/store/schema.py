@@ -275,8 +275,41 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 5: the forecast call. A deal's forecast category (NULL: its stage's default)
+# and its own win probability (NULL: its stage's), and the targets a team or a rep is
+# measured against, per month ("2026-12") or quarter ("2026-Q4"), owner '' for the team.
+# The board's covering indexes end with the probability, so that column sums weighted by
+# each deal's own probability are still answered from an index alone.
+_V5 = """
+ALTER TABLE deals ADD COLUMN forecast_category TEXT
+    CHECK (forecast_category IN ('pipeline', 'best_case', 'commit', 'omitted'));
+ALTER TABLE deals ADD COLUMN probability INTEGER CHECK (probability BETWEEN 0 AND 100);
+CREATE TABLE targets (
+    period TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    currency TEXT NOT NULL,
+    PRIMARY KEY (period, owner)
+) STRICT;
+DROP INDEX deals_status;
+DROP INDEX deals_closed;
+DROP INDEX deals_paused;
+CREATE INDEX deals_status ON deals (status, stage, currency, value, probability)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_closed ON deals (status, closed_at, stage, currency, value, probability)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_paused ON deals (status, paused_until, stage, currency, value, probability)
+    WHERE deleted_at IS NULL;
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V5):
+        conn.execute(statement)
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

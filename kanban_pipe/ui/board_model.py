@@ -34,8 +34,8 @@ class BoardModel:
         self._ids: dict[str, list[int]] = {stage: [] for stage in self.keys}
         self._where: dict[int, tuple[str, SortKey]] = {}
         self.complete: set[str] = set()
-        # (stage, currency) -> [deals, value, deals without a value]: what the column
-        # headers add up.
+        # (stage, currency) -> [deals, value, deals without a value, value of the deals
+        # with their own probability, that value weighted]: what the column heads add up.
         self.sums: dict[tuple[str, str], list[int]] = {}
 
     def set_column(self, stage: str, keys: list[SortKey]) -> None:
@@ -48,11 +48,10 @@ class BoardModel:
         self._where.update((key[-1], (stage, key)) for key in keys)
         self.complete.add(stage)
 
-    def set_sums(self, rows: Iterable[tuple[str, str, int, int, int]]) -> None:
+    def set_sums(self, rows: Iterable[tuple[str, str, int, int, int, int, int]]) -> None:
         """Replace every column's sums with (stage, currency, deals, value, deals without
-        a value) rows."""
-        self.sums = {(stage, currency): [deals, value, no_value]
-                     for stage, currency, deals, value, no_value in rows}
+        a value, value with an own probability, that value weighted) rows."""
+        self.sums = {(stage, currency): list(figures) for stage, currency, *figures in rows}
 
     def ids(self, stage: str) -> list[int]:
         """A column's deal ids in display order (the model's own list: do not change it)."""
@@ -81,7 +80,7 @@ class BoardModel:
                 del self.keys[stage][index]
                 del self._ids[stage][index]
             was = before or deal
-            self._add_sum(stage, was.currency, -1, was.value)
+            self._add_sum(stage, was, -1)
             touched.add(stage)
         if deal.stage in self.keys and is_on_board(deal, today) and board_filter.matches(deal):
             key = sort_key(facts_of(deal), order, today.isoformat())
@@ -89,16 +88,19 @@ class BoardModel:
             self.keys[deal.stage].insert(index, key)
             self._ids[deal.stage].insert(index, deal.id)
             self._where[deal.id] = (deal.stage, key)
-            self._add_sum(deal.stage, deal.currency, 1, deal.value)
+            self._add_sum(deal.stage, deal, 1)
             touched.add(deal.stage)
             return Placed(frozenset(touched), deal.stage, index)
         return Placed(frozenset(touched), None, None)
 
-    def _add_sum(self, stage: str, currency: str, deals: int, value: int | None) -> None:
+    def _add_sum(self, stage: str, deal: Deal, deals: int) -> None:
         """Add (deals 1) or take away (deals -1) one deal and its value, if it has one."""
-        entry = self.sums.setdefault((stage, currency), [0, 0, 0])
+        entry = self.sums.setdefault((stage, deal.currency), [0, 0, 0, 0, 0])
         entry[0] += deals
-        if value is None:
+        if deal.value is None:
             entry[2] += deals
-        else:
-            entry[1] += deals * value
+            return
+        entry[1] += deals * deal.value
+        if deal.probability is not None:
+            entry[3] += deals * deal.value
+            entry[4] += deals * ((deal.value * deal.probability + 50) // 100)

@@ -73,8 +73,8 @@ def test_place_asks_for_a_re_read_when_a_column_is_not_loaded(board: Board) -> N
 
 def test_sums_follow_a_moved_and_an_edited_deal(board: Board) -> None:
     model = loaded(board)
-    model.set_sums((s.stage, s.currency, s.deals, s.value, s.no_value)
-                   for s in board.store.board_sums(today=TODAY))
+    model.set_sums((s.stage, s.currency, s.deals, s.value, s.no_value, s.own_value,
+                    s.own_weighted) for s in board.store.board_sums(today=TODAY))
     before = board.store.get_deal(board.ids["acme"])
     moved = board.store.move_deal(before.id, "proposal")
     model.place(moved, before=before, order=CardOrder.URGENCY, board_filter=BoardFilter(),
@@ -82,6 +82,11 @@ def test_sums_follow_a_moved_and_an_edited_deal(board: Board) -> None:
     edited = board.store.edit_deal(moved.id, value=2_000_000)
     model.place(edited, before=moved, order=CardOrder.URGENCY, board_filter=BoardFilter(),
                 today=TODAY)
-    fresh = {(s.stage, s.currency): [s.deals, s.value, s.no_value]
+    called = board.store.edit_deal(moved.id, probability=35)
+    model.place(called, before=edited, order=CardOrder.URGENCY, board_filter=BoardFilter(),
+                today=TODAY)
+    fresh = {(s.stage, s.currency): [s.deals, s.value, s.no_value, s.own_value, s.own_weighted]
              for s in board.store.board_sums(today=TODAY)}
     assert {k: v for k, v in model.sums.items() if v[0]} == fresh
+    # The deal's own 35 % weighs its 2,000,000 in: 700,000, counted apart from the stage's.
+    assert fresh[("proposal", called.currency)][3:] == [2_000_000, 700_000]

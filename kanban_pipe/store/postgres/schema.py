@@ -262,14 +262,45 @@ def _v4(conn: Any) -> None:
     conn.execute(_V4)
 
 
+_V5 = """
+-- The forecast call: a deal's category and own probability (NULL: its stage's), the
+-- targets per month or quarter (owner '' for the team), and the board's covering indexes
+-- ending with the probability (see store.schema's version 5).
+ALTER TABLE deals
+    ADD COLUMN forecast_category TEXT COLLATE "C"
+        CHECK (forecast_category IN ('pipeline', 'best_case', 'commit', 'omitted')),
+    ADD COLUMN probability INTEGER CHECK (probability BETWEEN 0 AND 100);
+CREATE TABLE targets (
+    period TEXT COLLATE "C" NOT NULL,
+    owner TEXT COLLATE "C" NOT NULL DEFAULT '',
+    amount BIGINT NOT NULL CHECK (amount >= 0),
+    currency TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (period, owner)
+);
+DROP INDEX deals_status;
+DROP INDEX deals_closed;
+DROP INDEX deals_paused;
+CREATE INDEX deals_status ON deals (status, stage, currency, value, probability)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_closed ON deals (status, closed_at, stage, currency, value, probability)
+    WHERE deleted_at IS NULL;
+CREATE INDEX deals_paused ON deals (status, paused_until, stage, currency, value, probability)
+    WHERE deleted_at IS NULL;
+"""
+
+
+def _v5(conn: Any) -> None:
+    conn.execute(_V5)
+
+
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
-MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # What a whole kanban-pipe schema has (the engine's check_integrity looks for each).
 _TABLES = ("kanban_pipe", "stages", "deals", "activities", "settings", "exchange_rates",
-           "reviews")
+           "reviews", "targets")
 _TRIGGERS = ("activities_append_only", "activities_no_truncate", "deals_notify",
              "activities_notify")
 

@@ -12,6 +12,7 @@ from kanban_pipe.domain.amounts import NO_VALUE, format_compact
 from kanban_pipe.domain.models import Stage
 from kanban_pipe.domain.money import MoneyTotal, compact_text, total
 from kanban_pipe.domain.ordering import CardOrder
+from kanban_pipe.domain.rules import WON_SHOWN_DAYS
 from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.widgets.board_columns import MIN_COLUMN_WIDTH
 
@@ -57,13 +58,14 @@ def _amounts(sums: Sums, stage: Stage) -> tuple[Amounts, Amounts]:
     a value are rows of amount None (domain.money.total counts them apart)."""
     rows: Amounts = []
     weighted: Amounts = []
-    for (key, currency), (deals, value, no_value) in sums.items():
+    for (key, currency), (deals, value, no_value, own_value, own_weighted) in sums.items():
         if key != stage.key or not deals:
             continue
         if deals > no_value:
             rows.append((value, currency, deals - no_value))
-            weighted.append(((value * stage.probability + 50) // 100, currency,
-                             deals - no_value))
+            # Deals with their own probability are weighted by it (summed deal by deal).
+            at_stage = ((value - own_value) * stage.probability + 50) // 100
+            weighted.append((at_stage + own_weighted, currency, deals - no_value))
         if no_value:
             rows.append((None, currency, no_value))
             weighted.append((None, currency, no_value))
@@ -87,10 +89,13 @@ def stage_heads(stages: Sequence[Stage], sums: Sums, home: str,
             grand += rows
             weighted_all += weighted_rows
         deals = f"{count} deal{'s' if count != 1 else ''}"
+        # Won deals are no longer a forecast: their column says what it shows instead.
+        second = ((f"won in the last {WON_SHOWN_DAYS} days", "dim"),) if stage.is_won else (
+            ("weighted ", "dim"), head_money(weighted, HEAD_WIDTH - len("weighted ")))
         heads[stage.key] = Content.assemble(
             (deals, "bold"),
             f" · {head_money(value, HEAD_WIDTH - len(deals) - 3)}\n",
-            ("weighted ", "dim"), head_money(weighted, HEAD_WIDTH - len("weighted ")),
+            *second,
         )
     totals = OpenTotals(total(grand, home, rates), total(weighted_all, home, rates),
                         sum(deals for _, _, deals in grand), tuple(columns))

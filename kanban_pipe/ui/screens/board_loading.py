@@ -204,8 +204,8 @@ class BoardLoader:
             return False
         self._sums_generation = load.generation
         self.home_currency, self.rates = load.home_currency, load.rates
-        self.model.set_sums((s.stage, s.currency, s.deals, s.value, s.no_value)
-                            for s in load.sums)
+        self.model.set_sums((s.stage, s.currency, s.deals, s.value, s.no_value, s.own_value,
+                             s.own_weighted) for s in load.sums)
         return True
 
     def place(self, deal: Deal, *, before: Deal | None, order: CardOrder,
