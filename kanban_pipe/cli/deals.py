@@ -16,7 +16,7 @@ from kanban_pipe.domain.stages import (
     neighbour_stage,
     stage_of,
 )
-from kanban_pipe.domain.validation import clean_currency
+from kanban_pipe.domain.validation import clean_category, clean_currency, clean_probability
 from kanban_pipe.store import PipelineStore
 
 
@@ -159,9 +159,13 @@ def cmd_edit(store: PipelineStore, args: argparse.Namespace) -> str:
     if args.close is not None:
         fields["expected_close"] = (None if _clears(args.close)
                                     else quick_date(args.close, store.today(), "--close"))
+    if args.category is not None:
+        fields["forecast_category"] = clean_category(args.category)
+    if args.probability is not None:
+        fields["probability"] = clean_probability(args.probability)
     if not fields:
         usage_error(args, "nothing to edit: give --title, --org, --contact, --value, --currency,"
-                     " --owner, --source or --close")
+                     " --owner, --source, --close, --category or --probability")
     # The version pins the edit to the deal read above (its currency read the --value).
     after = store.edit_deal(before.id, expected_version=before.version, **fields)
     changed = [name.replace("_", " ") for name in fields

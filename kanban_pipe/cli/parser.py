@@ -154,6 +154,12 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
         edit.add_argument(option, help=f"amount ({AMOUNT_FORMS_HELP}), or `none` for no value"
                           if option == "--value" else None)
     edit.add_argument("--close", metavar="DATE", help="expected close date, or `none`")
+    edit.add_argument("--category", metavar="CALL",
+                      help="forecast category: pipeline, best-case, commit or omitted (1-4), "
+                           "or `stage` for the stage's default")
+    edit.add_argument("--probability", metavar="PERCENT",
+                      help="the deal's own win probability, 0-100, or `stage` for the "
+                           "stage's (used in every weighted figure)")
     qualify = sub(commands, "qualify", cmd_qualify, "set or clear qualification facts", True)
     for option in FACTS:
         qualify.add_argument(f"--{option}", action="store_true", help=f"{option} confirmed")
@@ -233,9 +239,10 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     # their commands in modules of their own, imported only when the full parser is built.
     # The same for the team server (copy, server-sql) and reach (due, calendar, serve):
     # psycopg, icalendar and textual-serve are imported only when their command runs.
-    from kanban_pipe.cli import calendar, due, reports, serve, server, transfer
+    from kanban_pipe.cli import calendar, due, reports, serve, server, targets, transfer
 
     reports.register(commands, sub)
+    targets.register(commands, sub)
     transfer.register(commands, sub)
     server.register(commands, sub)
     due.register(commands, sub)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from datetime import date
     from fractions import Fraction
 
+    from kanban_pipe.domain.forecast import PeriodCall
     from kanban_pipe.domain.money import MoneyTotal
     from kanban_pipe.domain.stats import LostLine, PipelineStats, StatsScope
     from kanban_pipe.store import PipelineStore
@@ -203,4 +204,24 @@ def _manager_json(stats: PipelineStats) -> dict[str, Any]:
         "lost_by_reason": lost(stats.lost.by_reason),
         "lost_by_stage": lost(stats.lost.by_stage),
         "slipping_deals": stats.slipping,
+        "forecast_call": _call_json(stats),
     }
+
+
+def _call_json(stats: PipelineStats) -> dict[str, Any] | None:
+    """The forecast call by month and targeted quarter: won, commit, best case, weighted,
+    the target and the gap (target less won and commit; above 0 is short)."""
+    call = stats.call
+    if call is None:
+        return None
+
+    def period(line: PeriodCall) -> dict[str, Any]:
+        gap = line.gap
+        return {"period": line.period, "deals": line.deals, "won": _money(line.won),
+                "commit": _money(line.commit), "best_case": _money(line.best_case),
+                "weighted": _money(line.weighted),
+                "target": None if line.target is None else _money(line.target),
+                "gap": gap, "gap_decimal": _decimal(gap, stats.home_currency)}
+
+    return {"owner": call.owner or None, "months": [period(m) for m in call.months],
+            "quarters": [period(q) for q in call.quarters]}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
 from kanban_pipe.domain.amounts import format_compact
+from kanban_pipe.domain.forecast import PeriodCall
 from kanban_pipe.domain.money import MoneyTotal, compact_text, no_rate_note
 from kanban_pipe.domain.stats import (
     DEFAULT_PERIOD,
@@ -208,8 +210,48 @@ def report(stats: PipelineStats, clean: Clean) -> list[Section]:
                 or ("Nothing stands out: the pipeline looks healthy.",)),
         _pipeline(stats, clean), _forecast(stats), _trend(stats), _win_rate(stats),
         _conversion(stats, clean), _calibration(stats, clean), _sources(stats, clean),
-        team_section(stats, clean), lost_section(stats, clean),
+        team_section(stats, clean), lost_section(stats, clean), call_section(stats, clean),
     ]
+
+
+def gap_text(gap: int | None, currency: str) -> str:
+    """A gap to target as words: 'short 12k', 'ahead 3k', 'on target', or '—'."""
+    if gap is None:
+        return "—"
+    if gap == 0:
+        return "on target"
+    return f"{'short' if gap > 0 else 'ahead'} {format_compact(abs(gap), currency)}"
+
+
+def call_section(stats: PipelineStats, clean: Clean) -> Section:
+    """The forecast call: won, commit, best case and weighted by month and targeted
+    quarter, against the target, with the gap (target less won and commit)."""
+    call = stats.call
+    if call is None:
+        return Section("call", "Forecast call", ("No forecast.",))
+    currency = stats.home_currency
+
+    def row(line: PeriodCall, label: str) -> list[str]:
+        target = money_text(line.target) if line.target is not None else "—"
+        return [label, money_text(line.won), money_text(line.commit),
+                money_text(line.best_case), money_text(line.weighted), target,
+                gap_text(line.gap, currency), str(line.deals)]
+
+    rows = [row(m, f"{date.fromisoformat(m.period + '-01'):%b %Y}") for m in call.months]
+    rows += [row(q, q.period.replace("-", " ")) for q in call.quarters]
+    whose = f"{clean(call.owner)}'s targets" if call.owner else "the team's targets"
+    lines = table(("PERIOD", "WON", "COMMIT", "BEST CASE", "WEIGHTED", "TARGET", "GAP",
+                   "DEALS"), rows, frozenset(range(1, 8)))
+    lines.append(f"Against {whose}. Gap: target less won and commit. Best case includes "
+                 "commit; weighted counts every open deal at its probability. A passed "
+                 "close date counts in this month.")
+    if not any(line.target is not None for line in (*call.months, *call.quarters)):
+        lines.append("No target set: `kanban-pipe targets set this-month 120k` "
+                     "(or `--owner NAME`).")
+    lines.append("F on the board calls a deal: pipeline, best case, commit or omitted, "
+                 "and its own probability.")
+    lines += left_out(*(m.commit for m in call.months), *(m.weighted for m in call.months))
+    return Section("call", "Forecast call", tuple(lines))
 
 
 def team_section(stats: PipelineStats, clean: Clean) -> Section:

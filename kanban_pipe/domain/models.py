@@ -168,3 +168,14 @@ class Activity:
     actor: str
     kind: ActivityKind
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What the team (owner '') or one rep is to win in a month ('2026-12') or quarter
+    ('2026-Q4'), in minor units of `currency`."""
+
+    period: str
+    owner: str
+    amount: int
+    currency: str

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from kanban_pipe.domain.forecast import ForecastCall, forecast_call
 from kanban_pipe.domain.models import DealStatus, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
 
@@ -694,6 +695,8 @@ class PipelineStats:
     # Open deals slipping: the close date pushed two or more times, or well past the
     # stage's usual time (aged_after_days) while still being touched.
     slipping: int = 0
+    # The forecast call by month (and targeted quarter) against the targets.
+    call: ForecastCall | None = None
 
 
 def compute_stats(inputs: StatsInputs) -> PipelineStats:
@@ -727,4 +730,7 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
         team=tuple(team_table(inputs.groups, inputs.closed, inputs.touches, home, rates)),
         lost=lost_analysis(inputs.closed, stages, inputs.lost_reasons, home, rates),
         slipping=sum(row.slipping for row in inputs.aged),
+        call=forecast_call(groups, inputs.won_this_quarter, inputs.targets,
+                           forecast_months(inputs.today), owner=scope.owner or "",
+                           home=home, rates=rates),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kanban_pipe.domain.models import DealStatus, Stage
+from kanban_pipe.domain.models import DealStatus, ForecastCategory, Stage, Target
 
 # -- what the store gathers ------------------------------------------------------------
 
@@ -64,6 +64,8 @@ class DealGroup:
     step_overdue: int = 0
     unqualified: int = 0
     owner: str = ""
+    # An open deal's forecast category (its own or its stage's); None when not open.
+    category: ForecastCategory | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +151,6 @@ class StatsInputs:
     aged: tuple[Aged, ...] = ()
     touches: tuple[Touches, ...] = ()
     lost_reasons: tuple[str, ...] = ()  # the configured list (settings), in its order
+    targets: tuple[Target, ...] = ()
+    # (month 'YYYY-MM', currency, value) of the deals won this quarter, one per deal.
+    won_this_quarter: tuple[tuple[str, str, int], ...] = ()

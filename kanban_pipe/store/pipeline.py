@@ -11,6 +11,7 @@ from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
 from kanban_pipe.store.config import PipelineConfig
 from kanban_pipe.store.deals import DealActions
 from kanban_pipe.store.engine import is_server_url
+from kanban_pipe.store.targets import PipelineTargets
 
 # What undo names a change by: "can't undo your edit of 'Acme'", not "your edited of".
 _UNDONE_WORDS = {
@@ -22,7 +23,7 @@ _UNDONE_WORDS = {
 }
 
 
-class PipelineStore(DealActions, PipelineConfig):
+class PipelineStore(DealActions, PipelineConfig, PipelineTargets):
     """A pipeline (in a file or on a server): deal verbs, queries and configuration."""
 
     def reader(self) -> PipelineStore:

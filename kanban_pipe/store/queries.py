@@ -9,7 +9,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kanban_pipe.domain.models import DEFAULT_LOST_REASONS, Activity, Deal, DealStatus, Stage
+from kanban_pipe.domain.models import (
+    DEFAULT_LOST_REASONS,
+    Activity,
+    Deal,
+    DealStatus,
+    Stage,
+    Target,
+)
 from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
 from kanban_pipe.domain.rules import WON_SHOWN_DAYS, local_date
 from kanban_pipe.store.base import StoreCore
@@ -108,6 +115,11 @@ class PipelineQueries(StoreCore):
             return list(DEFAULT_LOST_REASONS)
         reasons = json.loads(rows[0][0])
         return [str(reason) for reason in reasons] if isinstance(reasons, list) else []
+
+    def targets(self) -> list[Target]:
+        """Every target, by period, the team's before each rep's."""
+        return [Target(*row) for row in self.rows(
+            "SELECT period, owner, amount, currency FROM targets ORDER BY period, owner")]
 
     def exchange_rates(self) -> dict[str, Decimal]:
         """Rates the user has set: home-currency units per unit of each other currency."""

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from kanban_pipe.domain.models import DealStatus, Stage
+from kanban_pipe.domain.models import DealStatus, ForecastCategory, Stage
+from kanban_pipe.domain.rules import stage_category
 from kanban_pipe.domain.stats import (
     FORECAST_MONTHS,
     TOUCH_DAYS,
@@ -128,6 +129,8 @@ def gather_stats(store: PipelineQueries, *, today: date,
             aged=_aged(store, stages, stage_days, today, narrow),
             touches=_touches(store, today, narrow),
             lost_reasons=tuple(store.lost_reasons()),
+            targets=tuple(store.targets()),
+            won_this_quarter=_won_this_quarter(store, today, narrow),
         )
 
 
@@ -175,12 +178,32 @@ def _day_end(day: date) -> str:
 
 
 def _probability(stages: Sequence[Stage], params: dict[str, Any]) -> str:
-    """SQL for the probability of a row's stage (bound as :p_stageN / :p_probN)."""
+    """SQL for a row's win probability: its own, else its stage's (bound as :p_stageN /
+    :p_probN), as rules.win_probability."""
     whens = []
     for i, stage in enumerate(stages):
         params[f"p_stage{i}"], params[f"p_prob{i}"] = stage.key, stage.probability
         whens.append(f"WHEN :p_stage{i} THEN :p_prob{i}")
-    return f"CASE stage {' '.join(whens)} ELSE 0 END" if whens else "0"
+    at_stage = f"CASE stage {' '.join(whens)} ELSE 0 END" if whens else "0"
+    return f"coalesce(probability, {at_stage})"
+
+
+# Forecast categories in the order of their codes in the packed key.
+_CATEGORIES = tuple(ForecastCategory)
+
+
+def _category(stages: Sequence[Stage], params: dict[str, Any]) -> str:
+    """SQL for the code of a row's forecast category: its own, else its stage's default
+    (rules.forecast_category)."""
+    codes = {category: i for i, category in enumerate(_CATEGORIES)}
+    own = " ".join(f"WHEN '{c.value}' THEN {i}" for c, i in codes.items())
+    whens = []
+    for i, stage in enumerate(stages):
+        params[f"c_stage{i}"] = stage.key
+        whens.append(f"WHEN :c_stage{i} THEN {codes[stage_category(stage)]}")
+    at_stage = f"CASE stage {' '.join(whens)} ELSE 0 END" if whens else "0"
+    return (f"CASE WHEN forecast_category IS NULL THEN {at_stage}"
+            f" ELSE CASE forecast_category {own} ELSE 0 END END")
 
 
 def _totals(store: PipelineQueries, stages: Sequence[Stage], today: date,
@@ -304,6 +327,7 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
     resumed = " ".join(f"WHEN paused_until <= :day{k} THEN {k}" for k in range(len(days)))
     key.add(f"CASE WHEN status = 'paused' THEN CASE {resumed} ELSE {len(days)} END"
             f" ELSE {_point('created_at', ends, params)} END", len(ends) + 1, open_only=True)
+    key.add(_category(stages, params), len(_CATEGORIES), open_only=True)
     # The flags of an open deal as bits: one sum fewer each.
     flags = _open_flags(stages, today, params)
     # A test on a missing date is NULL, which counts as not raised.
@@ -327,12 +351,13 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
     # Python loop unpacking each one (~10 ms less at 100,000 deals). The groups of the
     # other codes are the key without its flag bits, `k`.
     flag_values = 1 << len(flags)
-    status, currency, owner, month, point, _ = key.unpacked("k")
+    status, currency, owner, month, point, category, _ = key.unpacked("k")
     counts = ", ".join(f"sum(CASE WHEN (bits & {1 << bit}) <> 0 THEN deals ELSE 0 END)"
                        for bit in range(len(flags)))
     rows = store.rows(
         f"SELECT {status}, {currency}, source, {month}, {point}, sum(deals), sum(value),"
-        f" sum(weighted), {counts}, {owner} FROM (SELECT key / {flag_values} * {flag_values}"
+        f" sum(weighted), {counts}, {category}, {owner}"
+        f" FROM (SELECT key / {flag_values} * {flag_values}"
         f" AS k, key % {flag_values} AS bits, source, deals, value, weighted"
         f" FROM ({by_key}) g) f GROUP BY k, source",
         params)
@@ -341,8 +366,9 @@ def _groups(store: PipelineQueries, stages: Sequence[Stage], today: date,
     flag_fields = ("close_passed", "stale", "no_next_step", "step_overdue", "unqualified")
     return tuple(
         DealGroup(DealStatus(_STATUSES[row[0]]), currencies[row[1]], row[2], row[5], row[6],
-                  row[7], names[row[3]], row[4], **dict(zip(flag_fields, row[8:-1], strict=True)),
-                  owner=owners[row[-1]])
+                  row[7], names[row[3]], row[4], **dict(zip(flag_fields, row[8:-2], strict=True)),
+                  owner=owners[row[-1]],
+                  category=_CATEGORIES[row[-2]] if _STATUSES[row[0]] == "open" else None)
         for row in rows)
 
 
@@ -394,6 +420,26 @@ def _closed(store: PipelineQueries, scope: StatsScope,
                            reason)
                  for status, currency, cycle, every, valued, value, owner, stage, reason in rows
                  for deals, value in _apart(every, valued, value))
+
+
+def _won_this_quarter(store: PipelineQueries, today: date,
+                      narrow: _Narrow) -> tuple[tuple[str, str, int], ...]:
+    """(local month, currency, value) of each deal with a value won since the quarter
+    began: what the forecast call counts as won against the targets."""
+    first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    months = [date(first.year, first.month + i, 1) for i in range(3)]
+    params: dict[str, Any] = {"since": _day_start(first)}
+    whens = []
+    for i, month in enumerate(months[1:], 1):
+        params[f"w_month{i}"] = _day_start(month)
+        whens.append(f"WHEN closed_at >= :w_month{i} THEN {i}")
+    whens.reverse()
+    rows = store.rows(
+        f"SELECT CASE {' '.join(whens)} ELSE 0 END, currency, value FROM deals"
+        f" {store.engine.dialect.indexed_by('deals_closed')} WHERE status = 'won'"
+        f" AND closed_at >= :since AND value IS NOT NULL AND deleted_at IS NULL"
+        f"{narrow.named(params)}", params)
+    return tuple((months[i].isoformat()[:7], currency, value) for i, currency, value in rows)
 
 
 def _aged(store: PipelineQueries, stages: Sequence[Stage], visits: Sequence[StageDays],

@@ -1,5 +1,6 @@
 """The statistics screen (`f` on the board): forecast, history and hints as text charts, the
-team table and the lost deals, in three tabs; it covers what the board's owner filter shows."""
+team table, the lost deals and the forecast call, in four tabs; it covers what the board's
+owner filter shows."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ if TYPE_CHECKING:
 PLACES = {
     "top": ("hints",), "left": ("pipeline", "forecast", "trend"),
     "right": ("win_rate", "conversion", "calibration"), "bottom": ("sources",),
-    "team": ("team",), "lost": ("lost",),
+    "team": ("team",), "lost": ("lost",), "call": ("call",),
 }
 # The tabs, in order, with the key that shows each.
-TABS = (("overview", "1 Overview"), ("team", "2 Team"), ("lost", "3 Lost"))
+TABS = (("overview", "1 Overview"), ("team", "2 Team"), ("lost", "3 Lost"),
+        ("call", "4 Forecast call"))
 # Below this width the two columns stack: their tables need about 70 cells each.
 NARROW_WIDTH = 140
 SLOW_READ_SECONDS = 0.4
@@ -66,6 +68,7 @@ class StatsScreen(Screen[None]):
         Binding("1", "tab('overview')", "Overview", id="stats.overview"),
         Binding("2", "tab('team')", "Team", id="stats.team"),
         Binding("3", "tab('lost')", "Lost", id="stats.lost"),
+        Binding("4", "tab('call')", "Forecast call", id="stats.call"),
     ]
 
     def __init__(self, session: Session, stats: PipelineStats | None = None, *,
@@ -85,7 +88,7 @@ class StatsScreen(Screen[None]):
         # The keys are named here: a Footer would cost a quarter of the time it takes to
         # open this screen.
         yield Static(Content("kanban-pipe · forecast and statistics · "
-                             f"{scope_words(self.scope, safe_text)} · 1 2 3 tabs · "
+                             f"{scope_words(self.scope, safe_text)} · 1-4 tabs · "
                              "esc close · r reload"), id="stats-title")
         with TabbedContent(id="stats-tabs", initial="overview"):
             with TabPane(TABS[0][1], id="overview"), \
