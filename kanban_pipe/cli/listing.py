@@ -266,7 +266,7 @@ CSV_COLUMNS = (
     "next_step.owner", "next_step.due", "last_activity_at", "stage_entered_at", "created_at",
     "updated_at", "version", "paused_until", "lost_reason", "qualification.decision_maker",
     "qualification.need", "qualification.timeline", "stale", "next_step_state",
-    "closing_soon", "unqualified", "days_in_stage",
+    "closing_soon", "unqualified", "days_in_stage", "forecast_category", "probability",
 )
 _YES = ("no", "yes")
 
@@ -289,6 +289,7 @@ def csv_cells(deal: StoredDeal, flags: DealFlags) -> list[str | int]:
         _YES[bool(deal.decision_maker)], _YES[bool(deal.need_confirmed)],
         _YES[bool(deal.timeline_confirmed)], _YES[flags.stale], flags.next_step_state.value,
         _YES[flags.closing_soon], _YES[flags.unqualified], flags.days_in_stage,
+        deal.forecast_category or "", "" if deal.probability is None else deal.probability,
     ]
 
 

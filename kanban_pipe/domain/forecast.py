@@ -48,11 +48,11 @@ def parse_period(text: str, today: date) -> str:
             return _month(year, month)
     # Without a year, a month or quarter is the next one of that name (this one included).
     if match := _QUARTER_RE.match(word):
-        number = int(match[2] or match[3])
-        year = match[1] or match[4]
-        if year is None:
-            year = today.year + (number < (today.month - 1) // 3 + 1)
-        return f"{int(year):04d}-Q{number}"
+        quarter = int(match[2] or match[3])
+        year_text = match[1] or match[4]
+        year = (int(year_text) if year_text
+                else today.year + (quarter < (today.month - 1) // 3 + 1))
+        return f"{year:04d}-Q{quarter}"
     if (match := _NAMED_MONTH_RE.match(word)) and match[1] in _MONTHS:
         number = _MONTHS.index(match[1]) + 1
         return _month(int(match[2]) if match[2] else today.year + (number < today.month),

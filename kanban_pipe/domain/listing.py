@@ -49,6 +49,8 @@ class StoredDeal(NamedTuple):
     updated_at: str
     stage_entered_at: str
     last_activity_at: str
+    forecast_category: str | None = None  # the owner's call; None: the stage's default
+    probability: int | None = None  # the deal's own; None: the stage's
 
 
 def stored_moment(text: str) -> datetime:

@@ -66,6 +66,9 @@ def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
         "closing_soon": flags.closing_soon,
         "unqualified": flags.unqualified,
         "days_in_stage": flags.days_in_stage,
+        # The owner's forecast call and own probability; null: the stage's.
+        "forecast_category": deal.forecast_category.value if deal.forecast_category else None,
+        "probability": deal.probability,
     }
 
 
@@ -94,7 +97,7 @@ _DEAL_KEYS: tuple[str | tuple[str, tuple[str, ...]], ...] = (
     "owner", "source", "expected_close", ("next_step", _STEP_KEYS), "last_activity_at",
     "stage_entered_at", "created_at", "updated_at", "version", "paused_until",
     "lost_reason", ("qualification", _FACT_KEYS), "stale", "next_step_state",
-    "closing_soon", "unqualified", "days_in_stage",
+    "closing_soon", "unqualified", "days_in_stage", "forecast_category", "probability",
 )
 _BOOL = ("false", "true")
 
@@ -144,7 +147,8 @@ class DealJsonText:
         """The deal's JSON text; `extra` values are encoded here (strings)."""
         (deal_id, title, organization, contact, value, currency, stage, status, owner, source,
          expected_close, action, next_owner, next_due, paused_until, lost_reason,
-         decision_maker, need, timeline, version, created, updated, entered, last) = deal
+         decision_maker, need, timeline, version, created, updated, entered, last, category,
+         probability) = deal
         enc = encode_basestring
         step = (self._step % (enc(action), enc(next_owner or owner), _day_json(next_due))
                 if action else "null")
@@ -159,5 +163,7 @@ class DealJsonText:
             _stamp_json(updated), version, _day_json(paused_until), enc(lost_reason),
             self._facts[decision_maker, need, timeline], _BOOL[flags.stale],
             self._states[flags.next_step_state], _BOOL[flags.closing_soon],
-            _BOOL[flags.unqualified], flags.days_in_stage, *map(enc, extra),
+            _BOOL[flags.unqualified], flags.days_in_stage,
+            "null" if category is None else enc(category),
+            "null" if probability is None else probability, *map(enc, extra),
         )

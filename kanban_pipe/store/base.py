@@ -38,7 +38,8 @@ UNDOABLE_COLUMNS = frozenset(
         "title", "organization", "contact", "value", "currency", "stage", "status", "owner",
         "source", "expected_close", "next_action", "next_owner", "next_due", "paused_until",
         "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed", "position",
-        "stage_entered_at", "last_activity_at", "closed_at", "deleted_at",
+        "stage_entered_at", "last_activity_at", "closed_at", "deleted_at", "forecast_category",
+        "probability",
     }
 )
 

@@ -64,6 +64,8 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
         "qualification": {fact: yes[cells[f"qualification.{fact}"]]
                           for fact in ("decision_maker", "need", "timeline")},
         **{key: yes[cells[key]] for key in ("stale", "closing_soon", "unqualified")},
+        "forecast_category": cells["forecast_category"] or None,
+        "probability": int(cells["probability"]) if cells["probability"] else None,
     }
 
 

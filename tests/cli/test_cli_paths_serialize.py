@@ -13,6 +13,7 @@ from kanban_pipe.domain.models import (
     ActivityKind,
     Deal,
     DealStatus,
+    ForecastCategory,
     NextStep,
     Qualification,
     Stage,
@@ -70,8 +71,15 @@ def test_deal_to_json_has_exactly_the_promised_keys_and_values() -> None:
         "version": 4, "paused_until": None, "lost_reason": "",
         "qualification": {"decision_maker": True, "need": True, "timeline": False},
         "stale": True, "next_step_state": "overdue", "closing_soon": False,
-        "unqualified": True, "days_in_stage": 24,
+        "unqualified": True, "days_in_stage": 24, "forecast_category": None,
+        "probability": None,
     }
+
+
+def test_deal_to_json_carries_the_owners_forecast_call() -> None:
+    data = deal_to_json(_deal(forecast_category=ForecastCategory.BEST_CASE, probability=35),
+                        STAGE, TODAY)
+    assert (data["forecast_category"], data["probability"]) == ("best_case", 35)
 
 
 def test_deal_to_json_nulls_and_closed_deals() -> None:

@@ -9,7 +9,7 @@ STATS_KEYS = {
     "stages", "forecast_by_month", "win_rate", "conversion", "median_days_in_stage",
     "cycle_days", "velocity", "calibration", "by_source", "trend", "hints",
     "lost_at_unknown_stage", "scope", "team", "lost_by_reason", "lost_by_stage",
-    "slipping_deals",
+    "slipping_deals", "forecast_call",
 }
 
 

@@ -515,6 +515,10 @@ class BoardScreen(Screen[None]):
         """Set the expected close date: one key, a date, enter."""
         self.deals.close_date()
 
+    def action_forecast_call(self) -> None:
+        """Call the deal in the forecast: category and own probability."""
+        self.deals.forecast_call()
+
     def action_delete(self) -> None:
         """Delete a duplicate or mistake, after asking."""
         self.deals.delete()

@@ -36,6 +36,7 @@ BOARD_BINDINGS = [
     Binding("x", "lost", "Lost", show=False, id="board.lost"),
     Binding("p", "pause", "Pause", show=False, id="board.pause"),
     Binding("c", "close_date", "Close date", show=False, id="board.close_date"),
+    Binding("F", "forecast_call", "Call", show=False, id="board.forecast_call"),
     Binding("D", "delete", "Delete", show=False, id="board.delete"),
     Binding("u,ctrl+z", "undo", "Undo", id="board.undo"),
     Binding("slash", "filter", "Filter", id="board.filter"),
@@ -83,6 +84,8 @@ KEY_HELP = {
     "pause": "pause the deal until a date, with a short reason (it leaves the board until "
              "then)",
     "close_date": "set the expected close date (c, +2w, enter)",
+    "forecast_call": "call the deal in the forecast: pipeline, best case, commit or omitted "
+                     "(1-4), and its own win probability (empty: the stage's)",
     "delete": "delete a duplicate or mistake (asks first; undo restores)",
     "undo": "undo your last change (also one made from the command line)",
     "filter": "filter by title, organization, contact or owner; is:unqualified: the deals "
@@ -106,7 +109,7 @@ def binding_keys(binding: Binding, key_display: Callable[[Binding], str]) -> str
 WRITE_ACTIONS = frozenset({
     "move_deal(1)", "move_deal(-1)", "move_back_to", "reorder(1)", "reorder(-1)", "new_deal",
     "edit_deal", "next_step", "done", "log_activity", "won", "lost", "pause", "delete",
-    "undo",
+    "undo", "close_date", "forecast_call",
 })
 
 # Always in the footer, whatever the width: how to get help and how to leave.

@@ -445,6 +445,31 @@ class DealActions:
                           current=deal.expected_close, error=error), save)
 
     @saves
+    def forecast_call(self, error: str = "") -> None:
+        """Call the deal in the forecast: its category and its own probability (`F`)."""
+        from kanban_pipe.ui.screens.call_form import ForecastCall, ForecastCallForm, call_words
+
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+
+        def save(call: ForecastCall | None) -> None:
+            if call is None:
+                return
+            self.work.perform(
+                lambda: self._store.edit_deal(deal.id, expected_version=deal.version,
+                                              forecast_category=call.category,
+                                              probability=call.probability),
+                lambda saved: self._changed(
+                    saved, before=deal, message=call_words(saved, self._stage(saved.stage))),
+                lambda failure: self._refused(failure,
+                                              lambda _d, words: self.forecast_call(words), None),
+            )
+
+        self._host.app.push_screen(
+            ForecastCallForm(deal=deal, stage=self._stage(deal.stage), error=error), save)
+
+    @saves
     def delete(self) -> None:
         """Delete a duplicate or mistake, after asking."""
         from kanban_pipe.ui.screens.confirm import ConfirmDialog

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.dates import days_ago_words, relative_words
 from kanban_pipe.domain.models import Activity, ActivityKind, Deal, QualificationFact, Stage
-from kanban_pipe.domain.rules import DealFlags, deal_flags, local_date
+from kanban_pipe.domain.rules import DealFlags, deal_flags, forecast_category, local_date
 from kanban_pipe.ui.screens.help import HIGHLIGHT_STYLES
 from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.card import LEGEND, card_markers
@@ -59,6 +59,15 @@ def highlight_lines(deal: Deal, stage: Stage, today: date) -> list[Content]:
             )
         )
     return lines
+
+
+def call_text(deal: Deal, stage: Stage) -> str:
+    """The forecast call as the detail shows it: whose it is (the owner's or the stage's)."""
+    category = forecast_category(deal, stage).label
+    whose = "the owner's call" if deal.forecast_category else "the stage's default"
+    odds = (f"{deal.probability}% (own; {stage.name} {stage.probability}%)"
+            if deal.probability is not None else f"{stage.probability}% (the stage's)")
+    return f"{category} ({whose}) · win probability {odds}"
 
 
 class DealDetailScreen(ModalScreen[None]):
@@ -163,6 +172,7 @@ class DealDetailScreen(ModalScreen[None]):
                 ),
             ),
             ("Status", Content(deal.status.value)),
+            ("Forecast call", plain(call_text(deal, stage))),
             ("Owner", plain(deal.owner)),
             ("Source", plain(deal.source)),
             (

@@ -114,6 +114,10 @@ def render_card(
     # Short, fixed-size facts first: a narrow column truncates the organization, not them.
     second = [(money, Style()), (" · ", muted), (safe_text(deal.owner), muted),
               (" · " if org else "", muted), (org, Style())]
+    open_deal = deal.status is not DealStatus.WON
+    if deal.probability is not None and open_deal:
+        # The owner's own odds beside the value they weigh (the stage's are not shown).
+        second[1:1] = [(" · ", muted), (f"{deal.probability}%", Style(bold=True))]
 
     step = deal.next_step
     if deal.status is DealStatus.WON:
@@ -142,6 +146,9 @@ def render_card(
     fourth = [(age, muted), (" · ", muted), (marks, muted)]
 
     fifth: list[tuple[str, Style]] = []
+    if deal.forecast_category is not None and open_deal:
+        # The owner's forecast call, when they made one (the stage's default is not shown).
+        fifth += [(deal.forecast_category.label.upper(), Style(bold=True)), (" ", Style())]
     for text, highlight in deal_markers(deal, stage, today):
         fifth.extend([(text, _highlight_style(highlight, styles) + Style(bold=True)),
                       (" ", Style())])
