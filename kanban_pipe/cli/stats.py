@@ -224,4 +224,16 @@ def _call_json(stats: PipelineStats) -> dict[str, Any] | None:
                 "gap": gap, "gap_decimal": _decimal(gap, stats.home_currency)}
 
     return {"owner": call.owner or None, "months": [period(m) for m in call.months],
-            "quarters": [period(q) for q in call.quarters]}
+            "quarters": [period(q) for q in call.quarters],
+            "accuracy": [{"month": a.month, "weighted": _money(a.weighted),
+                          "commit": _money(a.commit), "best_case": _money(a.best_case),
+                          "won": _money(a.won), "committed_won": _money(a.committed_won),
+                          "forecast_deals": a.forecast_deals, "won_deals": a.won_deals,
+                          "won_of_weighted": _share(a.won_of_weighted),
+                          "won_of_commit": _share(a.won_of_commit),
+                          "commit_kept": _share(a.commit_kept)}
+                         for a in stats.accuracy]}
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -211,6 +211,7 @@ def report(stats: PipelineStats, clean: Clean) -> list[Section]:
         _pipeline(stats, clean), _forecast(stats), _trend(stats), _win_rate(stats),
         _conversion(stats, clean), _calibration(stats, clean), _sources(stats, clean),
         team_section(stats, clean), lost_section(stats, clean), call_section(stats, clean),
+        accuracy_section(stats),
     ]
 
 
@@ -252,6 +253,29 @@ def call_section(stats: PipelineStats, clean: Clean) -> Section:
                  "and its own probability.")
     lines += left_out(*(m.commit for m in call.months), *(m.weighted for m in call.months))
     return Section("call", "Forecast call", tuple(lines))
+
+
+def accuracy_section(stats: PipelineStats) -> Section:
+    """Each past month's forecast as it stood on its first day, rebuilt from the history,
+    against what was won: can the probabilities and the commits be trusted?"""
+    months = stats.accuracy
+    if not any(m.forecast_deals or m.won_deals for m in months):
+        return Section("accuracy", "Forecast accuracy", ("No history of past months yet.",))
+
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    rows = [[f"{date.fromisoformat(m.month + '-01'):%b %Y}", money_text(m.weighted),
+             money_text(m.commit), money_text(m.best_case), money_text(m.won),
+             share(m.won_of_weighted), share(m.won_of_commit), share(m.commit_kept)]
+            for m in months]
+    lines = table(("MONTH", "WEIGHTED", "COMMIT", "BEST CASE", "WON", "WON/WEIGHTED",
+                   "WON/COMMIT", "COMMIT KEPT"), rows, frozenset(range(1, 8)))
+    lines.append("What the forecast said on each month's first day (open deals expected to "
+                 "close by its end, rebuilt from the history), against what was won in it. "
+                 "COMMIT KEPT: the share of the commit won that month.")
+    lines += left_out(*(m.weighted for m in months), *(m.won for m in months))
+    return Section("accuracy", "Forecast accuracy, past months", tuple(lines))
 
 
 def team_section(stats: PipelineStats, clean: Clean) -> Section:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import DealStatus, ForecastCategory, Target
 from kanban_pipe.domain.money import MoneyTotal, total
-from kanban_pipe.domain.stats_inputs import DealGroup
+from kanban_pipe.domain.stats_inputs import DealGroup, PastForecastSum
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -155,3 +155,67 @@ def forecast_call(groups: Iterable[DealGroup], won: Iterable[tuple[str, str, int
 
     quarters = sorted({quarter_of(m) for m in shown} & set(mine))
     return ForecastCall(tuple(call(m) for m in shown), tuple(call(q) for q in quarters), owner)
+
+
+# -- how good past forecasts were ---------------------------------------------------------
+
+ACCURACY_MONTHS = 6  # past months whose forecast is rebuilt and set against what was won
+
+
+def past_months(today: date, count: int = ACCURACY_MONTHS) -> list[date]:
+    """First days of the `count` whole months before this one, oldest first."""
+    this = date(today.year, today.month, 1)
+    return [_add_months(this, -back) for back in range(count, 0, -1)]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthAccuracy:
+    """A past month's forecast against the outcome, in the home currency."""
+
+    month: str
+    weighted: MoneyTotal
+    commit: MoneyTotal
+    best_case: MoneyTotal
+    won: MoneyTotal
+    committed_won: MoneyTotal
+    forecast_deals: int
+    won_deals: int
+
+    @property
+    def won_of_weighted(self) -> float | None:
+        """What was won as a share of the weighted forecast (1.0: spot on)."""
+        return _share(self.won, self.weighted)
+
+    @property
+    def won_of_commit(self) -> float | None:
+        """What was won as a share of the commit."""
+        return _share(self.won, self.commit)
+
+    @property
+    def commit_kept(self) -> float | None:
+        """The share of the commit's value won in the month: can the commits be trusted?"""
+        return _share(self.committed_won, self.commit)
+
+
+def _share(part: MoneyTotal, whole: MoneyTotal) -> float | None:
+    return None if not whole.amount else part.amount / whole.amount
+
+
+def forecast_accuracy(sums: Iterable[PastForecastSum], months: Sequence[date], *, home: str,
+                      rates: Mapping[str, Decimal]) -> tuple[MonthAccuracy, ...]:
+    """Each past month's rebuilt forecast beside what was won, oldest first."""
+    by_month: dict[str, list[PastForecastSum]] = defaultdict(list)
+    for line in sums:
+        by_month[line.month].append(line)
+
+    def money(lines: list[PastForecastSum], name: str) -> MoneyTotal:
+        return total(((getattr(line, name), line.currency, 1) for line in lines), home, rates)
+
+    result = []
+    for month in (day.isoformat()[:7] for day in months):
+        lines = by_month[month]
+        result.append(MonthAccuracy(
+            month, money(lines, "weighted"), money(lines, "commit"), money(lines, "best_case"),
+            money(lines, "won"), money(lines, "committed_won"),
+            sum(line.forecast_deals for line in lines), sum(line.won_deals for line in lines)))
+    return tuple(result)

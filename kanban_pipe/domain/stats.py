@@ -10,7 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from kanban_pipe.domain.forecast import ForecastCall, forecast_call
+from kanban_pipe.domain.forecast import (
+    ForecastCall,
+    MonthAccuracy,
+    forecast_accuracy,
+    forecast_call,
+    past_months,
+)
 from kanban_pipe.domain.models import DealStatus, Stage
 from kanban_pipe.domain.money import MoneyTotal, total
 
@@ -697,6 +703,8 @@ class PipelineStats:
     slipping: int = 0
     # The forecast call by month (and targeted quarter) against the targets.
     call: ForecastCall | None = None
+    # Past months' forecasts (rebuilt from the log) against what was won, oldest first.
+    accuracy: tuple[MonthAccuracy, ...] = ()
 
 
 def compute_stats(inputs: StatsInputs) -> PipelineStats:
@@ -733,4 +741,6 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
         call=forecast_call(groups, inputs.won_this_quarter, inputs.targets,
                            forecast_months(inputs.today), owner=scope.owner or "",
                            home=home, rates=rates),
+        accuracy=forecast_accuracy(inputs.past_forecasts, past_months(inputs.today),
+                                   home=home, rates=rates),
     )

@@ -134,6 +134,23 @@ class StatusShift:
 
 
 @dataclass(frozen=True, slots=True)
+class PastForecastSum:
+    """One past month in one currency: what the forecast said at its first moment
+    (weighted, commit, best case: open deals expected to close by its end) and what was
+    won in it (`committed_won`: of the commit, what was won in the month)."""
+
+    month: str  # 'YYYY-MM'
+    currency: str
+    weighted: int
+    commit: int
+    best_case: int
+    won: int
+    committed_won: int
+    forecast_deals: int
+    won_deals: int
+
+
+@dataclass(frozen=True, slots=True)
 class StatsInputs:
     """Everything the statistics are computed from, as one store snapshot read it."""
 
@@ -154,3 +171,5 @@ class StatsInputs:
     targets: tuple[Target, ...] = ()
     # (month 'YYYY-MM', currency, value) of the deals won this quarter, one per deal.
     won_this_quarter: tuple[tuple[str, str, int], ...] = ()
+    # Past months' forecasts rebuilt from the log, beside what was won.
+    past_forecasts: tuple[PastForecastSum, ...] = ()

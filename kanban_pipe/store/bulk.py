@@ -9,7 +9,9 @@ from typing import Any
 from kanban_pipe.collector import cyclic_gc_paused
 from kanban_pipe.domain.demo import DemoPipeline, iter_demo
 from kanban_pipe.domain.errors import InvalidInputError
+from kanban_pipe.domain.forecast import past_months
 from kanban_pipe.store.engine import Engine
+from kanban_pipe.store.forecast_history import forget_forecasts, past_forecasts
 from kanban_pipe.store.pipeline import PipelineStore
 from kanban_pipe.store.rows import day_text
 
@@ -64,13 +66,17 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
         # Demo history is nobody's last change: undo stops before it, even for a user
         # whose name is one of the demo owners.
         # (WHERE TRUE: SQLite reads "ON CONFLICT" after a bare SELECT as a join's ON.)
+        forget_forecasts(conn)  # the demo's history is in the past months too
         conn.execute("INSERT INTO settings (key, value) SELECT 'undo_floor',"
                      " CAST(coalesce(max(id), 0) AS TEXT) FROM activities WHERE TRUE"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         return int(conn.execute("SELECT count(*) FROM deals WHERE id > ?",
                                 (deal_base,)).fetchone()[0])
 
-    return store.write(work)
+    made = store.write(work)
+    # The past months' forecasts rebuilt now, once, so the first statistics are quick.
+    past_forecasts(store, store.stages(), past_months(store.today()))
+    return made
 
 
 RowSet = tuple[str, Sequence[str], Iterable[Sequence[Any]], tuple[str, tuple[Any, ...]]]

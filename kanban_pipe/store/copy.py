@@ -32,6 +32,9 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("reviews", ("id", "started_at", "finished_at", "actor", "owner", "last_activity_id",
                  "summary"), "id"),
     ("targets", ("period", "owner", "amount", "currency"), "period, owner"),
+    ("forecast_snapshots", ("month", "owner", "source", "currency", "weighted",
+                            "commit_value", "best_case", "committed_won", "forecast_deals"),
+     "month, owner, source, currency"),
 )
 # Tables a new pipeline fills with its defaults; the copy replaces them.
 _DEFAULTS = ("stages", "settings", "exchange_rates")

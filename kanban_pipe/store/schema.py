@@ -277,7 +277,9 @@ def _v4(conn: sqlite3.Connection) -> None:
 
 # Version 5: the forecast call. A deal's forecast category (NULL: its stage's default)
 # and its own win probability (NULL: its stage's), and the targets a team or a rep is
-# measured against, per month ("2026-12") or quarter ("2026-Q4"), owner '' for the team.
+# measured against, per month ("2026-12") or quarter ("2026-Q4"), owner '' for the team;
+# and each past month's forecast as it stood at its start, rebuilt once from the log
+# (store.forecast_history).
 # The board's covering indexes end with the probability, so that column sums weighted by
 # each deal's own probability are still answered from an index alone.
 _V5 = """
@@ -290,6 +292,18 @@ CREATE TABLE targets (
     amount INTEGER NOT NULL CHECK (amount >= 0),
     currency TEXT NOT NULL,
     PRIMARY KEY (period, owner)
+) STRICT;
+CREATE TABLE forecast_snapshots (
+    month TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    source TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    weighted INTEGER NOT NULL,
+    commit_value INTEGER NOT NULL,
+    best_case INTEGER NOT NULL,
+    committed_won INTEGER NOT NULL,
+    forecast_deals INTEGER NOT NULL,
+    PRIMARY KEY (month, owner, source, currency)
 ) STRICT;
 DROP INDEX deals_status;
 DROP INDEX deals_closed;

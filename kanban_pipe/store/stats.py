@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from kanban_pipe.domain.forecast import past_months
 from kanban_pipe.domain.models import DealStatus, ForecastCategory, Stage
 from kanban_pipe.domain.rules import stage_category
 from kanban_pipe.domain.stats import (
@@ -33,6 +34,7 @@ from kanban_pipe.domain.stats import (
     trend_days,
 )
 from kanban_pipe.store.engine import Dialect
+from kanban_pipe.store.forecast_history import past_forecasts
 from kanban_pipe.store.queries import PipelineQueries
 from kanban_pipe.store.rows import stamp
 
@@ -105,8 +107,15 @@ def gather_stats(store: PipelineQueries, *, today: date,
                  scope: StatsScope = WHOLE_PIPELINE) -> StatsInputs:
     """Everything the statistics need, read in one consistent snapshot of the file;
     `scope` narrows them to an owner or a source and sets the period of closed deals."""
-    history = history_sql(store.engine.dialect)
     scope = resolve_scope(scope, today)
+    inputs = _read_stats(store, today=today, scope=scope)
+    # Outside the snapshot: a past month rebuilt for the first time is kept (a write).
+    return replace(inputs, past_forecasts=past_forecasts(
+        store, inputs.stages, past_months(today), owner=scope.owner, source=scope.source))
+
+
+def _read_stats(store: PipelineQueries, *, today: date, scope: StatsScope) -> StatsInputs:
+    history = history_sql(store.engine.dialect)
     narrow = _Narrow(scope)
     with _snapshot(store):
         stages = tuple(store.stages())

@@ -264,7 +264,8 @@ def _v4(conn: Any) -> None:
 
 _V5 = """
 -- The forecast call: a deal's category and own probability (NULL: its stage's), the
--- targets per month or quarter (owner '' for the team), and the board's covering indexes
+-- targets per month or quarter (owner '' for the team), past months' forecasts rebuilt
+-- once from the log (store.forecast_history), and the board's covering indexes
 -- ending with the probability (see store.schema's version 5).
 ALTER TABLE deals
     ADD COLUMN forecast_category TEXT COLLATE "C"
@@ -276,6 +277,18 @@ CREATE TABLE targets (
     amount BIGINT NOT NULL CHECK (amount >= 0),
     currency TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (period, owner)
+);
+CREATE TABLE forecast_snapshots (
+    month TEXT COLLATE "C" NOT NULL,
+    owner TEXT COLLATE "C" NOT NULL,
+    source TEXT COLLATE "C" NOT NULL,
+    currency TEXT COLLATE "C" NOT NULL,
+    weighted BIGINT NOT NULL,
+    commit_value BIGINT NOT NULL,
+    best_case BIGINT NOT NULL,
+    committed_won BIGINT NOT NULL,
+    forecast_deals BIGINT NOT NULL,
+    PRIMARY KEY (month, owner, source, currency)
 );
 DROP INDEX deals_status;
 DROP INDEX deals_closed;
@@ -300,7 +313,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # What a whole kanban-pipe schema has (the engine's check_integrity looks for each).
 _TABLES = ("kanban_pipe", "stages", "deals", "activities", "settings", "exchange_rates",
-           "reviews", "targets")
+           "reviews", "targets", "forecast_snapshots")
 _TRIGGERS = ("activities_append_only", "activities_no_truncate", "deals_notify",
              "activities_notify")
 

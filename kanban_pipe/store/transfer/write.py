@@ -7,6 +7,7 @@ from typing import Any
 
 from kanban_pipe.domain.models import Activity
 from kanban_pipe.store.engine import Connection, Engine
+from kanban_pipe.store.forecast_history import forget_forecasts
 from kanban_pipe.store.pipeline import PipelineStore
 from kanban_pipe.store.rows import ACTIVITY_COLUMNS, activity_from_row
 from kanban_pipe.store.transfer.batch import (
@@ -51,6 +52,8 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
         with engine.bulk_session(conn, rebuild_indexes=rebuild):
             _insert(engine, conn, batch, outcome.created, outcome.ids, store.user, now, where)
             _apply_updates(engine, conn, batch, outcome.updated, store.user, now, where)
+        if outcome.created or outcome.updated:
+            forget_forecasts(conn)  # the past may have changed: rebuilt when next asked
         return outcome
 
     return store.write(work)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PLACES = {
     "top": ("hints",), "left": ("pipeline", "forecast", "trend"),
     "right": ("win_rate", "conversion", "calibration"), "bottom": ("sources",),
-    "team": ("team",), "lost": ("lost",), "call": ("call",),
+    "team": ("team",), "lost": ("lost",), "call": ("call", "accuracy"),
 }
 # The tabs, in order, with the key that shows each.
 TABS = (("overview", "1 Overview"), ("team", "2 Team"), ("lost", "3 Lost"),
