@@ -9,6 +9,8 @@ from enum import StrEnum
 from kanban_pipe.domain.models import Deal, DealStatus, Stage
 
 CLOSING_SOON_DAYS = 14
+# A close date pushed this many times (a later date saved, not undone): the deal is slipping.
+SLIP_PUSHES = 2
 
 
 class NextStepState(StrEnum):
@@ -115,6 +117,27 @@ class DealFlags:
             or self.unqualified
             or self.next_step_state in (NextStepState.MISSING, NextStepState.OVERDUE)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Slip:
+    """Why an open deal is slipping (store.slipping decides it): its close date pushed
+    `pushes` times, or long in its stage (past `aged_after` days) while still touched."""
+
+    pushes: int
+    long_in_stage: bool
+    aged_after: int | None = None
+
+    def words(self, days_in_stage: int, stage_name: str) -> str:
+        """'close date pushed 3 times' and/or '41d in Proposal (aged after 24d), still
+        touched'."""
+        parts = []
+        if self.pushes >= SLIP_PUSHES:
+            parts.append(f"close date pushed {self.pushes} times")
+        if self.long_in_stage:
+            usual = f" (aged after {self.aged_after}d)" if self.aged_after else ""
+            parts.append(f"{days_in_stage}d in {stage_name}{usual}, still touched")
+        return "; ".join(parts) or "slipping"
 
 
 def deal_flags(deal: Deal, stage: Stage, today: date) -> DealFlags:
