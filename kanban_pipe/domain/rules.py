@@ -179,6 +179,7 @@ class Highlight(StrEnum):
     STALE = "stale"
     CLOSING = "closing"
     UNQUALIFIED = "unqualified"
+    SLIPPING = "slipping"
     PAUSED = "paused"
 
 
@@ -191,12 +192,16 @@ LEGEND: tuple[tuple[str, Highlight, str], ...] = (
     ("CLOSE 5d", Highlight.CLOSING, "expected close within 14 days (days left)"),
     ("UNQUAL", Highlight.UNQUALIFIED,
      "Proposal or later without decision maker, need or timeline confirmed"),
+    ("SLIPPING", Highlight.SLIPPING,
+     "close date pushed 2+ times, or well past the stage's usual time while still touched"),
     ("PAUSED", Highlight.PAUSED, "a paused deal whose resume date has come"),
 )
 
 
-def deal_markers(deal: Deal, stage: Stage, today: date) -> list[tuple[str, Highlight]]:
-    """The text markers of a deal's highlights, most urgent first (board, CLI, detail)."""
+def deal_markers(deal: Deal, stage: Stage, today: date,
+                 slip: Slip | None = None) -> list[tuple[str, Highlight]]:
+    """The text markers of a deal's highlights, most urgent first (board, CLI, detail);
+    `slip` is what store.slipping found for it (None: not slipping, or not looked up)."""
     flags = deal_flags(deal, stage, today)
     markers: list[tuple[str, Highlight]] = []
     if flags.next_step_state is NextStepState.OVERDUE:
@@ -211,6 +216,8 @@ def deal_markers(deal: Deal, stage: Stage, today: date) -> list[tuple[str, Highl
         markers.append((f"CLOSE {words}", Highlight.CLOSING))
     if flags.unqualified:
         markers.append(("UNQUAL", Highlight.UNQUALIFIED))
+    if slip is not None:
+        markers.append(("SLIPPING", Highlight.SLIPPING))
     if deal.status is DealStatus.PAUSED:
         markers.append(("PAUSED", Highlight.PAUSED))
     return markers

@@ -19,7 +19,11 @@ from typing import TypeVar
 
 from kanban_pipe.domain.models import Activity, Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder, SortKey
+from kanban_pipe.domain.rules import Slip
+from kanban_pipe.domain.stats import StageTime
 from kanban_pipe.store import PipelineStore, StageSum
+from kanban_pipe.store.slipping import slipping_among
+from kanban_pipe.store.stats import usual_times
 from kanban_pipe.ui.board_model import BoardModel, Placed
 
 T = TypeVar("T")
@@ -27,8 +31,16 @@ T = TypeVar("T")
 FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
 FIRST_DEALS = 20  # of those, whose deals are read with them (a tall terminal's worth)
 
-# The deals of some cards, by id; None for an id no longer on file (deleted meanwhile).
-DealsRead = dict[int, Deal | None]
+
+
+class DealsRead(dict[int, Deal | None]):
+    """The deals of some cards, by id (None for an id no longer on file, deleted
+    meanwhile), and `slips`: why those slipping are (store.slipping)."""
+
+    def __init__(self, deals: Iterable[tuple[int, Deal | None]] = (),
+                 slips: dict[int, Slip] | None = None) -> None:
+        super().__init__(deals)
+        self.slips: dict[int, Slip] = slips or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +55,10 @@ class ColumnLoad:
     home_currency: str
     rates: dict[str, Decimal]
     generation: int = 0
+    # Which of the deals read are slipping, and the stages' usual times it was found by.
+    slips: dict[int, Slip] = field(default_factory=dict)
+    usual: list[StageTime] = field(default_factory=list)
+    today: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +78,14 @@ class ColumnRequest:
     around: int = 0
 
 
-def read_deals(store: PipelineStore, deal_ids: Iterable[int]) -> DealsRead:
-    """The deals of these cards, None for any that is gone."""
+def read_deals(store: PipelineStore, deal_ids: Iterable[int], usual: list[StageTime],
+               today: date) -> DealsRead:
+    """The deals of these cards, None for any that is gone, and which are slipping
+    (measured against the stages' `usual` times)."""
     wanted = list(deal_ids)
     found = store.deals_by_ids(wanted)
-    return {deal_id: found.get(deal_id) for deal_id in wanted}
+    return DealsRead(((deal_id, found.get(deal_id)) for deal_id in wanted),
+                     slipping_among(store, wanted, usual, today))
 
 
 def first_reads(store: PipelineStore, stages: list[Stage], today: date) -> ColumnLoad:
@@ -78,9 +97,13 @@ def first_reads(store: PipelineStore, stages: list[Stage], today: date) -> Colum
                                           limit=FIRST_PAGE)
              for stage in stages}
     # The deals of the cards on screen too: the columns would ask for them at once.
-    deals = {key: read_deals(store, ids[:FIRST_DEALS]) for key, ids in pages.items()}
+    usual = usual_times(store)
+    deals = {key: read_deals(store, ids[:FIRST_DEALS], usual, today)
+             for key, ids in pages.items()}
     return ColumnLoad({}, pages, deals, store.board_sums(everyone, today=today),
-                      store.home_currency(), store.exchange_rates())
+                      store.home_currency(), store.exchange_rates(),
+                      slips={k: v for read in deals.values() for k, v in read.slips.items()},
+                      usual=usual, today=today)
 
 
 def read_columns(store: PipelineStore, request: ColumnRequest) -> ColumnLoad:
@@ -98,11 +121,15 @@ def read_columns(store: PipelineStore, request: ColumnRequest) -> ColumnLoad:
             at = ids.index(request.focus_id)
             shown += ids[max(0, at - request.around):at + request.around + 1]
         wanted[stage_key] = list(dict.fromkeys(shown))
-    found = read_deals(store, (deal_id for ids in wanted.values() for deal_id in ids))
-    deals = {key: {deal_id: found[deal_id] for deal_id in ids} for key, ids in wanted.items()}
+    usual = usual_times(store)
+    found = read_deals(store, (deal_id for ids in wanted.values() for deal_id in ids), usual,
+                       request.today)
+    deals = {key: DealsRead(((deal_id, found[deal_id]) for deal_id in ids), found.slips)
+             for key, ids in wanted.items()}
     return ColumnLoad(keys, {}, deals, store.board_sums(request.board_filter,
-                                                        today=request.today),
-                      store.home_currency(), store.exchange_rates())
+                                                              today=request.today),
+                      store.home_currency(), store.exchange_rates(), slips=found.slips,
+                      usual=usual, today=request.today)
 
 
 class ReadLane:
@@ -153,6 +180,8 @@ class BoardLoader:
         self._first: Future[ColumnLoad] | None = None
         self._data_version: int | None = None
         self._seen_activity = 0
+        # The stages' usual times the last column load found (the card reads' yardstick).
+        self._usual: list[StageTime] | None = None
 
     @property
     def started(self) -> bool:
@@ -183,13 +212,21 @@ class BoardLoader:
         return self._columns.submit(
             lambda store: replace(read_columns(store, request), generation=generation))
 
-    def deals(self, deal_ids: list[int]) -> Future[DealsRead]:
-        """Start reading the deals of some cards."""
-        return self._cards.submit(lambda store: read_deals(store, deal_ids))
+    def deals(self, deal_ids: list[int], today: date) -> Future[DealsRead]:
+        """Start reading the deals of some cards (and whether they are slipping)."""
+        usual = self._usual
+
+        def read(store: PipelineStore) -> DealsRead:
+            return read_deals(store, deal_ids, usual_times(store) if usual is None else usual,
+                              today)
+
+        return self._cards.submit(read)
 
     def take(self, load: ColumnLoad) -> dict[str, list[int]]:
         """Take the columns of `load` that are newer than those shown; their ids to show."""
         shown: dict[str, list[int]] = {}
+        if load.generation >= self._sums_generation and load.usual:
+            self._usual = load.usual
         for stage_key, keys in load.keys.items():
             if load.generation >= self._shown_generation.get(stage_key, 0):
                 self._shown_generation[stage_key] = load.generation

@@ -17,6 +17,8 @@ from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
 from kanban_pipe.domain.stages import UNKNOWN_STAGE, milestones_passed, neighbour_stage
 from kanban_pipe.store import PipelineStore
+from kanban_pipe.store.slipping import slipping_among
+from kanban_pipe.store.stats import usual_times
 from kanban_pipe.ui.screens.edit_saving import (
     deal_fields,
     draft_fields,
@@ -480,6 +482,9 @@ class DealActions:
         deal = self._deal_or_hint()
         if deal is None:
             return
+        today = self.work.today()
+        slip = slipping_among(self._store, [deal.id], usual_times(self._store), today)
         self._host.app.push_screen(DealDetailScreen(
             deal=deal, stage=self._stage(deal.stage), stages=list(self._host.stages),
-            activities=self._store.activities(deal.id), today=self.work.today()))
+            activities=self._store.activities(deal.id), today=today,
+            slip=slip.get(deal.id)))
