@@ -193,7 +193,7 @@ LEGEND: tuple[tuple[str, Highlight, str], ...] = (
     ("UNQUAL", Highlight.UNQUALIFIED,
      "Proposal or later without decision maker, need or timeline confirmed"),
     ("SLIPPING", Highlight.SLIPPING,
-     "close date pushed 2+ times, or well past the stage's usual time while still touched"),
+     "close date pushed twice or more, or long past the stage's usual time yet worked"),
     ("PAUSED", Highlight.PAUSED, "a paused deal whose resume date has come"),
 )
 
