@@ -24,7 +24,7 @@ from kanban_pipe.store.slipping import slipping_among
 from kanban_pipe.store.stats import usual_times
 from kanban_pipe.ui.app import create_app
 from kanban_pipe.ui.widgets.column import StageColumn
-from tests.ui.pilot import session
+from tests.ui.pilot import press, session
 from tests.ui.screen_text import screen_text
 
 
@@ -88,3 +88,7 @@ async def test_the_same_deals_slip_on_the_board_in_review_standup_and_stats(run,
         lead = next(c for c in pilot.app.screen.query(StageColumn) if c.stage.key == "lead")
         assert {i for i in ids.values() if lead.slip(i) is not None} == wanted
         assert set(lead.deal_ids) == set(ids.values())
+        # The detail of the first card (the earliest made of those due alike) says why.
+        assert lead.current_deal_id == ids["twice"]
+        text = await press(pilot, "enter")
+        assert "SLIPPING" in text and "close date pushed 2 times" in text, text
