@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder, read_filter
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.messages import StoreFailed
@@ -258,6 +259,12 @@ class BoardScreen(Screen[None]):
             column.add_deals(read, read.slips)
             deal = read[deal_id]
         return deal
+
+    def current_slip(self) -> Slip | None:
+        """Why the deal under the cursor is slipping, as its card says (None: it is not)."""
+        column = self.active_column
+        deal_id = column.current_deal_id
+        return column.slip(deal_id) if deal_id is not None else None
 
     # -- reading and showing ----------------------------------------------------------
 

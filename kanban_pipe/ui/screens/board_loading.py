@@ -35,12 +35,13 @@ FIRST_DEALS = 20  # of those, whose deals are read with them (a tall terminal's 
 
 class DealsRead(dict[int, Deal | None]):
     """The deals of some cards, by id (None for an id no longer on file, deleted
-    meanwhile), and `slips`: why those slipping are (store.slipping)."""
+    meanwhile), and `slips`: why those slipping are (store.slipping; None when not
+    looked up: the cards keep what an earlier read said)."""
 
     def __init__(self, deals: Iterable[tuple[int, Deal | None]] = (),
                  slips: dict[int, Slip] | None = None) -> None:
         super().__init__(deals)
-        self.slips: dict[int, Slip] = slips or {}
+        self.slips = slips
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +56,10 @@ class ColumnLoad:
     home_currency: str
     rates: dict[str, Decimal]
     generation: int = 0
-    # Which of the deals read are slipping, and the stages' usual times it was found by.
-    slips: dict[int, Slip] = field(default_factory=dict)
-    usual: list[StageTime] = field(default_factory=list)
-    today: date | None = None
+    # Which of the deals read are slipping (None: not looked up), and the stages' usual
+    # times that was measured by.
+    slips: dict[int, Slip] | None = None
+    usual: list[StageTime] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +77,18 @@ class ColumnRequest:
     windows: dict[str, range] = field(default_factory=dict)
     focus_id: int | None = None
     around: int = 0
+    usual: list[StageTime] | None = None  # the stages' usual times, if known already
 
 
-def read_deals(store: PipelineStore, deal_ids: Iterable[int], usual: list[StageTime],
-               today: date) -> DealsRead:
+def read_deals(store: PipelineStore, deal_ids: Iterable[int],
+               usual: list[StageTime] | None = None, today: date | None = None) -> DealsRead:
     """The deals of these cards, None for any that is gone, and which are slipping
-    (measured against the stages' `usual` times)."""
+    (measured against the stages' `usual` times; not looked up without them)."""
     wanted = list(deal_ids)
     found = store.deals_by_ids(wanted)
-    return DealsRead(((deal_id, found.get(deal_id)) for deal_id in wanted),
-                     slipping_among(store, wanted, usual, today))
+    slips = (slipping_among(store, wanted, usual, today)
+             if usual is not None and today is not None else None)
+    return DealsRead(((deal_id, found.get(deal_id)) for deal_id in wanted), slips)
 
 
 def first_reads(store: PipelineStore, stages: list[Stage], today: date) -> ColumnLoad:
@@ -97,13 +100,11 @@ def first_reads(store: PipelineStore, stages: list[Stage], today: date) -> Colum
                                           limit=FIRST_PAGE)
              for stage in stages}
     # The deals of the cards on screen too: the columns would ask for them at once.
-    usual = usual_times(store)
-    deals = {key: read_deals(store, ids[:FIRST_DEALS], usual, today)
-             for key, ids in pages.items()}
+    # Which are slipping comes with the full columns read after the first frame: the
+    # stages' usual times take a scan of the deals (~0.2 s at 100,000).
+    deals = {key: read_deals(store, ids[:FIRST_DEALS]) for key, ids in pages.items()}
     return ColumnLoad({}, pages, deals, store.board_sums(everyone, today=today),
-                      store.home_currency(), store.exchange_rates(),
-                      slips={k: v for read in deals.values() for k, v in read.slips.items()},
-                      usual=usual, today=today)
+                      store.home_currency(), store.exchange_rates())
 
 
 def read_columns(store: PipelineStore, request: ColumnRequest) -> ColumnLoad:
@@ -121,7 +122,7 @@ def read_columns(store: PipelineStore, request: ColumnRequest) -> ColumnLoad:
             at = ids.index(request.focus_id)
             shown += ids[max(0, at - request.around):at + request.around + 1]
         wanted[stage_key] = list(dict.fromkeys(shown))
-    usual = usual_times(store)
+    usual = request.usual if request.usual is not None else usual_times(store)
     found = read_deals(store, (deal_id for ids in wanted.values() for deal_id in ids), usual,
                        request.today)
     deals = {key: DealsRead(((deal_id, found[deal_id]) for deal_id in ids), found.slips)
@@ -129,7 +130,7 @@ def read_columns(store: PipelineStore, request: ColumnRequest) -> ColumnLoad:
     return ColumnLoad(keys, {}, deals, store.board_sums(request.board_filter,
                                                               today=request.today),
                       store.home_currency(), store.exchange_rates(), slips=found.slips,
-                      usual=usual, today=request.today)
+                      usual=usual)
 
 
 class ReadLane:
@@ -180,8 +181,10 @@ class BoardLoader:
         self._first: Future[ColumnLoad] | None = None
         self._data_version: int | None = None
         self._seen_activity = 0
-        # The stages' usual times the last column load found (the card reads' yardstick).
-        self._usual: list[StageTime] | None = None
+        # The stages' usual times (the slipping rule's yardstick) and the day they were
+        # read for: read once a day, by whichever lane needs them first (a median over
+        # the whole history barely moves within a session).
+        self._usual: tuple[date, list[StageTime]] | None = None
 
     @property
     def started(self) -> bool:
@@ -209,24 +212,34 @@ class BoardLoader:
         """Start re-reading whole columns (a new generation)."""
         self.generation += 1
         generation = self.generation
-        return self._columns.submit(
-            lambda store: replace(read_columns(store, request), generation=generation))
+
+        def read(store: PipelineStore) -> ColumnLoad:
+            load = read_columns(store, replace(request, usual=self._usual_for(request.today)))
+            if load.usual is not None:
+                self._usual = (request.today, load.usual)
+            return replace(load, generation=generation)
+
+        return self._columns.submit(read)
+
+    def _usual_for(self, today: date) -> list[StageTime] | None:
+        """The stages' usual times if read today already (called on the lanes' threads)."""
+        known = self._usual
+        return known[1] if known is not None and known[0] == today else None
 
     def deals(self, deal_ids: list[int], today: date) -> Future[DealsRead]:
         """Start reading the deals of some cards (and whether they are slipping)."""
-        usual = self._usual
-
         def read(store: PipelineStore) -> DealsRead:
-            return read_deals(store, deal_ids, usual_times(store) if usual is None else usual,
-                              today)
+            usual = self._usual_for(today)
+            if usual is None:
+                usual = usual_times(store)
+                self._usual = (today, usual)
+            return read_deals(store, deal_ids, usual, today)
 
         return self._cards.submit(read)
 
     def take(self, load: ColumnLoad) -> dict[str, list[int]]:
         """Take the columns of `load` that are newer than those shown; their ids to show."""
         shown: dict[str, list[int]] = {}
-        if load.generation >= self._sums_generation and load.usual:
-            self._usual = load.usual
         for stage_key, keys in load.keys.items():
             if load.generation >= self._shown_generation.get(stage_key, 0):
                 self._shown_generation[stage_key] = load.generation

@@ -15,10 +15,9 @@ from textual.app import App
 
 from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.domain.stages import UNKNOWN_STAGE, milestones_passed, neighbour_stage
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.store.slipping import slipping_among
-from kanban_pipe.store.stats import usual_times
 from kanban_pipe.ui.screens.edit_saving import (
     deal_fields,
     draft_fields,
@@ -47,6 +46,10 @@ class DealHost(Protocol):
 
     def current_deal(self) -> Deal | None:
         """The deal the keys act on, if there is one."""
+        ...
+
+    def current_slip(self) -> Slip | None:
+        """Why that deal is slipping, as the screen read it (None: it is not)."""
         ...
 
     def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
@@ -482,9 +485,7 @@ class DealActions:
         deal = self._deal_or_hint()
         if deal is None:
             return
-        today = self.work.today()
-        slip = slipping_among(self._store, [deal.id], usual_times(self._store), today)
         self._host.app.push_screen(DealDetailScreen(
             deal=deal, stage=self._stage(deal.stage), stages=list(self._host.stages),
-            activities=self._store.activities(deal.id), today=today,
-            slip=slip.get(deal.id)))
+            activities=self._store.activities(deal.id), today=self.work.today(),
+            slip=self._host.current_slip()))

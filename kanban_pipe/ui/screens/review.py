@@ -30,6 +30,7 @@ from kanban_pipe.domain.review import (
     top_of_each,
 )
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.domain.stages import UNKNOWN_STAGE
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.store.review import (
@@ -271,6 +272,11 @@ class ReviewScreen(Screen[None]):
         """The deal on screen."""
         item = self.walk.current if self.phase == "deal" else None
         return item.deal if item else None
+
+    def current_slip(self) -> Slip | None:
+        """Why the deal on screen is slipping, as the queue was read (None: it is not)."""
+        item = self.walk.current if self.phase == "deal" else None
+        return item.slip if item else None
 
     def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
         """A deal key saved the deal: note what was decided and re-check its reason."""
