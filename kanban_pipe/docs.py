@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from kanban_pipe.cli.parser import build_parser
+from kanban_pipe.domain.review import Queue
 
 HELP_WIDTH = 92  # fixed, so the text does not depend on the terminal it was made in
 
@@ -73,7 +74,7 @@ def _key_rows(bindings: list, words: Callable[[str], str | None]) -> list[tuple[
             continue
         if binding.action.startswith("jump_queue("):
             if binding.action == "jump_queue(1)":
-                rows.append(("`1`–`5`", words("jump_queue") or binding.description))
+                rows.append((f"`1`–`{len(Queue)}`", words("jump_queue") or binding.description))
             continue
         rows.append((_keys(binding.key), words(binding.action) or binding.description))
     return rows

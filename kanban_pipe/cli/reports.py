@@ -55,7 +55,8 @@ def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> None:
                 if changes is not None and not args.full else None)
     # Closed here, so the store's read ends before the store closes, also on errors.
     with closing(review_stream(store, today=today, owner=owner)) as queued:
-        items: Iterator[Item] = ((queue, deal, rules.flags(deal)) for queue, deal in queued)
+        items: Iterator[Item] = ((queue, deal, rules.flags(deal), slip)
+                                 for queue, deal, slip in queued)
         if args.top is not None and (args.full or changes is None):
             items = _top_of_each(items, args.top)
         if changes is None:

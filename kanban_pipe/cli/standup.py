@@ -32,7 +32,7 @@ from kanban_pipe.domain.review import (
     stored_reason,
 )
 from kanban_pipe.domain.review_walk import DECISION_WORDS, Decision
-from kanban_pipe.domain.rules import DealFlags
+from kanban_pipe.domain.rules import DealFlags, Slip
 from kanban_pipe.domain.serialize import DealJsonText
 from kanban_pipe.domain.stages import stage_of
 
@@ -60,7 +60,8 @@ def batched(things: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 
-Item = tuple[Queue, StoredDeal, DealFlags]
+# A deal in its queue, its flags, and why it is slipping (in the slipping queue).
+Item = tuple[Queue, StoredDeal, DealFlags, Slip | None]
 
 
 def _grouped(items: Iterable[Item]) -> Iterator[tuple[Queue, Iterator[Item]]]:
@@ -84,19 +85,21 @@ def write_standup_json(items: Iterable[Item], rules: ListingRules, write: Write)
         key = (",\n" if i else "") + f'  "{queue.value}": '
         write_pages(
             (text(deal, flags,
-                  stored_reason(queue, deal, stage_of(deal.stage, stages), today, flags))
-             for queue, deal, flags in queued), write,
+                  stored_reason(queue, deal, stage_of(deal.stage, stages), today, flags,
+                                slip))
+             for queue, deal, flags, slip in queued), write,
             first=key + "[\n    ", between=",\n    ", last="\n  ]", empty=key + "[]")
     write("\n}\n")
 
 
-def _cells(queue: Queue, deal: StoredDeal, flags: DealFlags,
+def _cells(queue: Queue, deal: StoredDeal, flags: DealFlags, slip: Slip | None,
            cells: DealCells) -> tuple[list[str], bool]:
     """ID, title, org, value, owner, stage, next step: the cells `list` prints; the reason
     (not yet safe()); and whether the first seven are plain (output.is_plain)."""
     described, plain = cells.described(deal)
     rules = cells.rules
-    reason = stored_reason(queue, deal, stage_of(deal.stage, rules.stages), rules.today, flags)
+    reason = stored_reason(queue, deal, stage_of(deal.stage, rules.stages), rules.today, flags,
+                           slip)
     title = out.fit_words(out.safe(deal.title), TITLE_WIDTH)  # whole words, not 'Acme fle…'
     return [described[0], title, described[3], described[4], described[5],
             described[1], described[6], out.fit(reason, 60)], plain and out.is_plain(title)
@@ -210,10 +213,11 @@ def digest(items: Iterable[Item], top: int) -> list[QueueDigest]:
 
 def _deal_words(item: Item, cells: DealCells) -> tuple[str, str, str]:
     """'#12 Title', 'owner · value' and the reason, as safe text."""
-    queue, deal, flags = item
+    queue, deal, flags, slip = item
     rules = cells.rules
     described, _plain = cells.described(deal)
-    reason = stored_reason(queue, deal, stage_of(deal.stage, rules.stages), rules.today, flags)
+    reason = stored_reason(queue, deal, stage_of(deal.stage, rules.stages), rules.today, flags,
+                           slip)
     title = out.fit_words(out.safe(deal.title), SUMMARY_TITLE_WIDTH)
     return f"#{deal.id} {title}", f"{described[5]} · {described[4]}", out.safe(reason)
 

@@ -19,7 +19,7 @@ from kanban_pipe.domain.models import (
     QualificationFact,
     Stage,
 )
-from kanban_pipe.domain.rules import DealFlags, NextStepState, deal_flags
+from kanban_pipe.domain.rules import DealFlags, NextStepState, Slip, deal_flags
 
 # Without a recorded review, "what changed" covers the last week.
 CHANGES_WINDOW_DAYS = 7
@@ -33,6 +33,7 @@ class Queue(StrEnum):
     OVERDUE = "overdue"
     NO_NEXT_STEP = "no_next_step"
     UNQUALIFIED = "unqualified"
+    SLIPPING = "slipping"
 
 
 QUEUE_TITLES: dict[Queue, str] = {
@@ -41,6 +42,7 @@ QUEUE_TITLES: dict[Queue, str] = {
     Queue.OVERDUE: "Next step overdue",
     Queue.NO_NEXT_STEP: "No next step",
     Queue.UNQUALIFIED: "Unqualified",
+    Queue.SLIPPING: "Slipping",
 }
 
 # What takes a deal out of each queue, in keys (review mode's fix line and help). A new
@@ -51,6 +53,7 @@ QUEUE_FIXES: dict[Queue, str] = {
     Queue.OVERDUE: "s sets a new due date · d marks it done and sets the next",
     Queue.NO_NEXT_STEP: "s sets one: action, owner, due date",
     Queue.UNQUALIFIED: "Q confirms the facts · < moves it back · p pauses it",
+    Queue.SLIPPING: "> moves it on · x loses it · p pauses it",
 }
 # The same in words, for the printed stand-up (no keys there).
 QUEUE_FIX_WORDS: dict[Queue, str] = {
@@ -59,16 +62,19 @@ QUEUE_FIX_WORDS: dict[Queue, str] = {
     Queue.OVERDUE: "a new due date for the next step",
     Queue.NO_NEXT_STEP: "set a next step with a due date",
     Queue.UNQUALIFIED: "confirm the missing facts, or move it back",
+    Queue.SLIPPING: "move it on, or lose or pause it",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class ReviewItem:
-    """One deal in the review: the first queue it falls under and the reason in words."""
+    """One deal in the review: the first queue it falls under and the reason in words
+    (`slip`: why it is slipping, as store.slipping found it when the queue was read)."""
 
     deal: Deal
     queue: Queue
     reason: str
+    slip: Slip | None = None
 
 
 def is_reviewable(deal: Deal, stage: Stage, today: date) -> bool:
@@ -90,8 +96,10 @@ def _close_words(close: date, today: date) -> str:
     return f"expected close passed {-days}d ago ({close.isoformat()})"
 
 
-def review_reason(deal: Deal, stage: Stage, today: date) -> tuple[Queue, str] | None:
-    """The first queue the deal belongs to and why, or None when it needs no decision."""
+def review_reason(deal: Deal, stage: Stage, today: date,
+                  slip: Slip | None = None) -> tuple[Queue, str] | None:
+    """The first queue the deal belongs to and why, or None when it needs no decision
+    (`slip`: the deal is slipping, store.slipping says why)."""
     if not is_reviewable(deal, stage, today):
         return None
     flags = deal_flags(deal, stage, today)
@@ -107,12 +115,14 @@ def review_reason(deal: Deal, stage: Stage, today: date) -> tuple[Queue, str] | 
         queue = Queue.NO_NEXT_STEP
     elif flags.unqualified:
         queue = Queue.UNQUALIFIED
+    elif slip is not None:
+        queue = Queue.SLIPPING
     else:
         return None
     return queue, reason_words(
         queue, stage, today, flags, expected_close=deal.expected_close,
         next_action=step.action if step else "", next_due=step.due if step else None,
-        missing=deal.qualification.missing())
+        missing=deal.qualification.missing(), slip=slip)
 
 
 def step_before_close(next_due: date | None, expected_close: date, today: date) -> bool:
@@ -126,7 +136,7 @@ def step_before_close(next_due: date | None, expected_close: date, today: date) 
 
 def reason_words(queue: Queue, stage: Stage, today: date, flags: DealFlags, *,
                  expected_close: date | None, next_action: str, next_due: date | None,
-                 missing: Sequence[QualificationFact]) -> str:
+                 missing: Sequence[QualificationFact], slip: Slip | None = None) -> str:
     """Why a deal is in `queue`, in words (the facts it is in that queue for are given)."""
     if queue is Queue.CLOSING_SOON and expected_close is not None:
         return _close_words(expected_close, today)
@@ -138,6 +148,8 @@ def reason_words(queue: Queue, stage: Stage, today: date, flags: DealFlags, *,
     if queue is Queue.UNQUALIFIED:
         facts = ", ".join(fact.value.replace("_", " ") for fact in missing)
         return f"in {stage.name} without {facts} confirmed"
+    if queue is Queue.SLIPPING:
+        return slip.words(flags.days_in_stage, stage.name) if slip else "slipping"
     return "no next step"
 
 
@@ -145,7 +157,7 @@ _FACTS = tuple(QualificationFact)
 
 
 def stored_reason(queue: Queue, deal: StoredDeal, stage: Stage, today: date,
-                  flags: DealFlags) -> str:
+                  flags: DealFlags, slip: Slip | None = None) -> str:
     """reason_words for a stored deal that the store put in `queue`."""
     held = (deal.decision_maker, deal.need_confirmed, deal.timeline_confirmed)
     return reason_words(
@@ -153,7 +165,8 @@ def stored_reason(queue: Queue, deal: StoredDeal, stage: Stage, today: date,
         expected_close=date.fromisoformat(deal.expected_close) if deal.expected_close else None,
         next_action=deal.next_action or "",
         next_due=date.fromisoformat(deal.next_due) if deal.next_due else None,
-        missing=[fact for fact, fact_held in zip(_FACTS, held, strict=True) if not fact_held])
+        missing=[fact for fact, fact_held in zip(_FACTS, held, strict=True) if not fact_held],
+        slip=slip)
 
 
 def _order_in_queue(item: ReviewItem, stage: Stage) -> tuple[Any, ...]:
@@ -183,17 +196,20 @@ def _by_value(deal: Deal) -> tuple[bool, int]:
     return (value is None, -(value or 0))
 
 
-def build_queues(deals: Iterable[Deal], stages: Mapping[str, Stage],
-                 today: date) -> list[ReviewItem]:
-    """Every deal needing a decision, once, ordered by queue then urgency within it."""
+def build_queues(deals: Iterable[Deal], stages: Mapping[str, Stage], today: date,
+                 slips: Mapping[int, Slip] | None = None) -> list[ReviewItem]:
+    """Every deal needing a decision, once, ordered by queue then urgency within it
+    (`slips`: the slipping deals among them, by id, as store.slipping found them)."""
     ranked: list[tuple[int, tuple[Any, ...], ReviewItem]] = []
     order = list(Queue)
+    slips = slips or {}
     for deal in deals:
         stage = stages.get(deal.stage or "")
-        found = review_reason(deal, stage, today) if stage is not None else None
+        slip = slips.get(deal.id)
+        found = review_reason(deal, stage, today, slip) if stage is not None else None
         if stage is None or found is None:
             continue
-        item = ReviewItem(deal, *found)
+        item = ReviewItem(deal, *found, slip=slip)
         ranked.append((order.index(item.queue), _order_in_queue(item, stage), item))
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
     return [item for _queue, _key, item in ranked]

@@ -10,6 +10,7 @@ from typing import Any
 
 from kanban_pipe.domain.models import Deal, DealStatus, Stage
 from kanban_pipe.domain.review import QUEUE_TITLES, Queue, ReviewItem, review_reason
+from kanban_pipe.domain.rules import SLIP_PUSHES, Slip
 
 
 class Decision(StrEnum):
@@ -257,14 +258,15 @@ class ReviewWalk:
         if decisions and deal.id in self._skipped:
             self._skipped.remove(deal.id)
         stage = self._stages.get(deal.stage or "")
-        found = review_reason(deal, stage, self._today) if stage is not None else None
+        found = (review_reason(deal, stage, self._today, _slip_after(before, deal))
+                 if stage is not None else None)
         if found is None:
             self.items[position] = replace(before, deal=deal)
             self._fixed.add(deal.id)
             if position == self.index:
                 self.index = self._open_from(self.index)
         else:
-            self.items[position] = ReviewItem(deal, *found)
+            self.items[position] = ReviewItem(deal, *found, slip=_slip_after(before, deal))
         return decisions
 
     def summary(self, owner: str | None) -> ReviewSummary:
@@ -279,6 +281,15 @@ class ReviewWalk:
             decisions=tuple(self._decisions), worked=worked,
             to_go=left - worked - len(skipped),
         )
+
+
+def _slip_after(before: ReviewItem, deal: Deal) -> Slip | None:
+    """Slipping as the queue was read, unless a move ended the long stay that made it so
+    (pushed close dates stay pushed; a loss or a pause takes the deal out anyway)."""
+    slip = before.slip
+    if slip is None or deal.stage == before.deal.stage or not slip.long_in_stage:
+        return slip
+    return replace(slip, long_in_stage=False) if slip.pushes >= SLIP_PUSHES else None
 
 
 def queue_counts(items: Sequence[ReviewItem]) -> list[tuple[Queue, int]]:

@@ -9,6 +9,8 @@ from enum import StrEnum
 from kanban_pipe.domain.models import Deal, DealStatus, ForecastCategory, Stage
 
 CLOSING_SOON_DAYS = 14
+# A close date pushed this many times (a later date saved, not undone): the deal is slipping.
+SLIP_PUSHES = 2
 
 
 class NextStepState(StrEnum):
@@ -142,6 +144,27 @@ class DealFlags:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Slip:
+    """Why an open deal is slipping (store.slipping decides it): its close date pushed
+    `pushes` times, or long in its stage (past `aged_after` days) while still touched."""
+
+    pushes: int
+    long_in_stage: bool
+    aged_after: int | None = None
+
+    def words(self, days_in_stage: int, stage_name: str) -> str:
+        """'close date pushed 3 times' and/or '41d in Proposal (aged after 24d), still
+        touched'."""
+        parts = []
+        if self.pushes >= SLIP_PUSHES:
+            parts.append(f"close date pushed {self.pushes} times")
+        if self.long_in_stage:
+            usual = f" (aged after {self.aged_after}d)" if self.aged_after else ""
+            parts.append(f"{days_in_stage}d in {stage_name}{usual}, still touched")
+        return "; ".join(parts) or "slipping"
+
+
 def deal_flags(deal: Deal, stage: Stage, today: date) -> DealFlags:
     """All highlights of a deal at once (a paused deal back on the board counts as open)."""
     if deal.status is DealStatus.PAUSED and is_on_board(deal, today):
@@ -181,6 +204,7 @@ class Highlight(StrEnum):
     STALE = "stale"
     CLOSING = "closing"
     UNQUALIFIED = "unqualified"
+    SLIPPING = "slipping"
     PAUSED = "paused"
 
 
@@ -193,12 +217,16 @@ LEGEND: tuple[tuple[str, Highlight, str], ...] = (
     ("CLOSE 5d", Highlight.CLOSING, "expected close within 14 days (days left)"),
     ("UNQUAL", Highlight.UNQUALIFIED,
      "Proposal or later without decision maker, need or timeline confirmed"),
+    ("SLIPPING", Highlight.SLIPPING,
+     "close date pushed twice or more, or long past the stage's usual time yet worked"),
     ("PAUSED", Highlight.PAUSED, "a paused deal whose resume date has come"),
 )
 
 
-def deal_markers(deal: Deal, stage: Stage, today: date) -> list[tuple[str, Highlight]]:
-    """The text markers of a deal's highlights, most urgent first (board, CLI, detail)."""
+def deal_markers(deal: Deal, stage: Stage, today: date,
+                 slip: Slip | None = None) -> list[tuple[str, Highlight]]:
+    """The text markers of a deal's highlights, most urgent first (board, CLI, detail);
+    `slip` is what store.slipping found for it (None: not slipping, or not looked up)."""
     flags = deal_flags(deal, stage, today)
     markers: list[tuple[str, Highlight]] = []
     if flags.next_step_state is NextStepState.OVERDUE:
@@ -213,6 +241,8 @@ def deal_markers(deal: Deal, stage: Stage, today: date) -> list[tuple[str, Highl
         markers.append((f"CLOSE {words}", Highlight.CLOSING))
     if flags.unqualified:
         markers.append(("UNQUAL", Highlight.UNQUALIFIED))
+    if slip is not None:
+        markers.append(("SLIPPING", Highlight.SLIPPING))
     if deal.status is DealStatus.PAUSED:
         markers.append(("PAUSED", Highlight.PAUSED))
     return markers

@@ -24,7 +24,7 @@ from kanban_pipe.domain.review import (
     build_queues,
 )
 from kanban_pipe.domain.review_walk import ReviewSummary
-from kanban_pipe.domain.rules import CLOSING_SOON_DAYS
+from kanban_pipe.domain.rules import CLOSING_SOON_DAYS, Slip
 from kanban_pipe.store.listing import STORED_DEAL_COLUMNS
 from kanban_pipe.store.pipeline import PipelineStore
 from kanban_pipe.store.rows import (
@@ -35,6 +35,8 @@ from kanban_pipe.store.rows import (
     read_stamp,
     stamp,
 )
+from kanban_pipe.store.slipping import SlipRule, slipping_among
+from kanban_pipe.store.stats import usual_times
 
 CHANGES_SHOWN = 30  # the newest changes listed one by one; the counts cover all of them
 
@@ -48,13 +50,15 @@ _CANDIDATE_SQL = """
      OR d.next_due < :today
      OR (s.requires_qualification = 1
          AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0))
-     OR (s.stale_after_days > 0 AND d.last_activity_at < {since}))
+     OR (s.stale_after_days > 0 AND d.last_activity_at < {since})
+     OR {slipping})
 """
 
 # The queue a reviewable deal is walked in, as domain.review.review_reason decides it (a
 # test checks both agree): 0 closing soon, 1 stale, 2 overdue, 3 no next step,
-# 4 unqualified, NULL none. Stale is rules.is_stale's calendar-day test written as one
-# comparison with the stamp of local midnight (:stale_sinceN), as store.stats does.
+# 4 unqualified, 5 slipping (store.slipping), NULL none. Stale is rules.is_stale's
+# calendar-day test written as one comparison with the stamp of local midnight
+# (:stale_sinceN), as store.stats does.
 _QUEUE_SQL = """
     CASE WHEN d.expected_close <= :close_by
               AND NOT (coalesce(d.next_action, '') <> '' AND d.next_due IS NOT NULL
@@ -64,7 +68,8 @@ _QUEUE_SQL = """
          WHEN d.next_action IS NULL OR d.next_action = '' THEN 3
          WHEN s.requires_qualification = 1
               AND (d.decision_maker = 0 OR d.need_confirmed = 0 OR d.timeline_confirmed = 0)
-         THEN 4 END
+         THEN 4
+         WHEN {slipping} THEN 5 END
 """
 # domain.review._order_in_queue in SQL: what is at stake first within each queue (the
 # value, deals without one last), then the longest overdue.
@@ -112,12 +117,15 @@ def _review_params(today: date, owner: str | None) -> dict[str, Any]:
             "owner": owner}
 
 
-def review_candidates(store: PipelineStore, *, today: date,
-                      owner: str | None = None) -> list[Deal]:
-    """Open (or resumed) deals that may need a decision; healthy ones are never read."""
+def review_candidates(store: PipelineStore, *, today: date, owner: str | None = None,
+                      rule: SlipRule | None = None) -> list[Deal]:
+    """Open (or resumed) deals that may need a decision; healthy ones are never read
+    (`rule`: the slipping rule they are measured by, read here without it)."""
     owner_sql = " AND d.owner = :owner" if owner else ""
+    rule = rule or _slip_rule(store, today)
     candidates = _CANDIDATE_SQL.format(
-        since=store.engine.dialect.day_shift(":today", "1 - s.stale_after_days"))
+        since=store.engine.dialect.day_shift(":today", "1 - s.stale_after_days"),
+        slipping=rule.condition)
     # One indexed part per status, joined by UNION ALL: an OR across them makes SQLite
     # scan every deal, closed ones included.
     parts = ("d.status = 'open'", "d.status = 'paused' AND d.paused_until <= :today")
@@ -129,34 +137,50 @@ def review_candidates(store: PipelineStore, *, today: date,
     )
     params = {"today": today.isoformat(),
               "close_by": (today + timedelta(days=CLOSING_SOON_DAYS)).isoformat(),
-              "owner": owner}
+              "owner": owner, **rule.params}
     return [deal_from_row(row) for row in store.rows(sql, params)]
 
 
-def review_stream(store: PipelineStore, *, today: date,
-                  owner: str | None = None) -> Generator[tuple[Queue, StoredDeal], None, None]:
-    """The review queues in walk order, as review_queue gives them, streamed from SQL.
+def _slip_rule(store: PipelineStore, today: date) -> SlipRule:
+    """The slipping rule on the deals aliased `d`, by the whole pipeline's usual times."""
+    return SlipRule(store.engine.dialect, usual_times(store), today, alias="d.")
+
+
+def review_stream(store: PipelineStore, *, today: date, owner: str | None = None
+                  ) -> Generator[tuple[Queue, StoredDeal, Slip | None], None, None]:
+    """The review queues in walk order, as review_queue gives them, streamed from SQL,
+    each deal with why it is slipping (in the slipping queue; None in the others).
 
     Queue and order are decided in SQL (the rules' twins above), so a stand-up of tens
     of thousands of deals is never held in memory nor sorted in Python.
     """
-    params = _review_params(today, owner)
+    rule = _slip_rule(store, today)
+    params = {**_review_params(today, owner), **rule.params}
     stale_since = _stale_bound(
         store.stages(), params, "stale_since",
         lambda stage: _day_start(today - timedelta(days=stage.stale_after_days)))
     owner_sql = " AND d.owner = :owner" if owner else ""
     # Most open deals are read: one scan of the table is quicker than SQLite's index
     # search and a look-up per row (~0.13 s at 100,000 deals; no_index says so to SQLite).
+    queue_sql = _QUEUE_SQL.format(stale_since=stale_since, slipping=rule.condition)
     inner = (f"SELECT {STORED_DEAL_COLUMNS}, s.position AS stage_position,"
-             f" {_QUEUE_SQL.format(stale_since=stale_since)} AS queue"
+             f" {queue_sql} AS queue,"
+             f" CASE WHEN {rule.long_and_touched} THEN 1 ELSE 0 END AS slip_long"
              f" FROM deals d {store.engine.dialect.no_index} JOIN stages s ON s.key = d.stage"
              f" WHERE ({' OR '.join(f'({part})' for part in _REVIEWABLE)})"
              f" AND d.deleted_at IS NULL AND s.is_won = 0{owner_sql}")
     names = ", ".join(f"q.{name}" for name in StoredDeal._fields)
-    sql = (f"SELECT {names}, q.queue FROM ({inner}) q WHERE q.queue IS NOT NULL"
-           f" ORDER BY {_QUEUE_ORDER}")
+    # The pushes of a slipping deal counted through activities_edits, for its reason.
+    pushes = (f"CASE WHEN q.queue = {_QUEUES.index(Queue.SLIPPING)} THEN (SELECT count(*)"
+              f" FROM activities WHERE deal_id = q.id AND {rule.pushes}) END")
+    sql = (f"SELECT {names}, q.slip_long, {pushes}, q.queue FROM ({inner}) q"
+           f" WHERE q.queue IS NOT NULL ORDER BY {_QUEUE_ORDER}")
     for row in store.stream_rows(sql, params):
-        yield _QUEUES[row[-1]], StoredDeal._make(row[:-1])
+        deal = StoredDeal._make(row[:-3])
+        queue = _QUEUES[row[-1]]
+        slip = (Slip(int(row[-2]), bool(row[-3]), rule.after.get(deal.stage or ""))
+                if queue is Queue.SLIPPING else None)
+        yield queue, deal, slip
 
 
 def _day_start(day: date) -> str:
@@ -168,7 +192,11 @@ def review_queue(store: PipelineStore, *, today: date,
                  owner: str | None = None) -> list[ReviewItem]:
     """The review queues, in walk order (see domain.review.build_queues)."""
     stages = {stage.key: stage for stage in store.stages()}
-    return build_queues(review_candidates(store, today=today, owner=owner), stages, today)
+    usual = usual_times(store)
+    rule = SlipRule(store.engine.dialect, usual, today, alias="d.")
+    candidates = review_candidates(store, today=today, owner=owner, rule=rule)
+    slips = slipping_among(store, (deal.id for deal in candidates), usual, today)
+    return build_queues(candidates, stages, today, slips)
 
 
 def _record_from_row(row: tuple[Any, ...]) -> ReviewRecord:

@@ -21,12 +21,12 @@ from kanban_pipe.domain.stats import (
     DealGroup,
     Reach,
     StageDays,
+    StageTime,
     StatsInputs,
     StatsScope,
     StatusShift,
     StatusSum,
     Touches,
-    aged_after_days,
     forecast_months,
     open_stages,
     resolve_scope,
@@ -37,14 +37,12 @@ from kanban_pipe.store.engine import Dialect
 from kanban_pipe.store.forecast_history import past_forecasts
 from kanban_pipe.store.queries import PipelineQueries
 from kanban_pipe.store.rows import stamp
+from kanban_pipe.store.slipping import OPEN_SQL, SlipRule
 
 MOVE_KINDS = "kind IN ('moved', 'won')"
 STATUS_KINDS = "kind IN ('moved', 'won', 'lost', 'paused', 'resumed', 'undo')"
 # Customer touches (models.TOUCH_KINDS), spelt as the activities_touches index spells them.
 TOUCHES_SQL = "kind IN ('call', 'email', 'meeting', 'note')"
-# The one rule for an open deal, as the board, `list`, review and rules.deal_flags apply
-# it: open, or paused with its resume date come (:today bound by name).
-OPEN_SQL = "(status = 'open' OR (status = 'paused' AND paused_until <= :today))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,30 +452,11 @@ def _won_this_quarter(store: PipelineQueries, today: date,
 def _aged(store: PipelineQueries, stages: Sequence[Stage], visits: Sequence[StageDays],
           today: date, narrow: _Narrow) -> tuple[Aged, ...]:
     """Open deals per stage that sit well past its usual time, or are quiet past its
-    stale limit (domain.stats.aged_after_days)."""
-    params: dict[str, Any] = {"today": today.isoformat()}
-    entered, quiet = [], []
-    for i, usual in enumerate(time_in_stage(visits, stages)):
-        stage = usual.stage
-        params[f"a_stage{i}"] = stage.key
-        after = aged_after_days(usual.median_days)
-        if after is not None:
-            params[f"a_in{i}"] = _day_start(today - timedelta(days=after))
-            entered.append(f"WHEN :a_stage{i} THEN :a_in{i}")
-        if stage.stale_after_days > 0:
-            params[f"a_quiet{i}"] = _day_start(today - timedelta(days=stage.stale_after_days))
-            quiet.append(f"WHEN :a_stage{i} THEN :a_quiet{i}")
-    long_in = f"stage_entered_at < CASE stage {' '.join(entered)} END" if entered else "FALSE"
-    still_quiet = f"last_activity_at < CASE stage {' '.join(quiet)} END" if quiet else "FALSE"
-    aged = f"({long_in}) OR ({still_quiet})"
-    # Slipping: long in the stage yet touched lately, or the close date pushed (a later
-    # date saved, not undone) two or more times; through the activities_edits index.
+    stale limit (domain.stats.aged_after_days), and those slipping (store.slipping)."""
     dialect = store.engine.dialect
-    new, old = (dialect.json_item("changes", "expected_close", i) for i in (1, 0))
-    pushed = ("id IN (SELECT deal_id FROM activities WHERE kind = 'edited'"
-              f" AND {new} > {old} AND id NOT IN (SELECT undoes FROM activities"
-              " WHERE undoes IS NOT NULL) GROUP BY deal_id HAVING count(*) >= 2)")
-    slipping = f"(({long_in}) AND NOT coalesce({still_quiet}, FALSE)) OR {pushed}"
+    rule = SlipRule(dialect, time_in_stage(visits, stages), today)
+    params: dict[str, Any] = {"today": today.isoformat(), **rule.params}
+    aged, slipping = rule.aged, rule.condition
     # A full scan: through an index, each open deal is a lookup (~4 times slower).
     rows = store.rows(
         f"SELECT stage, sum(CASE WHEN {aged} THEN 1 ELSE 0 END),"
@@ -485,6 +464,16 @@ def _aged(store: PipelineQueries, stages: Sequence[Stage], visits: Sequence[Stag
         f" WHERE {OPEN_SQL} AND deleted_at IS NULL{narrow.named(params)}"
         f" AND (({aged}) OR {slipping}) GROUP BY stage", params)
     return tuple(Aged(stage, deals, slips) for stage, deals, slips in rows)
+
+
+def usual_times(store: PipelineQueries) -> list[StageTime]:
+    """Each open stage's usual time over the whole pipeline's history (what the slipping
+    rule of the board, the review and the stand-up measures against)."""
+    narrow = _Narrow(WHOLE_PIPELINE)
+    with _snapshot(store):
+        lost_days, deleted = _lost_and_deleted(store, narrow)
+        moves = _moves(store, history_sql(store.engine.dialect), deleted, narrow)
+        return time_in_stage(_stage_days(moves, lost_days), store.stages())
 
 
 def _touches(store: PipelineQueries, today: date, narrow: _Narrow) -> tuple[Touches, ...]:

@@ -16,7 +16,7 @@ from kanban_pipe.store import schema
 from kanban_pipe.store.review import record_review
 from tests.engines import RawRows
 
-QUEUES = ["closing_soon", "stale", "overdue", "no_next_step", "unqualified"]
+QUEUES = ["closing_soon", "stale", "overdue", "no_next_step", "unqualified", "slipping"]
 HOSTILE = "Acme [bold]x[/] | *big*\x1b[31m"
 
 
@@ -53,9 +53,11 @@ def test_json_has_one_key_per_queue_in_the_list_json_shape(run, store, db) -> No
     assert {queue: [d["id"] for d in deals] for queue, deals in report.items()} == {
         "closing_soon": [ids["closing"]], "stale": [ids["stale"]],
         "overdue": [ids["overdue"]], "no_next_step": [ids["no_step"]],
-        "unqualified": [ids["unqualified"]]}
+        "unqualified": [ids["unqualified"]], "slipping": []}
     listed = {d["id"]: d for d in json.loads(run("list", "--json").out)}
     for deals in report.values():
+        if not deals:
+            continue  # nothing slipping here (tests/cli/test_cli_slipping.py)
         [deal] = deals
         reason = deal.pop("reason")
         assert reason and deal == listed[deal["id"]]  # exactly `list --json` plus a reason
@@ -78,7 +80,8 @@ def test_text_starts_with_the_changes_then_each_queue(run, store) -> None:
     assert f"anna lost #{ids['lost']} 'Gone': budget cut" in result.out
     headings = [line for line in lines if line and not line.startswith(" ")]
     assert headings[2:] == ["Closing soon (1)", "Stale (1)", "Next step overdue (1)",
-                            "No next step (1)", "Unqualified (1)", "5 deals to review"]
+                            "No next step (1)", "Unqualified (1)", "Slipping (0)",
+                            "5 deals to review"]
     row = next(line for line in lines if line.strip().startswith(f"#{ids['closing']} "))
     assert "Acme [bold]x[/] | *big*?[31m" in row and "\x1b" not in result.out
     assert "expected close in 5d" in row and "12.5k EUR" in row

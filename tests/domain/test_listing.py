@@ -14,7 +14,7 @@ from kanban_pipe.domain.demo import generate_demo
 from kanban_pipe.domain.listing import ListingRules, LocalDays, StoredDeal, local_day
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Qualification, Stage
 from kanban_pipe.domain.review import Queue, review_reason, stored_reason
-from kanban_pipe.domain.rules import deal_flags, deal_markers, local_date
+from kanban_pipe.domain.rules import Slip, deal_flags, deal_markers, local_date
 from kanban_pipe.domain.serialize import DealJsonText, deal_to_json
 from kanban_pipe.domain.stages import DEFAULT_STAGES
 
@@ -191,10 +191,13 @@ def test_reasons_of_every_queue() -> None:
     row = stored(deal)
     flags = rules.flags(row)
     stage = STAGES["proposal"]
-    assert [stored_reason(queue, row, stage, TODAY, flags) for queue in Queue] == [
+    slip = Slip(3, True, 24)
+    assert [stored_reason(queue, row, stage, TODAY, flags, slip) for queue in Queue] == [
         "expected close passed 2d ago (2026-11-23)",
         "no activity for 30d (Proposal allows 10d)",
         "next step 3d overdue: Call back",
         "no next step",
         "in Proposal without decision maker, timeline confirmed",
+        f"close date pushed 3 times; {flags.days_in_stage}d in Proposal (aged after 24d),"
+        " still touched",
     ]

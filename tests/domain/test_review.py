@@ -32,6 +32,7 @@ from kanban_pipe.domain.review import (
     top_of_each,
 )
 from kanban_pipe.domain.review_walk import Decision, ReviewWalk, decisions_between
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.domain.stages import DEFAULT_STAGES
 
 TODAY = date(2026, 11, 25)
@@ -140,12 +141,19 @@ def test_queues_are_walked_in_order_and_most_pressing_first_within() -> None:
         deal(9, stage="commitment", qualification=Qualification()),
         deal(10, step=NextStep("y", "anna", TODAY - timedelta(days=5))),
         deal(11),
+        deal(12, value=100),
+        deal(13, value=900),
     ]
-    items = build_queues(deals, STAGES, TODAY)
-    assert [i.deal.id for i in items] == [6, 4, 7, 3, 10, 5, 8, 1, 9, 2]
+    # Slipping (as store.slipping finds it) is the last queue: 3 is stale before that.
+    slips = {n: Slip(2, False) for n in (3, 12, 13)}
+    items = build_queues(deals, STAGES, TODAY, slips)
+    assert [i.deal.id for i in items] == [6, 4, 7, 3, 10, 5, 8, 1, 9, 2, 13, 12]
     grouped = by_queue(items)
     assert list(grouped) == list(Queue)
-    assert [len(v) for v in grouped.values()] == [2, 2, 2, 2, 2]
+    assert [len(v) for v in grouped.values()] == [2, 2, 2, 2, 2, 2]
+    assert grouped[Queue.SLIPPING][0].reason == "close date pushed 2 times"
+    assert [i.deal.id for i in build_queues(deals, STAGES, TODAY)] == [
+        6, 4, 7, 3, 10, 5, 8, 1, 9, 2]
 
 
 def test_within_a_queue_the_biggest_value_comes_first_then_the_latest() -> None:

@@ -67,7 +67,7 @@ def test_review_orders_no_value_after_every_valued_deal_in_sql_too(store: Pipeli
     stages = {stage.key: stage for stage in store.stages()}
     in_python = [item.deal.id for item in
                  build_queues(review_candidates(store, today=TODAY), stages, TODAY)]
-    in_sql = [deal.id for _queue, deal in review_stream(store, today=TODAY)]
+    in_sql = [deal.id for _queue, deal, _slip in review_stream(store, today=TODAY)]
     assert in_sql == in_python == [3, 5, 2, 1, 4]
 
 

@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder, read_filter
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
 from kanban_pipe.ui.messages import StoreFailed
@@ -254,10 +255,16 @@ class BoardScreen(Screen[None]):
             return None
         deal = column.current_deal()
         if deal is None:  # not read yet, or in doubt since a change elsewhere
-            read = self.loader.deals([deal_id]).result()
-            column.add_deals(read)
+            read = self.loader.deals([deal_id], self.session.today()).result()
+            column.add_deals(read, read.slips)
             deal = read[deal_id]
         return deal
+
+    def current_slip(self) -> Slip | None:
+        """Why the deal under the cursor is slipping, as its card says (None: it is not)."""
+        column = self.active_column
+        deal_id = column.current_deal_id
+        return column.slip(deal_id) if deal_id is not None else None
 
     # -- reading and showing ----------------------------------------------------------
 
@@ -295,6 +302,12 @@ class BoardScreen(Screen[None]):
         self.row.show({key: self.model.ids(key) for key in placed.touched},
                       changed=[deal], focus=focus)
         self._show_sums()
+        if placed.stage is not None:
+            # A save can push the close date once more: read whether it is slipping now.
+            column = self.row.column(placed.stage)
+            self._hand_over(self.loader.deals([deal.id], self.session.today()),
+                            lambda read: column.add_deals(read, read.slips),
+                            self._cards_unreadable)
 
     @work(name="read", group="read")
     async def _hand_over(self, future: Future[T], then: Callable[[T], None],
@@ -316,7 +329,7 @@ class BoardScreen(Screen[None]):
         """Show what a load read; the focus follows `focus_id` if it is on the board."""
         shown = self.loader.take(load)
         row = self.row
-        row.add_deals(load.deals)
+        row.add_deals(load.deals, load.slips)
         focus = None
         if focus_id is not None:
             focus = next(((stage, ids.index(focus_id)) for stage, ids in shown.items()
@@ -327,7 +340,9 @@ class BoardScreen(Screen[None]):
 
     @on(StageColumn.DealsWanted)
     def _read_deals(self, event: StageColumn.DealsWanted) -> None:
-        self._hand_over(self.loader.deals(event.deal_ids), event.column.add_deals,
+        column = event.column
+        self._hand_over(self.loader.deals(event.deal_ids, self.session.today()),
+                        lambda read: column.add_deals(read, read.slips),
                         self._cards_unreadable)
 
     def _cards_unreadable(self, error: KanbanPipeError) -> None:

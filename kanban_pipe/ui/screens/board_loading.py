@@ -19,7 +19,11 @@ from typing import TypeVar
 
 from kanban_pipe.domain.models import Activity, Deal, Stage
 from kanban_pipe.domain.ordering import BoardFilter, CardOrder, SortKey
+from kanban_pipe.domain.rules import Slip
+from kanban_pipe.domain.stats import StageTime
 from kanban_pipe.store import PipelineStore, StageSum
+from kanban_pipe.store.slipping import slipping_among
+from kanban_pipe.store.stats import usual_times
 from kanban_pipe.ui.board_model import BoardModel, Placed
 
 T = TypeVar("T")
@@ -27,8 +31,17 @@ T = TypeVar("T")
 FIRST_PAGE = 40  # cards per column read before the first frame; the rest follow
 FIRST_DEALS = 20  # of those, whose deals are read with them (a tall terminal's worth)
 
-# The deals of some cards, by id; None for an id no longer on file (deleted meanwhile).
-DealsRead = dict[int, Deal | None]
+
+
+class DealsRead(dict[int, Deal | None]):
+    """The deals of some cards, by id (None for an id no longer on file, deleted
+    meanwhile), and `slips`: why those slipping are (store.slipping; None when not
+    looked up: the cards keep what an earlier read said)."""
+
+    def __init__(self, deals: Iterable[tuple[int, Deal | None]] = (),
+                 slips: dict[int, Slip] | None = None) -> None:
+        super().__init__(deals)
+        self.slips = slips
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,10 @@ class ColumnLoad:
     home_currency: str
     rates: dict[str, Decimal]
     generation: int = 0
+    # Which of the deals read are slipping (None: not looked up), and the stages' usual
+    # times that was measured by.
+    slips: dict[int, Slip] | None = None
+    usual: list[StageTime] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +77,18 @@ class ColumnRequest:
     windows: dict[str, range] = field(default_factory=dict)
     focus_id: int | None = None
     around: int = 0
+    usual: list[StageTime] | None = None  # the stages' usual times, if known already
 
 
-def read_deals(store: PipelineStore, deal_ids: Iterable[int]) -> DealsRead:
-    """The deals of these cards, None for any that is gone."""
+def read_deals(store: PipelineStore, deal_ids: Iterable[int],
+               usual: list[StageTime] | None = None, today: date | None = None) -> DealsRead:
+    """The deals of these cards, None for any that is gone, and which are slipping
+    (measured against the stages' `usual` times; not looked up without them)."""
     wanted = list(deal_ids)
     found = store.deals_by_ids(wanted)
-    return {deal_id: found.get(deal_id) for deal_id in wanted}
+    slips = (slipping_among(store, wanted, usual, today)
+             if usual is not None and today is not None else None)
+    return DealsRead(((deal_id, found.get(deal_id)) for deal_id in wanted), slips)
 
 
 def first_reads(store: PipelineStore, stages: list[Stage], today: date) -> ColumnLoad:
@@ -78,6 +100,8 @@ def first_reads(store: PipelineStore, stages: list[Stage], today: date) -> Colum
                                           limit=FIRST_PAGE)
              for stage in stages}
     # The deals of the cards on screen too: the columns would ask for them at once.
+    # Which are slipping comes with the full columns read after the first frame: the
+    # stages' usual times take a scan of the deals (~0.2 s at 100,000).
     deals = {key: read_deals(store, ids[:FIRST_DEALS]) for key, ids in pages.items()}
     return ColumnLoad({}, pages, deals, store.board_sums(everyone, today=today),
                       store.home_currency(), store.exchange_rates())
@@ -98,11 +122,15 @@ def read_columns(store: PipelineStore, request: ColumnRequest) -> ColumnLoad:
             at = ids.index(request.focus_id)
             shown += ids[max(0, at - request.around):at + request.around + 1]
         wanted[stage_key] = list(dict.fromkeys(shown))
-    found = read_deals(store, (deal_id for ids in wanted.values() for deal_id in ids))
-    deals = {key: {deal_id: found[deal_id] for deal_id in ids} for key, ids in wanted.items()}
+    usual = request.usual if request.usual is not None else usual_times(store)
+    found = read_deals(store, (deal_id for ids in wanted.values() for deal_id in ids), usual,
+                       request.today)
+    deals = {key: DealsRead(((deal_id, found[deal_id]) for deal_id in ids), found.slips)
+             for key, ids in wanted.items()}
     return ColumnLoad(keys, {}, deals, store.board_sums(request.board_filter,
-                                                        today=request.today),
-                      store.home_currency(), store.exchange_rates())
+                                                              today=request.today),
+                      store.home_currency(), store.exchange_rates(), slips=found.slips,
+                      usual=usual)
 
 
 class ReadLane:
@@ -153,6 +181,10 @@ class BoardLoader:
         self._first: Future[ColumnLoad] | None = None
         self._data_version: int | None = None
         self._seen_activity = 0
+        # The stages' usual times (the slipping rule's yardstick) and the day they were
+        # read for: read once a day, by whichever lane needs them first (a median over
+        # the whole history barely moves within a session).
+        self._usual: tuple[date, list[StageTime]] | None = None
 
     @property
     def started(self) -> bool:
@@ -180,12 +212,30 @@ class BoardLoader:
         """Start re-reading whole columns (a new generation)."""
         self.generation += 1
         generation = self.generation
-        return self._columns.submit(
-            lambda store: replace(read_columns(store, request), generation=generation))
 
-    def deals(self, deal_ids: list[int]) -> Future[DealsRead]:
-        """Start reading the deals of some cards."""
-        return self._cards.submit(lambda store: read_deals(store, deal_ids))
+        def read(store: PipelineStore) -> ColumnLoad:
+            load = read_columns(store, replace(request, usual=self._usual_for(request.today)))
+            if load.usual is not None:
+                self._usual = (request.today, load.usual)
+            return replace(load, generation=generation)
+
+        return self._columns.submit(read)
+
+    def _usual_for(self, today: date) -> list[StageTime] | None:
+        """The stages' usual times if read today already (called on the lanes' threads)."""
+        known = self._usual
+        return known[1] if known is not None and known[0] == today else None
+
+    def deals(self, deal_ids: list[int], today: date) -> Future[DealsRead]:
+        """Start reading the deals of some cards (and whether they are slipping)."""
+        def read(store: PipelineStore) -> DealsRead:
+            usual = self._usual_for(today)
+            if usual is None:
+                usual = usual_times(store)
+                self._usual = (today, usual)
+            return read_deals(store, deal_ids, usual, today)
+
+        return self._cards.submit(read)
 
     def take(self, load: ColumnLoad) -> dict[str, list[int]]:
         """Take the columns of `load` that are newer than those shown; their ids to show."""

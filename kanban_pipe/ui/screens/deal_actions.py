@@ -15,6 +15,7 @@ from textual.app import App
 
 from kanban_pipe.domain.errors import ConflictError, KanbanPipeError
 from kanban_pipe.domain.models import Deal, DealStatus, NextStep, Stage
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.domain.stages import UNKNOWN_STAGE, milestones_passed, neighbour_stage
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.screens.edit_saving import (
@@ -45,6 +46,10 @@ class DealHost(Protocol):
 
     def current_deal(self) -> Deal | None:
         """The deal the keys act on, if there is one."""
+        ...
+
+    def current_slip(self) -> Slip | None:
+        """Why that deal is slipping, as the screen read it (None: it is not)."""
         ...
 
     def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
@@ -507,4 +512,5 @@ class DealActions:
             return
         self._host.app.push_screen(DealDetailScreen(
             deal=deal, stage=self._stage(deal.stage), stages=list(self._host.stages),
-            activities=self._store.activities(deal.id), today=self.work.today()))
+            activities=self._store.activities(deal.id), today=self.work.today(),
+            slip=self._host.current_slip()))

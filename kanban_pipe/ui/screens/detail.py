@@ -15,7 +15,15 @@ from textual.widgets import Static
 from kanban_pipe.domain.amounts import value_text
 from kanban_pipe.domain.dates import days_ago_words, relative_words
 from kanban_pipe.domain.models import Activity, ActivityKind, Deal, QualificationFact, Stage
-from kanban_pipe.domain.rules import DealFlags, deal_flags, forecast_category, local_date
+from kanban_pipe.domain.rules import (
+    DealFlags,
+    Highlight,
+    Slip,
+    days_in_stage,
+    deal_flags,
+    forecast_category,
+    local_date,
+)
 from kanban_pipe.ui.screens.help import HIGHLIGHT_STYLES
 from kanban_pipe.ui.text import plain, safe_text
 from kanban_pipe.ui.widgets.card import LEGEND, card_markers
@@ -43,11 +51,16 @@ def day_words(day: date, today: date) -> str:
     return f"{day.isoformat()} ({relative_words(day, today)})"
 
 
-def highlight_lines(deal: Deal, stage: Stage, today: date) -> list[Content]:
-    """Each raised highlight as the card's marker, in its colour, with what it means."""
+def highlight_lines(deal: Deal, stage: Stage, today: date,
+                    slip: Slip | None = None) -> list[Content]:
+    """Each raised highlight as the card's marker, in its colour, with what it means
+    (for SLIPPING: why, as store.slipping found it)."""
     meanings = {marker.split()[0]: (style, meaning) for marker, style, meaning in LEGEND}
+    if slip is not None:
+        meanings["SLIPPING"] = (Highlight.SLIPPING,
+                                slip.words(days_in_stage(deal, today), stage.name))
     lines: list[Content] = []
-    for marker in card_markers(deal, stage, today):
+    for marker in card_markers(deal, stage, today, slip):
         # Card markers carry a count ("STALE 23d"); the legend is keyed by the word before it.
         style, meaning = meanings.get(marker.split()[0], ("", ""))
         lines.append(
@@ -115,6 +128,7 @@ class DealDetailScreen(ModalScreen[None]):
         stages: list[Stage],
         activities: list[Activity],
         today: date,
+        slip: Slip | None = None,
     ) -> None:
         super().__init__()
         self._deal = deal
@@ -123,6 +137,7 @@ class DealDetailScreen(ModalScreen[None]):
         # Newest first whatever order the caller used; id breaks ties within a second.
         self._activities = sorted(activities, key=lambda a: (a.at, a.id), reverse=True)
         self._today = today
+        self._slip = slip
 
     def compose(self) -> ComposeResult:
         """Title, highlights, fields and history in one scrollable panel."""
@@ -148,7 +163,7 @@ class DealDetailScreen(ModalScreen[None]):
 
     def _flags_line(self) -> Content:
         """The highlights, one a line, or a calm line when there are none."""
-        lines = highlight_lines(self._deal, self._stage, self._today)
+        lines = highlight_lines(self._deal, self._stage, self._today, self._slip)
         if not lines:
             return Content.styled("✓ nothing needs attention", "$success")
         return Content("\n").join(lines)

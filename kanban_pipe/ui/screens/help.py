@@ -23,6 +23,7 @@ HIGHLIGHT_STYLES: dict[str, str] = {
     "stale": "$primary-lighten-3",
     "closing": "$success",
     "unqualified": "$error-lighten-3",
+    "slipping": "$accent",
     "muted": "$text-muted",
     "paused": "$text-muted",
 }

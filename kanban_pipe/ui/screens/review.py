@@ -30,6 +30,7 @@ from kanban_pipe.domain.review import (
     top_of_each,
 )
 from kanban_pipe.domain.review_walk import ReviewSummary, ReviewWalk
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.domain.stages import UNKNOWN_STAGE
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.store.review import (
@@ -95,7 +96,7 @@ _REVIEW_HELP = {
     "end_review": "end the walk: the summary of what was decided (r on it records it)",
     "next_queue": "on to the next queue, skipping the rest of this one",
     "jump_queue": "straight to a queue: 1 closing soon, 2 stale, 3 overdue, 4 no next step, "
-                  "5 unqualified",
+                  "5 unqualified, 6 slipping",
     "since": "on the opening page: the changes since the last review, monday, 7d, a date",
     "top": "on the opening page: walk only the top 5, 10 or 20 of each queue, or all",
     "record": "on the summary: record the review (the next one's changes start from now)",
@@ -272,6 +273,11 @@ class ReviewScreen(Screen[None]):
         item = self.walk.current if self.phase == "deal" else None
         return item.deal if item else None
 
+    def current_slip(self) -> Slip | None:
+        """Why the deal on screen is slipping, as the queue was read (None: it is not)."""
+        item = self.walk.current if self.phase == "deal" else None
+        return item.slip if item else None
+
     def deal_changed(self, deal: Deal, *, before: Deal | None) -> None:
         """A deal key saved the deal: note what was decided and re-check its reason."""
         self.walk.update(deal)
@@ -389,7 +395,7 @@ class ReviewScreen(Screen[None]):
         self._jump(queue)
 
     def action_jump_queue(self, number: int) -> None:
-        """Straight to queue N (1 closing soon … 5 unqualified)."""
+        """Straight to queue N (1 closing soon … 6 slipping)."""
         queues = list(Queue)
         if not 1 <= number <= len(queues):
             return

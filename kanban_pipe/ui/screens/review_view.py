@@ -18,6 +18,7 @@ from kanban_pipe.domain.review import (
     QUEUE_FIXES,
     QUEUE_TITLES,
     ChangesSince,
+    Queue,
     ReviewItem,
     change_count_line,
     change_line,
@@ -63,8 +64,8 @@ def intro(changes: ChangesSince, items: Sequence[ReviewItem], *,
         lines.append(Content.assemble((f"  {number} ", "$accent"),
                                       (QUEUE_TITLES[queue].ljust(18), "bold"),
                                       str(count), (capped, "$text-muted")))
-    hint = ("space or enter starts · 1–5 or tab start at a queue · t top per queue · "
-            "S changes since… · esc ends" if items
+    hint = (f"space or enter starts · 1–{len(Queue)} or tab start at a queue · t top per"
+            " queue · S changes since… · esc ends" if items
             else "Nothing needs a decision · S changes since… · esc ends the review")
     lines += [Content(""), Content.styled(hint, "$accent")]
     return Content("\n").join(lines)
@@ -122,7 +123,8 @@ def deal_card(item: ReviewItem, stage: Stage, stages: Sequence[Stage], today: da
 def missing(item: ReviewItem, stage: Stage, today: date) -> Content:
     """Why it is here and every highlight it raises, marker first."""
     lines = [_section("What is missing"), Content.assemble("  ", plain(item.reason))]
-    lines += [Content.assemble("  ", line) for line in highlight_lines(item.deal, stage, today)]
+    lines += [Content.assemble("  ", line) for line in highlight_lines(item.deal, stage, today,
+                                                                      item.slip)]
     return Content("\n").join(lines)
 
 

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.geometry import Region
 
 from kanban_pipe.domain.models import Deal, Stage
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.ui.text import plain
 from kanban_pipe.ui.widgets.column import CardPalette, StageColumn
 from kanban_pipe.ui.widgets.fixed_text import FixedText
@@ -140,10 +141,11 @@ class BoardColumns(HorizontalScroll, can_focus=False):
             self.set_active(next(i for i, column in enumerate(self._columns)
                                  if column.stage.key == focus[0]))
 
-    def add_deals(self, deals: Mapping[str, Mapping[int, Deal | None]]) -> None:
-        """Hand each column deals read for it."""
+    def add_deals(self, deals: Mapping[str, Mapping[int, Deal | None]],
+                  slips: Mapping[int, Slip] | None = None) -> None:
+        """Hand each column deals read for it (and which of them are slipping)."""
         for stage_key, stage_deals in deals.items():
-            self._by_stage[stage_key].add_deals(stage_deals)
+            self._by_stage[stage_key].add_deals(stage_deals, slips)
 
     def show_heads(self, heads: Mapping[str, Content]) -> None:
         """Show each column's head (its deal count and totals)."""

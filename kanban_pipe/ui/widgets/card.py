@@ -17,6 +17,7 @@ from kanban_pipe.domain.rules import (
     DealFlags,
     Highlight,
     NextStepState,
+    Slip,
     deal_flags,
     deal_markers,
     local_date,
@@ -49,14 +50,15 @@ class CardStyles:
     stale: Style
     closing: Style
     unqualified: Style
+    slipping: Style
     due_today: Style
     won: Style
     hint: Style  # the empty column's hint
 
 
-def card_markers(deal: Deal, stage: Stage, today: date) -> list[str]:
+def card_markers(deal: Deal, stage: Stage, today: date, slip: Slip | None = None) -> list[str]:
     """The text markers a card shows (for tests, the detail screen and plain output)."""
-    return [text for text, _ in deal_markers(deal, stage, today)]
+    return [text for text, _ in deal_markers(deal, stage, today, slip)]
 
 
 def _highlight_style(highlight: Highlight, styles: CardStyles) -> Style:
@@ -66,6 +68,7 @@ def _highlight_style(highlight: Highlight, styles: CardStyles) -> Style:
         Highlight.STALE: styles.stale,
         Highlight.CLOSING: styles.closing,
         Highlight.UNQUALIFIED: styles.unqualified,
+        Highlight.SLIPPING: styles.slipping,
         Highlight.PAUSED: styles.muted,
     }[highlight]
 
@@ -99,9 +102,10 @@ def _line(parts: list[tuple[str, Style]], width: int, gutter: Segment, base: Sty
 
 def render_card(
     deal: Deal, stage: Stage, today: date, width: int, styles: CardStyles, *, focused: bool,
-    cursor: Style | None = None,
+    cursor: Style | None = None, slip: Slip | None = None,
 ) -> list[Strip]:
-    """The card's CARD_HEIGHT lines at `width` cells; user text is made safe first."""
+    """The card's CARD_HEIGHT lines at `width` cells; user text is made safe first
+    (`slip`: the deal is slipping, store.slipping says why)."""
     flags = deal_flags(deal, stage, today)
     base = styles.base + (cursor or styles.cursor) if focused else styles.base
     # The bar and the space after it are one segment, so no text run starts with a blank
@@ -149,7 +153,7 @@ def render_card(
     if deal.forecast_category is not None and open_deal:
         # The owner's forecast call, when they made one (the stage's default is not shown).
         fifth += [(deal.forecast_category.label.upper(), Style(bold=True)), (" ", Style())]
-    for text, highlight in deal_markers(deal, stage, today):
+    for text, highlight in deal_markers(deal, stage, today, slip):
         fifth.extend([(text, _highlight_style(highlight, styles) + Style(bold=True)),
                       (" ", Style())])
 

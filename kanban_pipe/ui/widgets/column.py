@@ -15,6 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from kanban_pipe.domain.models import Deal, Stage
+from kanban_pipe.domain.rules import Slip
 from kanban_pipe.ui.textual_internals import SteadyScrollView
 from kanban_pipe.ui.widgets.card import CARD_HEIGHT, CardStyles, render_card
 
@@ -34,7 +35,8 @@ class CardPalette(Widget):
 
     COMPONENT_CLASSES = {
         "card--base", "card--cursor", "card--title", "card--muted", "card--overdue",
-        "card--missing", "card--stale", "card--closing", "card--unqualified", "card--today",
+        "card--missing", "card--stale", "card--closing", "card--unqualified", "card--slipping",
+        "card--today",
         "card--won", "card--hint", "card--cursor-active",
     }
 
@@ -50,6 +52,7 @@ class CardPalette(Widget):
     CardPalette > .card--stale { color: $primary-lighten-3; }
     CardPalette > .card--closing { color: $text-success; }
     CardPalette > .card--unqualified { color: $error-lighten-3; }
+    CardPalette > .card--slipping { color: $text-accent; }
     CardPalette > .card--today { color: $text-warning; }
     CardPalette > .card--won { color: $text-success; }
     CardPalette > .card--hint { color: $text-muted; text-style: italic; }
@@ -85,6 +88,7 @@ class CardPalette(Widget):
                 stale=colour("card--stale"),
                 closing=colour("card--closing"),
                 unqualified=colour("card--unqualified"),
+                slipping=colour("card--slipping"),
                 due_today=colour("card--today"),
                 won=colour("card--won"),
                 hint=base + Style(color=get("card--hint").color, italic=True),
@@ -141,6 +145,7 @@ class StageColumn(SteadyScrollView, can_focus=False):
         self.cursor = 0
         self.active = False
         self._deals: OrderedDict[int, Deal] = OrderedDict()
+        self._slips: dict[int, Slip] = {}  # the slipping deals among those read
         self._gone: set[int] = set()  # read, and no longer on file (deleted elsewhere)
         self._doubtful: set[int] = set()  # held from before forget(): drawn, asked again
         self._asked: set[int] = set()  # asked for and not handed down yet
@@ -170,8 +175,22 @@ class StageColumn(SteadyScrollView, can_focus=False):
             self.scroll_to_cursor()
         self._keep_ahead()
 
-    def add_deals(self, deals: Mapping[int, Deal | None]) -> None:
-        """Take deals read for this column (None: no longer on file); redraw those on screen."""
+    def add_deals(self, deals: Mapping[int, Deal | None],
+                  slips: Mapping[int, Slip] | None = None) -> None:
+        """Take deals read for this column (None: no longer on file); redraw those on screen.
+
+        `slips`: which of them the read found slipping (the others are not); None keeps
+        what an earlier read said.
+        """
+        if slips is not None:
+            for deal_id in deals:
+                slip = slips.get(deal_id)
+                if self._slips.get(deal_id) != slip:
+                    self._strips.pop(deal_id, None)
+                    if slip is None:
+                        del self._slips[deal_id]
+                    else:
+                        self._slips[deal_id] = slip
         self._take(deals)
         on_screen = self.deal_ids[slice(*self._on_screen())]
         if not deals.keys().isdisjoint(on_screen):
@@ -198,6 +217,7 @@ class StageColumn(SteadyScrollView, can_focus=False):
         while len(self._deals) > _CACHE_CARDS:
             evicted, _ = self._deals.popitem(last=False)
             self._strips.pop(evicted, None)
+            self._slips.pop(evicted, None)
             self._doubtful.discard(evicted)
 
     def forget(self) -> None:
@@ -260,6 +280,10 @@ class StageColumn(SteadyScrollView, can_focus=False):
     def current_deal_id(self) -> int | None:
         """The id of the card under the cursor, if any."""
         return self.deal_ids[self.cursor] if self.deal_ids else None
+
+    def slip(self, deal_id: int) -> Slip | None:
+        """Why a deal read for this column is slipping (None: it is not, or not read)."""
+        return self._slips.get(deal_id)
 
     def current_deal(self) -> Deal | None:
         """The deal under the cursor, if it is here and not in doubt (else: read it)."""
@@ -370,7 +394,8 @@ class StageColumn(SteadyScrollView, can_focus=False):
         else:
             cursor = styles.cursor_active if look == 2 else styles.cursor
             strips = render_card(deal, self.stage, self._today(), width, styles,
-                                 focused=look > 0, cursor=cursor)
+                                 focused=look > 0, cursor=cursor,
+                                 slip=self._slips.get(deal_id))
             self._strips[deal_id] = (deal.version, look, width, strips)
         return strips[row] if row < len(strips) else Strip.blank(width)
 
