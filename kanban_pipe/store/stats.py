@@ -519,11 +519,12 @@ def _moved_back(store: PipelineQueries, history: HistorySql, position: dict[str,
         return []
     furthest: dict[int, str] = {}
     in_scope, params = narrow.deal_ids()
-    rows = store.rows(
-        f"SELECT deal_id, {history.move_from} FROM activities WHERE {history.live_moves}"
-        f" AND ({history.move_from}, {history.move_to})"
-        f" IN (VALUES {', '.join('(?, ?)' for _ in pairs)}){in_scope}",
-        [deleted, *(key for pair in pairs for key in pair), *params])
+    # One search of the activities_moves index per pair: a row value IN (VALUES ...)
+    # made SQLite scan every move in it (~35 ms at 100,000 deals, for a handful of rows).
+    branch = (f"SELECT deal_id, {history.move_from} FROM activities WHERE {history.live_moves}"
+              f" AND {history.move_from} = ? AND {history.move_to} = ?{in_scope}")
+    rows = store.rows(" UNION ALL ".join(branch for _ in pairs),
+                      [value for pair in pairs for value in (deleted, *pair, *params)])
     for deal_id, source in rows:
         if position[source] > position.get(furthest.get(deal_id, ""), 0):
             furthest[deal_id] = source
