@@ -375,11 +375,10 @@ def _closed(store: PipelineQueries, scope: StatsScope,
     params: dict[str, Any] = {"since": _day_start(scope.since), "until": _day_end(scope.until)}
     where = (" closed_at >= :since AND closed_at < :until AND deleted_at IS NULL"
              f"{narrow.named(params)}")
-    # From the deals_closed index, a range of it per status; the owner (and a lost
-    # deal's reason, a won one's created_at) from the table, for the tenth of the deals
-    # in the window.
+    # From the deals_closed_by index alone (schema v6), a range of it per status: it holds
+    # the owner, a lost deal's reason and a won one's created_at too.
     dialect = store.engine.dialect
-    closed = f"FROM deals {dialect.indexed_by('deals_closed')}"
+    closed = f"FROM deals {dialect.indexed_by('deals_closed_by')}"
     # Deals without a value come apart (_apart), in no sum and no average.
     rows = store.rows(
         f"SELECT status, currency, NULL, count(*), count(value), sum(value), owner, stage,"

@@ -63,9 +63,11 @@ def test_a_v2_file_is_upgraded_with_every_deal_index_and_trigger_kept(db_path: P
     open_store(str(db_path), user="anna").close()
     assert raw.scalar("PRAGMA user_version") == SCHEMA_VERSION >= 3
     after = snapshot(db_path)
-    # Later versions only add indexes (v4: activities_touches).
+    # Later versions only add indexes (v4: activities_touches, activities_edits; v6:
+    # deals_closed_by).
     after["indexes"] = [row for row in after["indexes"]  # type: ignore[attr-defined]
-                        if row[0] not in ("activities_touches", "activities_edits")]
+                        if row[0] not in ("activities_touches", "activities_edits",
+                                          "deals_closed_by")]
     assert after == before
     assert raw.rows("PRAGMA foreign_key_check") == []
     assert raw.scalar("PRAGMA integrity_check") == "ok"
