@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,6 +46,7 @@ class Figures:
     seconds: list[float]
     mib: list[float]
     codes: tuple[int, ...] = (0,)  # exit statuses that mean it worked
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of each run
 
     @property
     def median(self) -> float:
@@ -69,9 +70,9 @@ def launcher() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "kanban_pipe"]
 
 
-def run_once(argv: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one process running `argv` to its end (an exit
-    status outside `ok_codes` stops the benchmark)."""
+def run_once(argv: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds of one process running `argv` to its
+    end (an exit status outside `ok_codes` stops the benchmark)."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, cwd=ROOT, env=_clean_env())
@@ -82,7 +83,7 @@ def run_once(argv: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, 
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in ok_codes:
         raise SystemExit(f"{' '.join(argv)} exited {child.returncode}: {error.decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def open_lead(db: Path) -> int:
@@ -141,10 +142,12 @@ def measure(db: Path, repeat: int) -> tuple[Figures, list[Figures]]:
             run_once(entry.argv, entry.codes)
         for _round in range(repeat):
             for entry in group:
-                for target, (seconds, mib) in ((version, run_once(version.argv)),
-                                               (entry, run_once(entry.argv, entry.codes))):
+                for target, (seconds, mib, cpu) in (
+                        (version, run_once(version.argv)),
+                        (entry, run_once(entry.argv, entry.codes))):
                     target.seconds.append(seconds)
                     target.mib.append(mib)
+                    target.cpu.append(cpu)
             print(".", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     return version, figures
@@ -174,16 +177,18 @@ def table(version: Figures, figures: list[Figures], found: list[Target],
           open_deals: int) -> str:
     """The figures as a Markdown table, then each target with PASS or FAIL, then the count."""
     lines = [f"{open_deals:,} open deals; median of {len(figures[0].seconds)} runs each, "
-             f"--version {version.median * 1000:.0f} ms, {max(version.mib):.0f} MiB",
+             f"--version {version.median * 1000:.0f} ms "
+             f"({statistics.median(version.cpu) * 1000:.0f} ms CPU), {max(version.mib):.0f} MiB",
              "",
-             "| command | median s | min-max s | x --version | peak MiB | target | |",
-             "|---|---:|---:|---:|---:|---|---|"]
+             "| command | median s | min-max s | CPU s | x --version | peak MiB | target | |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
     for entry in figures:
         mine = [t for t in found if t.command == entry.label]
         verdict = " ".join("PASS" if t.ok else "FAIL" for t in mine)
         lines.append(
             f"| `{entry.label}` | {entry.median:.3f} | {min(entry.seconds):.3f}-"
-            f"{max(entry.seconds):.3f} | {entry.median / version.median:.2f} | "
+            f"{max(entry.seconds):.3f} | {statistics.median(entry.cpu):.3f} | "
+            f"{entry.median / version.median:.2f} | "
             f"{max(entry.mib):.0f} | {', '.join(t.limit for t in mine)} | {verdict} |")
     lines += ["", "Targets (issue 12; `due`: issue 13):"]
     width = max(len(t.command) for t in found)
