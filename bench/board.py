@@ -53,6 +53,7 @@ BARE_APP = (
     f"        yield Static({BARE_TEXT!r})\n"
     "Bare().run()\n"
 )
+BACK_FORM, BACK_REASON = "Move back from", "bench run"
 CARD_RE = re.compile(r"▌ #(\d+) ")
 OPEN_RE = re.compile(r"· (\d+) open")
 # Targets from issue 3: ratio at 10k / 100k, latency median / p90, RSS MiB at 10k / 100k.
@@ -231,6 +232,7 @@ class KeyRun:
     back: list[Sample] = field(default_factory=list)
     forward: list[Sample] = field(default_factory=list)
     dialog: list[Sample] = field(default_factory=list)
+    back_form: list[Sample] = field(default_factory=list)
     rss_up: float = 0.0
     rss_after: float = 0.0
 
@@ -275,10 +277,15 @@ def key_run(term: Terminal, samples: int) -> KeyRun:
 
     def moved(to: int, away: int) -> Callable[[Screen], bool]:
         return lambda s: (card_in(s, deal, spans[to]) and not card_in(s, deal, spans[away])
-                          and "Confirm (y)" not in s.text())
+                          and "Confirm (y)" not in s.text() and BACK_FORM not in s.text())
 
     for _ in range(half):
-        run.back.append(key(term, b"<", moved(0, 1)))
+        # A move back asks where to and why (a form since 626fb9a): `<` opens it with the
+        # stage before chosen (timed as "back form"), enter goes on to the reason, typed
+        # untimed; the enter that saves it is the timed move, as `y` is for a move forward.
+        run.back_form.append(key(term, b"<", lambda s: BACK_FORM in s.text()))
+        key(term, b"\r" + BACK_REASON.encode(), lambda s: BACK_REASON in s.text())
+        run.back.append(key(term, b"\r", moved(0, 1)))
         run.dialog.append(key(term, b">", lambda s: "Confirm (y)" in s.text()))
         run.forward.append(key(term, b"y", moved(1, 0)))
     wait_idle(term)
@@ -384,9 +391,10 @@ def details(results: list[SizeResult]) -> str:
             cpu = statistics.median(s.cpu_ms for s in starts)
             lines.append(f"  start {name:<6} wall {_ms([s.ms for s in starts])}"
                          f"; CPU by first frame, median {cpu:.0f} ms")
-        for name, samples in (("cursor j/k", r.keys.cursor), ("move back <", r.keys.back),
+        for name, samples in (("cursor j/k", r.keys.cursor), ("move back enter", r.keys.back),
                               ("move forward y", r.keys.forward),
-                              ("confirm dialog >", r.keys.dialog)):
+                              ("confirm dialog >", r.keys.dialog),
+                              ("back form <", r.keys.back_form)):
             values = [s.ms for s in samples]
             cpu = statistics.median(s.cpu_ms for s in samples)
             lines.append(f"  {name:<17} n={len(values):<3} median {statistics.median(values):6.1f}"

@@ -322,8 +322,26 @@ def _v5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 6: the won and lost deals of a
+# period with everything the statistics group them by (currency, owner, stage, reason,
+# day made), from one index alone. Through deals_closed each deal closed in the period
+# was a lookup of its row: ~40 ms of `stats` at 100,000 deals, a fifth of them closed in
+# the last 90 days. deleted_at (NULL in every entry) is in it so SQLite reads the index
+# alone. store.stats._closed reads through it by name.
+_V6 = """
+CREATE INDEX IF NOT EXISTS deals_closed_by ON deals
+    (status, closed_at, currency, owner, stage, lost_reason, value, created_at, deleted_at)
+    WHERE deleted_at IS NULL;
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V6):
+        conn.execute(statement)
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -306,8 +306,21 @@ def _v5(conn: Any) -> None:
     conn.execute(_V5)
 
 
+# Version 6 (as store.schema's): the won and lost deals of a
+# period with everything the statistics group them by, from one index.
+_V6 = """
+CREATE INDEX IF NOT EXISTS deals_closed_by ON deals
+    (status, closed_at, currency, owner, stage, lost_reason, value, created_at, deleted_at)
+    WHERE deleted_at IS NULL;
+"""
+
+
+def _v6(conn: Any) -> None:
+    conn.execute(_V6)
+
+
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
-MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
