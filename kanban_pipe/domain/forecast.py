@@ -115,13 +115,13 @@ class ForecastCall:
 Amounts = list[tuple[int | None, str, int]]
 
 
-def forecast_call(groups: Iterable[DealGroup], won: Iterable[tuple[str, str, int]],
+def forecast_call(groups: Iterable[DealGroup], won: Iterable[tuple[str, str, int, int]],
                   targets: Sequence[Target], months: Sequence[date], *, owner: str,
                   home: str, rates: Mapping[str, Decimal]) -> ForecastCall:
     """Commit, best case and weighted per month (a passed close date counts in the first)
     and per targeted quarter, beside what was won and the target.
 
-    `won` holds (month, currency, value) of the deals won this quarter so far.
+    `won` holds (month, currency, value, deals) of the deals won this quarter so far.
     """
     shown = [day.isoformat()[:7] for day in months]
     parts: dict[str, dict[str, Amounts]] = defaultdict(lambda: defaultdict(list))
@@ -137,8 +137,8 @@ def forecast_call(groups: Iterable[DealGroup], won: Iterable[tuple[str, str, int
             part["commit"].append((group.value, group.currency, group.deals))
         if group.category in (ForecastCategory.COMMIT, ForecastCategory.BEST_CASE):
             part["best_case"].append((group.value, group.currency, group.deals))
-    for month, currency, value in won:
-        parts[month]["won"].append((value, currency, 1))
+    for month, currency, value, deals in won:
+        parts[month]["won"].append((value, currency, deals))
     mine = {t.period: t for t in targets if t.owner == owner}
 
     def call(period: str) -> PeriodCall:

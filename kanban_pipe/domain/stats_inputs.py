@@ -169,7 +169,7 @@ class StatsInputs:
     touches: tuple[Touches, ...] = ()
     lost_reasons: tuple[str, ...] = ()  # the configured list (settings), in its order
     targets: tuple[Target, ...] = ()
-    # (month 'YYYY-MM', currency, value) of the deals won this quarter, one per deal.
-    won_this_quarter: tuple[tuple[str, str, int], ...] = ()
+    # (month 'YYYY-MM', currency, value, deals) of the deals won this quarter.
+    won_this_quarter: tuple[tuple[str, str, int, int], ...] = ()
     # Past months' forecasts rebuilt from the log, beside what was won.
     past_forecasts: tuple[PastForecastSum, ...] = ()

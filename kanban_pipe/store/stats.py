@@ -429,9 +429,9 @@ def _closed(store: PipelineQueries, scope: StatsScope,
 
 
 def _won_this_quarter(store: PipelineQueries, today: date,
-                      narrow: _Narrow) -> tuple[tuple[str, str, int], ...]:
-    """(local month, currency, value) of each deal with a value won since the quarter
-    began: what the forecast call counts as won against the targets."""
+                      narrow: _Narrow) -> tuple[tuple[str, str, int, int], ...]:
+    """(local month, currency, value, deals) of the deals with a value won since the
+    quarter began: what the forecast call counts as won against the targets."""
     first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     months = [date(first.year, first.month + i, 1) for i in range(3)]
     params: dict[str, Any] = {"since": _day_start(first)}
@@ -441,11 +441,12 @@ def _won_this_quarter(store: PipelineQueries, today: date,
         whens.append(f"WHEN closed_at >= :w_month{i} THEN {i}")
     whens.reverse()
     rows = store.rows(
-        f"SELECT CASE {' '.join(whens)} ELSE 0 END, currency, value FROM deals"
+        f"SELECT CASE {' '.join(whens)} ELSE 0 END, currency, sum(value), count(*) FROM deals"
         f" {store.engine.dialect.indexed_by('deals_closed')} WHERE status = 'won'"
         f" AND closed_at >= :since AND value IS NOT NULL AND deleted_at IS NULL"
-        f"{narrow.named(params)}", params)
-    return tuple((months[i].isoformat()[:7], currency, value) for i, currency, value in rows)
+        f"{narrow.named(params)} GROUP BY 1, 2", params)
+    return tuple((months[i].isoformat()[:7], currency, int(value), int(deals))
+                 for i, currency, value, deals in rows)
 
 
 def _aged(store: PipelineQueries, stages: Sequence[Stage], visits: Sequence[StageDays],
