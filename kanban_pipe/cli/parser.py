@@ -76,12 +76,18 @@ def add_read_only_option(parser: argparse.ArgumentParser) -> None:
                              "screen)")
 
 
-def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
-    """The argparse parser for every command; with `only="due"`, for that command alone.
+# Commands cli.run parses with a parser of their own (build_parser's `only`).
+ALONE = ("due", "stats")
 
-    `due` runs on every shell prompt, and building the parsers of the report and transfer
-    commands imports their modules (~40 ms): cli.run parses `due` with a parser of its
-    own (the same `due` subparser, so the same options, help and errors).
+
+def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
+    """The argparse parser for every command; with `only` (one of ALONE), for that command
+    alone.
+
+    `due` runs on every shell prompt and `stats` has a time budget, and building the
+    parsers of the report and transfer commands imports their modules (~45 ms): cli.run
+    parses them with a parser of their own (the same subparser, so the same options, help
+    and errors).
     """
     parser = argparse.ArgumentParser(
         prog="kanban-pipe",
@@ -109,6 +115,11 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
         from kanban_pipe.cli import due
 
         due.register(commands, sub)
+        return parser
+    if only == "stats":
+        from kanban_pipe.cli import stats
+
+        stats.register_stats(commands, sub)
         return parser
     due_help = f"due date ({DATE_FORMS_HELP})"
     add = sub(commands, "add", cmd_add, "add a deal and print its id")

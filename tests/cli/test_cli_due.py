@@ -213,13 +213,13 @@ def test_due_is_parsed_alone_as_the_full_parser_would(capsys) -> None:
 
     for argv in (["due"], ["--db", "x.db", "due", "--mine", "--within", "2d"],
                  ["due", "--user", "bob", "--json"], ["--read-only", "due", "--count"]):
-        alone = run._due_only(argv)
+        alone = run._alone(argv)
         assert alone is not None
         full = build_parser().parse_args(argv)
         assert {k: v for k, v in vars(alone).items() if k != "parser"} == {
             k: v for k, v in vars(full).items() if k != "parser"}
-    assert run._due_only(["--db", "due", "list"]) is None  # "due" is the file here
-    assert run._due_only(["list"]) is None and run._due_only([]) is None
+    assert run._alone(["--db", "due", "list"]) is None  # "due" is the file here
+    assert run._alone(["list"]) is None and run._alone([]) is None
     for parser in (build_parser(only="due"), build_parser()):
         with pytest.raises(SystemExit):
             parser.parse_args(["due", "--help"])

@@ -151,3 +151,31 @@ def test_stats_by_owner_for_people_and_bad_periods(run, store) -> None:
                         (("--period", "this-month", "--since=-3d"), "not both")):
         bad = run("stats", *args)
         assert bad.code != 0 and words in bad.err and "Traceback" not in bad.err
+
+
+def test_stats_is_parsed_alone_as_the_full_parser_would(capsys) -> None:
+    import pytest
+
+    from kanban_pipe.cli import run
+    from kanban_pipe.cli.parser import build_parser
+
+    for argv in (["stats"], ["--db", "x.db", "stats", "--json", "--owner", "anna"],
+                 ["stats", "--user", "bob", "--period", "this-month"],
+                 ["--read-only", "stats", "--by", "owner", "--since=-30d"]):
+        alone = run._alone(argv)
+        assert alone is not None
+        full = build_parser().parse_args(argv)
+        assert {k: v for k, v in vars(alone).items() if k != "parser"} == {
+            k: v for k, v in vars(full).items() if k != "parser"}
+    assert run._alone(["--db", "stats", "list"]) is None  # "stats" is the file here
+    assert run._alone(["standup"]) is None
+    for parser in (build_parser(only="stats"), build_parser()):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["stats", "--help"])
+    alone_help, full_help = capsys.readouterr().out.split("usage: kanban-pipe stats")[1:]
+    assert alone_help == full_help
+    for parser in (build_parser(only="stats"), build_parser()):  # the same one-line error
+        with pytest.raises(SystemExit):
+            parser.parse_args(["stats", "--period", "someday"])
+    alone_error, full_error = capsys.readouterr().err.split("usage: kanban-pipe stats")[1:]
+    assert alone_error == full_error
