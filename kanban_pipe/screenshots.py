@@ -48,6 +48,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("filtered-board", keys=("slash", *"fleet", "enter")),
     Shot("review", keys=("r", "enter"), wait=0.5),
     Shot("statistics", keys=("f",), wait=0.5),
+    Shot("forecast-call", keys=("f", "4"), wait=0.5),
     Shot("help", keys=("question_mark",)),
 )
 

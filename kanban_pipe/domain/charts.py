@@ -243,9 +243,10 @@ def call_section(stats: PipelineStats, clean: Clean) -> Section:
     whose = f"{clean(call.owner)}'s targets" if call.owner else "the team's targets"
     lines = table(("PERIOD", "WON", "COMMIT", "BEST CASE", "WEIGHTED", "TARGET", "GAP",
                    "DEALS"), rows, frozenset(range(1, 8)))
-    lines.append(f"Against {whose}. Gap: target less won and commit. Best case includes "
-                 "commit; weighted counts every open deal at its probability. A passed "
-                 "close date counts in this month.")
+    lines.append(f"Against {whose}. Gap: the target less won and commit.")
+    lines.append("Best case includes commit; weighted counts every open deal at its "
+                 "probability;")
+    lines.append("a passed close date counts in this month.")
     if not any(line.target is not None for line in (*call.months, *call.quarters)):
         lines.append("No target set: `kanban-pipe targets set this-month 120k` "
                      "(or `--owner NAME`).")
@@ -272,8 +273,9 @@ def accuracy_section(stats: PipelineStats) -> Section:
     lines = table(("MONTH", "WEIGHTED", "COMMIT", "BEST CASE", "WON", "WON/WEIGHTED",
                    "WON/COMMIT", "COMMIT KEPT"), rows, frozenset(range(1, 8)))
     lines.append("What the forecast said on each month's first day (open deals expected to "
-                 "close by its end, rebuilt from the history), against what was won in it. "
-                 "COMMIT KEPT: the share of the commit won that month.")
+                 "close by its end,")
+    lines.append("rebuilt from the history), against what was won in it. COMMIT KEPT: the "
+                 "share of the commit won.")
     lines += left_out(*(m.weighted for m in months), *(m.won for m in months))
     return Section("accuracy", "Forecast accuracy, past months", tuple(lines))
 

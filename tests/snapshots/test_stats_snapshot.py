@@ -37,11 +37,11 @@ def open_stats(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return run_before
 
 
-@pytest.mark.parametrize("keys", [(), ("end",), ("2",), ("3",)],
-                         ids=["top", "end", "team", "lost"])
+@pytest.mark.parametrize("keys", [(), ("end",), ("2",), ("3",), ("4",)],
+                         ids=["top", "end", "team", "lost", "call"])
 def test_statistics(snap_compare: SnapCompare, store: PipelineStore,
                     keys: tuple[str, ...]) -> None:
     """Hints, pipeline, forecast and trend on the left, rates on the right; then the end;
-    the team tab and the lost tab."""
+    the team tab, the lost tab and the forecast call tab."""
     app = create_app(store, today=lambda: TODAY, db_label="board.db")
     assert snap_compare(app, terminal_size=(140, 40), run_before=open_stats(*keys))
