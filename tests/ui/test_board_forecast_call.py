@@ -6,6 +6,7 @@ from __future__ import annotations
 from kanban_pipe.domain.models import ForecastCategory
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.call_form import ForecastCallForm
+from kanban_pipe.ui.screens.review import ReviewScreen
 from kanban_pipe.ui.widgets.fixed_text import FixedText
 from tests.ui.conftest import Board
 from tests.ui.pilot import board_screen, notices, press, session
@@ -66,3 +67,16 @@ async def test_the_won_column_shows_no_weighted_figure(board: Board) -> None:
         await press(pilot)
         assert head(app, "won") == "1 deal · 50k EUR\nwon in the last 30 days"
         assert "weighted" in head(app, "proposal")
+
+
+async def test_f_calls_the_deal_on_screen_in_review_mode(board: Board) -> None:
+    app = board.app(start_in_review=True)
+    async with session(app) as pilot:
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        item = app.screen.walk.current
+        assert item is not None
+        await press(pilot, "F", "4", "tab", "0", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        called = board.store.get_deal(item.deal.id)
+        assert (called.forecast_category, called.probability) == (ForecastCategory.OMITTED, 0)

@@ -68,6 +68,7 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("a", "log_activity", "Log", id="review.log"),
     Binding("e", "edit_deal", "Edit/owner", id="review.edit"),
     Binding("c", "close_date", "Close date", id="review.close_date"),
+    Binding("F", "forecast_call", "Call", show=False, id="review.forecast_call"),
     Binding("tab", "next_queue", "Next queue", show=False, id="review.next_queue"),
     *[Binding(str(n), f"jump_queue({n})", f"Queue {n}", show=False, id=f"review.queue{n}")
       for n in range(1, len(Queue) + 1)],
@@ -82,7 +83,8 @@ REVIEW_BINDINGS: list[BindingType] = [
 
 # Keys that act on the deal on screen, so only while one is shown.
 _DEAL_ACTIONS = {"previous_deal", "next_step", "move_deal", "pause", "won", "lost",
-                 "log_activity", "edit_deal", "qualify", "done", "undo", "close_date"}
+                 "log_activity", "edit_deal", "qualify", "done", "undo", "close_date",
+                 "forecast_call"}
 # Keys of the opening page only: they choose what the review covers before it starts.
 _INTRO_ACTIONS = {"since", "top"}
 # The caps `t` steps through (None: every deal of each queue).
@@ -101,6 +103,7 @@ _REVIEW_HELP = {
     "top": "on the opening page: walk only the top 5, 10 or 20 of each queue, or all",
     "record": "on the summary: record the review (the next one's changes start from now)",
     "close_date": "set the expected close date (c, +2w, enter)",
+    "forecast_call": "call the deal in the forecast: category (1-4) and own probability",
 }
 _HISTORY_SHOWN = 5
 _END_OF_QUEUE_HINT = "End of the queue: b goes back, esc ends the review"
@@ -431,6 +434,10 @@ class ReviewScreen(Screen[None]):
     def action_close_date(self) -> None:
         """Set the expected close date: one key, a date, enter."""
         self.deals.close_date()
+
+    def action_forecast_call(self) -> None:
+        """Call the deal in the forecast: category and own probability (as F on the board)."""
+        self.deals.forecast_call()
 
     def action_previous_deal(self) -> None:
         """Back to the previous deal still in the queue."""
