@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
+from datetime import date
 from typing import Any
 
 from kanban_pipe.collector import cyclic_gc_paused
+from kanban_pipe.domain.amounts import minor_digits
 from kanban_pipe.domain.demo import DemoPipeline, iter_demo
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.forecast import past_months
+from kanban_pipe.domain.stats_inputs import PastForecastSum
 from kanban_pipe.store.engine import Engine
 from kanban_pipe.store.forecast_history import forget_forecasts, past_forecasts
 from kanban_pipe.store.pipeline import PipelineStore
@@ -75,8 +78,23 @@ def load_demo(store: PipelineStore, *, deals: int, seed: int) -> int:
 
     made = store.write(work)
     # The past months' forecasts rebuilt now, once, so the first statistics are quick.
-    past_forecasts(store, store.stages(), past_months(store.today()))
+    today = store.today()
+    past = past_forecasts(store, store.stages(), past_months(today))
+    _demo_targets(store, past, home, today)
     return made
+
+
+def _demo_targets(store: PipelineStore, past: Sequence[PastForecastSum], home: str,
+                  today: date) -> None:
+    """The team's targets for this month and quarter, a tenth above what it won a month
+    lately (rounded up to 10,000), so the demo's forecast call shows its gap."""
+    won = sum(line.won for line in past if line.currency == home)
+    if not won or store.targets():
+        return
+    step = 10_000 * 10 ** minor_digits(home)
+    month = -(-won * 11 // (10 * len(past_months(today))) // step) * step
+    store.set_target("this-month", month, today=today)
+    store.set_target("this-quarter", 3 * month, today=today)
 
 
 RowSet = tuple[str, Sequence[str], Iterable[Sequence[Any]], tuple[str, tuple[Any, ...]]]
