@@ -9,8 +9,8 @@ expected close, forecast category and own probability as they were then.
 A past month's forecast cannot change any more (the log only grows after it), but
 rebuilding it reads every change since (about 2 s for six months at 100,000 deals). So
 each month is rebuilt once, for every owner and source, and kept in `forecast_snapshots`
-(schema 5); a read-only store rebuilds what is missing each time instead. An import, which
-may bring history from before, drops them (see forget_forecasts).
+(schema 5); a read-only store rebuilds what is missing once for as long as it is open.
+An import, which may bring history from before, drops them (see forget_forecasts).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from kanban_pipe.domain.errors import KanbanPipeError
 from kanban_pipe.domain.models import ForecastCategory, Stage
@@ -41,6 +42,10 @@ _SNAPSHOT_COLUMNS = ("month", "owner", "source", "currency", "weighted", "commit
 SNAPSHOT_MONTHS_KEY = "forecast_snapshot_months"
 
 Snapshot = tuple[str, str, str, str, int, int, int, int, int]  # as _SNAPSHOT_COLUMNS
+# What a store that cannot keep its rebuilt months (read-only: a wall screen's board, a
+# file opened --read-only) rebuilt, for as long as the store lives, so a second `f` or
+# `r` is as quick as on a store that keeps them.
+_REBUILT: WeakKeyDictionary[PipelineQueries, dict[str, list[Snapshot]]] = WeakKeyDictionary()
 
 
 def month_start(day: date) -> str:
@@ -60,11 +65,21 @@ def past_forecasts(store: PipelineQueries, stages: Sequence[Stage], months: Sequ
     if not months:
         return ()
     kept, done = _read_snapshots(store, months)
+    # Months this store rebuilt already but could not keep (read-only, or busy).
+    remembered = _REBUILT.setdefault(store, {})
+    for first in months:
+        name = first.isoformat()[:7]
+        if name not in done and name in remembered:
+            kept += remembered[name]
+            done = done | {name}
     missing = [month for month in months if month.isoformat()[:7] not in done]
     if missing:
         made = rebuild_forecasts(store, stages, missing)
         kept += made
-        _save_snapshots(store, made, missing, done)
+        if not _save_snapshots(store, made, missing, done):
+            for first in missing:
+                name = first.isoformat()[:7]
+                remembered[name] = [row for row in made if row[0] == name]
     won = _won(store, months, owner, source)
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 7)
     for month, row_owner, row_source, currency, *figures in kept:
@@ -96,10 +111,10 @@ def _read_snapshots(store: PipelineQueries, months: Sequence[date]
 
 
 def _save_snapshots(store: PipelineQueries, made: list[Snapshot], months: Sequence[date],
-                    done: set[str]) -> None:
-    """Keep rebuilt months for next time, when this store may write; else rebuild again."""
+                    done: set[str]) -> bool:
+    """Keep rebuilt months for next time, when this store may write (True if kept)."""
     if store.read_only:
-        return
+        return False
     names = [m.isoformat()[:7] for m in months]
     marks = json.dumps(sorted(done | set(names)))
 
@@ -117,7 +132,8 @@ def _save_snapshots(store: PipelineQueries, made: list[Snapshot], months: Sequen
     try:
         store.write(work)
     except KanbanPipeError:
-        pass  # busy or not writable: the figures stand; the next run rebuilds them
+        return False  # busy or not writable: the figures stand; remembered in this process
+    return True
 
 
 def forget_forecasts(conn: Any) -> None:

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kanban_pipe.domain.stats import StatsScope, compute_stats
-from kanban_pipe.store import PipelineStore, open_store
+from kanban_pipe.store import PipelineStore, forecast_history, open_store
 from kanban_pipe.store.forecast_history import SNAPSHOT_MONTHS_KEY
 from kanban_pipe.store.stats import gather_stats
 from tests.store.conftest import MutableClock
@@ -113,7 +113,8 @@ def test_a_reps_months_count_their_own_deals(history: PipelineStore) -> None:
 
 
 def test_months_are_kept_once_rebuilt_and_later_changes_do_not_rewrite_them(
-        history: PipelineStore, pipeline_target: str, raw) -> None:
+        history: PipelineStore, pipeline_target: str, raw,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     gather_stats(history, today=TODAY)
     kept = raw.tuples("SELECT month, owner, weighted FROM forecast_snapshots ORDER BY 1, 2")
     assert kept == [("2026-09", "anna", 21_000 * EUR), ("2026-10", "anna", 8_000 * EUR),
@@ -128,9 +129,20 @@ def test_months_are_kept_once_rebuilt_and_later_changes_do_not_rewrite_them(
     raw.execute("DELETE FROM forecast_snapshots")
     raw.execute("DELETE FROM settings WHERE key = ?", (SNAPSHOT_MONTHS_KEY,))
     reader = open_store(pipeline_target, user="anna", read_only="asked for --read-only")
+    rebuilt: list[int] = []
+    real = forecast_history.rebuild_forecasts
+
+    def counted(*args: object, **kwargs: object) -> object:
+        rebuilt.append(len(args[2]))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(forecast_history, "rebuild_forecasts", counted)
     try:
         figures = _figures(compute_stats(gather_stats(reader, today=TODAY)))
+        again = _figures(compute_stats(gather_stats(reader, today=TODAY)))
     finally:
         reader.close()
     assert (figures["2026-09"], figures["2026-10"]) == (SEPTEMBER, OCTOBER)
+    assert again == figures
+    assert rebuilt == [6]  # once for the six months: the second read remembers them
     assert raw.tuples("SELECT count(*) FROM forecast_snapshots") == [(0,)]
