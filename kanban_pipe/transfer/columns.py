@@ -15,6 +15,7 @@ FIELDS: tuple[str, ...] = (
     "owner", "source", "expected_close", "next_action", "next_owner", "next_due",
     "paused_until", "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed",
     "position", "created_at", "stage_entered_at", "last_activity_at", "closed_at",
+    "forecast_category", "probability",
 )
 
 # Column names of other exports (compared case-insensitively, runs of spaces as one).
@@ -43,6 +44,7 @@ ALIASES: dict[str, str] = {
     "opportunity id": "id", "opportunity name": "title", "opportunity owner": "owner",
     "account name": "organization", "lead source": "source", "created date": "created_at",
     "last activity": "last_activity_at", "last stage change date": "stage_entered_at",
+    "forecast category": "forecast_category", "probability (%)": "probability",
 }
 
 # Fields only import reads: when a Pipedrive deal was won, or lost (closed_at of each).

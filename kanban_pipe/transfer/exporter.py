@@ -54,6 +54,8 @@ def csv_cells(deal: Deal) -> list[str]:
         deal.lost_reason, _yes(held.decision_maker), _yes(held.need), _yes(held.timeline),
         str(deal.position), _moment(deal.created_at), _moment(deal.stage_entered_at),
         _moment(deal.last_activity_at), _moment(deal.closed_at),
+        deal.forecast_category.value if deal.forecast_category else "",
+        "" if deal.probability is None else str(deal.probability),
     ]
 
 

@@ -11,7 +11,13 @@ from typing import Any
 
 from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import DealStatus, Stage
-from kanban_pipe.domain.validation import clean_currency, clean_name
+from kanban_pipe.domain.rules import stage_category
+from kanban_pipe.domain.validation import (
+    clean_category,
+    clean_currency,
+    clean_name,
+    clean_probability,
+)
 from kanban_pipe.store.transfer import COLUMN_DEFAULTS, IMPORT_COLUMNS, ImportBatch
 from kanban_pipe.transfer.checks import Column, ColumnChecker
 from kanban_pipe.transfer.columns import CLOSING_FIELDS, ColumnPlan, normalise
@@ -98,6 +104,8 @@ def _readers(context: ImportContext, order: DateOrder | None
         "currency": (True, lambda t: clean_currency(t) if t.strip() else ABSENT),
         "next_owner": (True, lambda t: clean_name(t, "next step owner") if t.strip() else None),
         "position": (True, read_position),
+        "forecast_category": (True, read_category),
+        "probability": (True, clean_probability),
     }
     readers.update(dict.fromkeys(_FLAGS, (True, lambda t: int(read_flag(t)))))
     readers.update(dict.fromkeys(_DATES, (True, day)))
@@ -160,6 +168,7 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     if "stage" in texts or "status" in texts:
         given.update(("stage", "status", "paused_until", "lost_reason", "closed_at"))
         _settle_status(out, statuses, header, check, size)
+    _settle_call(out, stages, context.stages)  # a stage made by the import: kept as given
     estimated = settle_file_dates(out, statuses, names, history, texts, header, moment,
                                   size)
     given.difference_update(CLOSING_FIELDS)
@@ -174,6 +183,30 @@ def validate_table(table: SourceTable, plan: ColumnPlan, context: ImportContext
     batch = _assemble(out, given, lines, refs, histories, owners, currencies,
                       json=table.kind == "json", estimated=estimated)
     return Validated(batch, list(matcher.new_stages.values()), file_order)
+
+
+def read_category(text: str) -> str | None:
+    """A forecast category cell: pipeline, best case, commit, omitted (Salesforce's words
+    too); 'closed' or empty is none (a closed deal is in no call)."""
+    if text.strip().lower() == "closed":
+        return None
+    category = clean_category(text)
+    return category.value if category else None
+
+
+def _settle_call(out: dict[str, Column], stage_keys: Column, stages: Sequence[Stage]
+                 ) -> None:
+    """A CRM writes every deal's category and probability; only where they differ from
+    what the deal's stage gives are they the owner's own call (else the stage's, None)."""
+    by_key = {stage.key: stage for stage in stages}
+    if "probability" in out:
+        out["probability"] = [
+            None if p is ABSENT or (k in by_key and p == by_key[k].probability) else p
+            for p, k in zip(out["probability"], stage_keys, strict=True)]
+    if "forecast_category" in out:
+        out["forecast_category"] = [
+            None if c is ABSENT or (k in by_key and c == stage_category(by_key[k]).value)
+            else c for c, k in zip(out["forecast_category"], stage_keys, strict=True)]
 
 
 def _filled(column: Column, default: Any) -> list[Any]:

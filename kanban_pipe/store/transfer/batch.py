@@ -14,13 +14,15 @@ IMPORT_COLUMNS = (
     "title", "organization", "contact", "value", "currency", "stage", "status", "owner",
     "source", "expected_close", "next_action", "next_owner", "next_due", "paused_until",
     "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed", "position",
-    "created_at", "stage_entered_at", "last_activity_at", "closed_at",
+    "created_at", "stage_entered_at", "last_activity_at", "closed_at", "forecast_category",
+    "probability",
 )
 # What a new deal has where the file says nothing (no amount: no value, which is not 0).
 COLUMN_DEFAULTS: dict[str, Any] = {
     "organization": "", "contact": "", "value": None, "source": "", "expected_close": None,
     "next_action": None, "next_owner": None, "next_due": None, "paused_until": None,
     "lost_reason": "", "decision_maker": 0, "need_confirmed": 0, "timeline_confirmed": 0,
+    "forecast_category": None, "probability": None,
 }
 CLOSED = (DealStatus.WON.value, DealStatus.LOST.value)
 # Source refs of rows from kanban-pipe's own export ('kanban-pipe:12').

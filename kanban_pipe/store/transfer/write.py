@@ -128,7 +128,8 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
 _TABLE_DEFAULT_DIFFERS = frozenset({"value"})
 _PLAIN = ("title", "organization", "contact", "value", "currency", "owner", "source",
           "expected_close", "next_action", "next_owner", "next_due", "paused_until",
-          "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed")
+          "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed",
+          "forecast_category", "probability")
 
 
 def _apply_updates(engine: Engine, conn: Connection, batch: ImportBatch,
