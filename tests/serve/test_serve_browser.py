@@ -36,7 +36,7 @@ README_SHOT = REPO / "screenshots" / "browser.png"
 
 
 def _column_of(screen: str, title: str) -> str | None:
-    """Which column a card's title is drawn in, by where the column headers are."""
+    """Which column a card's text is drawn in, by where the column headers are."""
     lines = screen.splitlines()
     header = next(line for line in lines if all(name in line for name in COLUMNS))
     starts = sorted((header.index(name), name) for name in COLUMNS)
@@ -60,14 +60,6 @@ def _activities(db: str) -> int:
     store = open_store(db, user="anna")
     try:
         return int(store.rows("SELECT count(*) FROM activities")[0][0])
-    finally:
-        store.close()
-
-
-def _title(db: str, deal_id: int) -> str:
-    store = open_store(db, user="anna")
-    try:
-        return store.get_deal(deal_id).title
     finally:
         store.close()
 
@@ -102,11 +94,12 @@ async def test_the_board_in_a_browser_moves_a_deal_and_refreshes_live(
         assert moved, "the key press moved no deal"
         deal_id, actor, detail = moved[0]
         assert actor == "anna" and "Qualified" in detail
-        title = _title(demo_db, deal_id)
-        # The browser's board shows the card in its new column.
-        await page.wait_for_text(title[:20])
+        # The browser's board shows the card in its new column. Found by its number:
+        # the demo's titles share company names, so a title's start can be another card.
+        card = f"#{deal_id} "
+        await page.wait_for_text(card)
         deadline = time.monotonic() + 15
-        while _column_of(await page.screen_text(), title[:20]) != "Qualified":
+        while _column_of(await page.screen_text(), card) != "Qualified":
             assert time.monotonic() < deadline, await page.screen_text()
             time.sleep(0.2)
 
