@@ -19,6 +19,8 @@ def _open_board(store: PipelineStore) -> str | None:
     """Run the board until the user quits."""
     from kanban_pipe.ui.app import run_board  # imports Textual: only here
 
+    # The board shows one pipeline: the one asked for, else the first (`p` switches).
+    store.use_pipeline(store.home_pipeline().key)
     run_board(store)
     return None
 

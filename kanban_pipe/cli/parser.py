@@ -59,7 +59,7 @@ LIST_SORTS = ("stage", "urgency", "value", "close", "days", "id")
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
-    """Add --db and --user to `parser` (each parser gets its own, see below)."""
+    """Add --db, --user and --pipeline to `parser` (each parser gets its own, see below)."""
     # Each parser gets its own actions: shared `parents` actions share their default too,
     # so the top level's None would override a value given before the command.
     parser.add_argument("--db", metavar="DB", default=default,
@@ -67,6 +67,10 @@ def add_global_options(parser: argparse.ArgumentParser, *, default: object) -> N
                              "$KANBAN_PIPE_DB, else a file in the user data dir)")
     parser.add_argument("--user", metavar="NAME", default=default,
                         help="who you are (default: $KANBAN_PIPE_USER, else the login name)")
+    parser.add_argument("--pipeline", metavar="NAME", default=default,
+                        help="one pipeline of the file, by name, key or number, or `all` "
+                             "(default: the board shows the first; reports and lists cover "
+                             "all)")
 
 
 def add_read_only_option(parser: argparse.ArgumentParser) -> None:
@@ -250,8 +254,18 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     # their commands in modules of their own, imported only when the full parser is built.
     # The same for the team server (copy, server-sql) and reach (due, calendar, serve):
     # psycopg, icalendar and textual-serve are imported only when their command runs.
-    from kanban_pipe.cli import calendar, due, reports, serve, server, targets, transfer
+    from kanban_pipe.cli import (
+        calendar,
+        due,
+        pipelines,
+        reports,
+        serve,
+        server,
+        targets,
+        transfer,
+    )
 
+    pipelines.register(commands, sub)
     reports.register(commands, sub)
     targets.register(commands, sub)
     transfer.register(commands, sub)

@@ -29,7 +29,8 @@ from kanban_pipe.store import open_store
 
 
 def _board_only(argv: list[str] | None) -> argparse.Namespace | None:
-    """The arguments when they only open the board (--db, --user, --read-only), else None.
+    """The arguments when they only open the board (--db, --user, --pipeline, --read-only),
+    else None.
 
     Opening the board is the common case, and building every command's parser imports
     the report and transfer modules (~40 ms of the board's start). A command, --help,
@@ -126,6 +127,8 @@ def _run(args: argparse.Namespace) -> int:
         if store.location_warning and args.handler is not cmd_board:  # the board shows it
             print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
         try:
+            if getattr(args, "pipeline", None):
+                store.use_pipeline(args.pipeline)
             text = args.handler(store, args)
         finally:
             store.close()

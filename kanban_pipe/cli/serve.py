@@ -76,10 +76,14 @@ def public_url(host: str, port: int) -> str:
     return f"http://{name}:{port}"
 
 
-def board_command(db_path: str, user: str, *, read_only: bool) -> str:
-    """The shell command textual-serve runs for each browser tab: this Python's board."""
+def board_command(db_path: str, user: str, *, read_only: bool,
+                  pipeline: str | None = None) -> str:
+    """The shell command textual-serve runs for each browser tab: this Python's board (on
+    the pipeline asked for, by its key)."""
     words = [sys.executable, "-m", "kanban_pipe", "--db", str(Path(db_path).resolve()),
              "--user", user]
+    if pipeline:
+        words += ["--pipeline", pipeline]
     if read_only:
         words.append("--read-only")
     # textual-serve runs it through a shell; `exec` lets the board be the process it
@@ -116,7 +120,7 @@ def cmd_serve(store: PipelineStore, args: argparse.Namespace) -> str | None:
         lines.append(f"kanban-pipe: next steps for a calendar at {url}/calendar.ics")
     lines.append("kanban-pipe: Ctrl+C stops")
     server = BoardServer(
-        board_command(store.path, store.user, read_only=read_only),
+        board_command(store.path, store.user, read_only=read_only, pipeline=store.pipeline),
         host=args.host, port=args.port, public_url=url, title=f"kanban-pipe: {shown}",
         announce="\n".join(lines),
         calendar=_calendar_source(store.path, store.user) if args.calendar else None,

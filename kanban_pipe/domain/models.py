@@ -97,6 +97,16 @@ class Stage:
     qualifies: QualificationFact | None = None
     requires_qualification: bool = False
     is_won: bool = False
+    pipeline: str = "sales"  # the key of the pipeline the stage belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A sequence of stages deals move through (new business, renewals, partners...)."""
+
+    key: str
+    name: str
+    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +166,7 @@ class Deal:
     # The owner's forecast call and own win probability; None means the stage's.
     forecast_category: ForecastCategory | None = None
     probability: int | None = None
+    pipeline: str = "sales"  # the key of the pipeline the deal belongs to
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeVar
 
 from kanban_pipe.domain.forecast import (
     ForecastCall,
@@ -33,6 +34,8 @@ from kanban_pipe.domain.stats_inputs import (
     StatusSum,
     Touches,
 )
+
+T = TypeVar("T")
 
 __all__ = ["WHOLE_PIPELINE", "Aged", "ClosedSum", "DealGroup", "Reach", "StageDays", "StatsInputs",
            "StatsScope", "StatusShift", "StatusSum", "Touches"]
@@ -133,8 +136,37 @@ def median_of_counts(counts: Mapping[int, int]) -> float | None:
 
 
 def open_stages(stages: Sequence[Stage]) -> list[Stage]:
-    """The stages a deal moves through before it is won, in board order."""
-    return [s for s in sorted(stages, key=lambda s: s.position) if not s.is_won]
+    """The stages a deal moves through before it is won, in board order (pipeline by
+    pipeline, in the order given, when the stages are of several)."""
+    rank: dict[str, int] = {}
+    for stage in stages:
+        rank.setdefault(stage.pipeline, len(rank))
+    return [s for s in sorted(stages, key=lambda s: (rank[s.pipeline], s.position))
+            if not s.is_won]
+
+
+def each_pipeline(stages: Sequence[Stage]) -> list[list[Stage]]:
+    """The stages grouped by their pipeline, in the order given."""
+    groups: dict[str, list[Stage]] = {}
+    for stage in stages:
+        groups.setdefault(stage.pipeline, []).append(stage)
+    return list(groups.values())
+
+
+def _per_pipeline(figure: Callable[[Iterable[Reach], Sequence[Stage], Iterable[Aged]], list[T]],
+                  reach: Iterable[Reach], stages: Sequence[Stage],
+                  aged: Iterable[Aged]) -> list[T]:
+    """A funnel figure worked out pipeline by pipeline: a deal's stages are of one."""
+    groups = each_pipeline(stages)
+    if len(groups) < 2:
+        return figure(reach, stages, aged)
+    reach, aged = list(reach), list(aged)
+    result: list[T] = []
+    for group in groups:
+        keys = {s.key for s in group}
+        result += figure([r for r in reach if r.stage in keys], group,
+                         [a for a in aged if a.stage in keys])
+    return result
 
 
 def forecast_months(today: date, count: int = FORECAST_MONTHS) -> list[date]:
@@ -722,11 +754,11 @@ def compute_stats(inputs: StatsInputs) -> PipelineStats:
         pipeline=pipeline,
         forecast=forecast_by_month(groups, inputs.today, home, rates),
         win_rate=won,
-        conversion=tuple(conversions(inputs.reach, stages, inputs.aged)),
+        conversion=tuple(_per_pipeline(conversions, inputs.reach, stages, inputs.aged)),
         time_in_stage=tuple(time_in_stage(inputs.stage_days, stages)),
         cycle=cycle,
         velocity=Velocity(pipeline.deals, won.average_won, won.rate, cycle.average_days, home),
-        calibration=tuple(calibration(inputs.reach, stages, inputs.aged)),
+        calibration=tuple(_per_pipeline(calibration, inputs.reach, stages, inputs.aged)),
         sources=tuple(results_by_source(inputs.groups, home, rates)),
         trend=tuple(open_value_trend(trend_days(inputs.today), groups, inputs.shifts,
                                      home, rates)),

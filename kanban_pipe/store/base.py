@@ -39,7 +39,7 @@ UNDOABLE_COLUMNS = frozenset(
         "source", "expected_close", "next_action", "next_owner", "next_due", "paused_until",
         "lost_reason", "decision_maker", "need_confirmed", "timeline_confirmed", "position",
         "stage_entered_at", "last_activity_at", "closed_at", "deleted_at", "forecast_category",
-        "probability",
+        "probability", "pipeline",
     }
 )
 
@@ -66,6 +66,9 @@ class StoreCore:
         # Why this process may not save (shown in the board's banner and refusals).
         self.read_only_reason = read_only_reason
         self.clock = clock
+        # The key of the pipeline in view (store.queries.PipelineQueries.use_pipeline);
+        # None: every pipeline of the file (or server) together.
+        self.pipeline: str | None = None
         # One lock: Textual thread workers and the UI thread share this connection.
         self.lock = threading.RLock()
         # Writes wait until the file has passed its integrity check (see verify_integrity).
@@ -203,6 +206,10 @@ class StoreCore:
         if not rows:
             self._deal_record(deal_id)  # raises the precise not-found / deleted message
         return deal_from_row(rows[0])
+
+    def _pipeline_of(self, deal_id: int) -> str:
+        """The key of the pipeline a deal is in (a deleted one's too)."""
+        return str(self._deal_record(deal_id, include_deleted=True)["pipeline"])
 
     def _check_version(self, record: Mapping[str, Any], expected: int | None) -> None:
         if expected is None or record["version"] == expected:

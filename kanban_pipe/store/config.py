@@ -23,13 +23,22 @@ class PipelineConfig(PipelineQueries):
         self, name: str, *, key: str | None = None, position: int | None = None,
         probability: int = 50, stale_after_days: int = 14, milestone: str = "",
     ) -> Stage:
-        """Add an open stage (before the won stage unless a position is given)."""
+        """Add an open stage to the pipeline in view (before its won stage unless a
+        position is given)."""
         label = clean_text(name, "stage name", required=True, max_length=40)
+        pipeline = self.home_pipeline().key
         stage_key = validate_stage_key(key or stage_key_from_name(label))
         _check_numbers(probability, stale_after_days)
-        stages = self.stages()
-        if any(s.key == stage_key or s.name.lower() == label.lower() for s in stages):
-            raise InvalidStageError(f"a stage {label!r} ({stage_key}) already exists")
+        stages = self.stages_of(pipeline)
+        if any(s.name.lower() == label.lower() for s in stages):
+            raise InvalidStageError(f"a stage {label!r} already exists")
+        taken = {s.key for s in self.all_stages()}
+        if stage_key in taken and key is None:
+            # Keys are unique across pipelines: "lead" of a second pipeline is
+            # "renewals_lead" (its name stays "Lead", which is what users type).
+            stage_key = validate_stage_key(f"{pipeline}_{stage_key}"[:32])
+        if stage_key in taken:
+            raise InvalidStageError(f"a stage with the key {stage_key!r} already exists")
         won_position = next((s.position for s in stages if s.is_won), len(stages) + 1)
         wanted = position if position is not None else won_position
         wanted = max(1, min(wanted, len(stages) + 1))
@@ -37,22 +46,27 @@ class PipelineConfig(PipelineQueries):
         def work() -> Stage:
             conn = self.conn
             # Shift in two steps so positions never collide mid-update.
-            conn.execute("UPDATE stages SET position = -position - 1 WHERE position >= ?",
-                         (wanted,))
-            conn.execute("UPDATE stages SET position = -position WHERE position < 0")
+            conn.execute("UPDATE stages SET position = -position - 1"
+                         " WHERE position >= ? AND pipeline = ?", (wanted, pipeline))
+            conn.execute("UPDATE stages SET position = -position"
+                         " WHERE position < 0 AND pipeline = ?", (pipeline,))
             conn.execute(
                 "INSERT INTO stages (key, name, position, probability, stale_after_days,"
-                " milestone) VALUES (?, ?, ?, ?, ?, ?)",
+                " milestone, pipeline) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (stage_key, label, wanted, probability, stale_after_days,
-                 clean_text(milestone, "milestone", max_length=200)),
+                 clean_text(milestone, "milestone", max_length=200), pipeline),
             )
-            return find_stage(self.stages(), stage_key)
+            return find_stage(self.stages_of(pipeline), stage_key)
 
         return self.write(work)
 
+    def _config_stages(self) -> list[Stage]:
+        """The stages `stages` commands change: those of the pipeline in view."""
+        return self.stages_of(self.home_pipeline().key)
+
     def rename_stage(self, ref: str, name: str) -> Stage:
         """Give a stage a new display name (its key stays, so scripts keep working)."""
-        stages = self.stages()
+        stages = self._config_stages()
         stage = find_stage(stages, ref)
         label = clean_text(name, "stage name", required=True, max_length=40)
         if any(s.key != stage.key and s.name.lower() == label.lower() for s in stages):
@@ -61,7 +75,7 @@ class PipelineConfig(PipelineQueries):
 
     def move_stage(self, ref: str, position: int) -> Stage:
         """Put a stage at a 1-based position among the others."""
-        stages = self.stages()
+        stages = self._config_stages()
         stage = find_stage(stages, ref)
         if not 1 <= position <= len(stages):
             raise InvalidInputError(f"position must be between 1 and {len(stages)}")
@@ -70,10 +84,11 @@ class PipelineConfig(PipelineQueries):
 
         def work() -> Stage:
             conn = self.conn
-            conn.execute("UPDATE stages SET position = -position")
+            conn.execute("UPDATE stages SET position = -position WHERE pipeline = ?",
+                         (stage.pipeline,))
             conn.executemany("UPDATE stages SET position = ? WHERE key = ?",
                              [(i + 1, key) for i, key in enumerate(order)])
-            return find_stage(self.stages(), stage.key)
+            return find_stage(self.stages_of(stage.pipeline), stage.key)
 
         return self.write(work)
 
@@ -83,7 +98,7 @@ class PipelineConfig(PipelineQueries):
         requires_qualification: bool | None = None,
     ) -> Stage:
         """Change a stage's probability, stale-after days, milestone or qualification rules."""
-        stage = find_stage(self.stages(), ref)
+        stage = find_stage(self._config_stages(), ref)
         updates: dict[str, Any] = {}
         if probability is not None:
             _check_numbers(probability, 0)
@@ -106,7 +121,7 @@ class PipelineConfig(PipelineQueries):
 
     def remove_stage(self, ref: str) -> None:
         """Remove an empty stage; one that holds deals (of any status) stays."""
-        stage = find_stage(self.stages(), ref)
+        stage = find_stage(self._config_stages(), ref)
         if stage.is_won:
             raise InvalidStageError("the won stage cannot be removed")
 
@@ -119,8 +134,8 @@ class PipelineConfig(PipelineQueries):
                     f"stage {stage.name} holds {held} deal(s); move them first"
                 )
             conn.execute("DELETE FROM stages WHERE key = ?", (stage.key,))
-            conn.execute("UPDATE stages SET position = position - 1 WHERE position > ?",
-                         (stage.position,))
+            conn.execute("UPDATE stages SET position = position - 1"
+                         " WHERE position > ? AND pipeline = ?", (stage.position, stage.pipeline))
 
         self.write(work)
 
@@ -129,7 +144,7 @@ class PipelineConfig(PipelineQueries):
             assignments = ", ".join(f"{column} = :{column}" for column in updates)
             self.conn.execute(f"UPDATE stages SET {assignments} WHERE key = :key",
                                  {**updates, "key": key})
-            return find_stage(self.stages(), key)
+            return next(s for s in self.all_stages() if s.key == key)
 
         return self.write(work)
 

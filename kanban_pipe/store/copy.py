@@ -17,8 +17,10 @@ from kanban_pipe.store.pipeline import PipelineStore
 # column it is ordered by; tests/store/test_store_copy.py checks that these are all the
 # columns there are, so a migration that adds one must add it here.
 TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("pipelines", ("key", "name", "position"), "position, key"),
     ("stages", ("key", "name", "position", "probability", "stale_after_days", "milestone",
-                "qualifies", "requires_qualification", "is_won"), "position"),
+                "qualifies", "requires_qualification", "is_won", "pipeline"),
+     "pipeline, position"),
     ("settings", ("key", "value"), "key"),
     ("exchange_rates", ("currency", "rate"), "currency"),
     ("deals", ("id", "title", "organization", "contact", "value", "currency", "stage",
@@ -26,18 +28,18 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
                "next_due", "paused_until", "lost_reason", "decision_maker", "need_confirmed",
                "timeline_confirmed", "position", "version", "created_at", "updated_at",
                "stage_entered_at", "last_activity_at", "closed_at", "deleted_at",
-               "source_ref", "forecast_category", "probability"), "id"),
+               "source_ref", "forecast_category", "probability", "pipeline"), "id"),
     ("activities", ("id", "deal_id", "at", "actor", "kind", "detail", "changes", "version",
                     "undoes"), "id"),
     ("reviews", ("id", "started_at", "finished_at", "actor", "owner", "last_activity_id",
                  "summary"), "id"),
     ("targets", ("period", "owner", "amount", "currency"), "period, owner"),
-    ("forecast_snapshots", ("month", "owner", "source", "currency", "weighted",
+    ("forecast_snapshots", ("month", "pipeline", "owner", "source", "currency", "weighted",
                             "commit_value", "best_case", "committed_won", "forecast_deals"),
-     "month, owner, source, currency"),
+     "month, pipeline, owner, source, currency"),
 )
 # Tables a new pipeline fills with its defaults; the copy replaces them.
-_DEFAULTS = ("stages", "settings", "exchange_rates")
+_DEFAULTS = ("pipelines", "stages", "settings", "exchange_rates")
 # Settings that describe the file, not the pipeline.
 _LOCAL_SETTINGS = ("integrity_checked_at",)
 

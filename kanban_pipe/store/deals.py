@@ -61,7 +61,8 @@ class DealActions(PipelineQueries):
             "source": clean_text(source, "source", max_length=100),
             "expected_close": day_text(expected_close),
         }
-        stages = self.stages()
+        home = self.home_pipeline()
+        stages = self.stages_of(home.key)
         target = find_stage(stages, stage) if stage else stages[0]
         step = _clean_next_step(next_step, str(fields["owner"])) if next_step else None
 
@@ -71,10 +72,11 @@ class DealActions(PipelineQueries):
             row = self.conn.execute(
                 "INSERT INTO deals (title, organization, contact, value, currency, stage, status,"
                 " owner, source, expected_close, next_action, next_owner, next_due, position,"
-                " created_at, updated_at, stage_entered_at, last_activity_at, closed_at)"
+                " created_at, updated_at, stage_entered_at, last_activity_at, closed_at,"
+                " pipeline)"
                 " VALUES (:title, :organization, :contact, :value, :currency, :stage, :status,"
                 " :owner, :source, :expected_close, :next_action, :next_owner, :next_due,"
-                " :position, :now, :now, :now, :now, :closed_at) RETURNING id",
+                " :position, :now, :now, :now, :now, :closed_at, :pipeline) RETURNING id",
                 {
                     **fields,
                     "stage": target.key,
@@ -85,6 +87,7 @@ class DealActions(PipelineQueries):
                     "position": self._next_position(target.key),
                     "now": now,
                     "closed_at": now if won else None,
+                    "pipeline": home.key,
                 },
             ).fetchone()
             deal_id = int(row[0])
@@ -142,7 +145,7 @@ class DealActions(PipelineQueries):
         `reason` (why a deal goes back, say) is kept in the history entry of the move.
         """
         why = clean_text(reason, "reason", max_length=200)
-        stages = self.stages()
+        stages = self.stages_of(self._pipeline_of(deal_id))
         target = find_stage(stages, stage)
 
         def work() -> Deal:
@@ -223,7 +226,8 @@ class DealActions(PipelineQueries):
 
     def mark_won(self, deal_id: int, *, expected_version: int | None = None) -> Deal:
         """Close a deal as won: it moves to the won stage."""
-        won = next((s for s in self.stages() if s.is_won), None)
+        won = next((s for s in self.stages_of(self._pipeline_of(deal_id)) if s.is_won),
+                   None)
         if won is None:
             raise InvalidStageError("the pipeline has no won stage")
         return self.move_deal(deal_id, won.key, expected_version=expected_version)

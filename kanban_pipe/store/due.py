@@ -57,7 +57,7 @@ def _rows(store: PipelineStore, columns: str, today: date, until: date | None,
           owner: str | None) -> list[tuple[Any, ...]]:
     conditions = " AND next_action IS NOT NULL AND next_action != ''"
     conditions += " AND next_due <= :until" if until else " AND next_due IS NOT NULL"
-    conditions += " AND deleted_at IS NULL"
+    conditions += " AND deleted_at IS NULL" + store.in_pipeline()
     # The index finds the ids (the open part from the index alone); the rows are then
     # read in id order, i.e. in file order, which at 20,000 steps takes 15% less than
     # reading them as the index lists them. The owner is only in the row.
@@ -83,7 +83,8 @@ def _day(text: str, days: dict[str, date]) -> date:
 def undated_steps(store: PipelineStore, *, today: date, owner: str | None = None) -> int:
     """How many next steps of deals on the board have no due date (a calendar leaves
     them out)."""
-    owner_sql = f" AND {_STEP_OWNER} = :owner" if owner is not None else ""
+    owner_sql = (f" AND {_STEP_OWNER} = :owner" if owner is not None else "") \
+        + store.in_pipeline()
     counts = " + ".join(
         f"(SELECT count(*) FROM deals WHERE {part} AND next_action IS NOT NULL"
         f" AND next_action != '' AND next_due IS NULL AND deleted_at IS NULL{owner_sql})"

@@ -36,12 +36,12 @@ _STATE_KINDS = "kind IN ('moved', 'won', 'lost', 'paused', 'resumed', 'edited', 
 _FIELDS = ("stage", "status", "value", "currency", "expected_close", "forecast_category",
            "probability")
 _COMMIT, _BEST = ForecastCategory.COMMIT.value, ForecastCategory.BEST_CASE.value
-_SNAPSHOT_COLUMNS = ("month", "owner", "source", "currency", "weighted", "commit_value",
-                     "best_case", "committed_won", "forecast_deals")
+_SNAPSHOT_COLUMNS = ("month", "pipeline", "owner", "source", "currency", "weighted",
+                     "commit_value", "best_case", "committed_won", "forecast_deals")
 # The months whose snapshots are complete (a JSON list in settings): a month may have none.
 SNAPSHOT_MONTHS_KEY = "forecast_snapshot_months"
 
-Snapshot = tuple[str, str, str, str, int, int, int, int, int]  # as _SNAPSHOT_COLUMNS
+Snapshot = tuple[str, str, str, str, str, int, int, int, int, int]  # as _SNAPSHOT_COLUMNS
 # What a store that cannot keep its rebuilt months (read-only: a wall screen's board, a
 # file opened --read-only) rebuilt, for as long as the store lives, so a second `f` or
 # `r` is as quick as on a store that keeps them.
@@ -61,7 +61,8 @@ def past_forecasts(store: PipelineQueries, stages: Sequence[Stage], months: Sequ
                    *, owner: str | None = None, source: str | None = None
                    ) -> tuple[PastForecastSum, ...]:
     """Per past month (first days, oldest first) and currency: the forecast at the month's
-    first moment and what was won in it, for one owner and/or source or everyone."""
+    first moment and what was won in it, for one owner and/or source or everyone, in the
+    pipeline in view (each deal counted in the pipeline it is in now)."""
     if not months:
         return ()
     kept, done = _read_snapshots(store, months)
@@ -74,16 +75,19 @@ def past_forecasts(store: PipelineQueries, stages: Sequence[Stage], months: Sequ
             done = done | {name}
     missing = [month for month in months if month.isoformat()[:7] not in done]
     if missing:
-        made = rebuild_forecasts(store, stages, missing)
+        # Rebuilt for every pipeline at once, so every stage's probability is needed.
+        made = rebuild_forecasts(store, store.all_stages(), missing)
         kept += made
         if not _save_snapshots(store, made, missing, done):
             for first in missing:
                 name = first.isoformat()[:7]
                 remembered[name] = [row for row in made if row[0] == name]
     won = _won(store, months, owner, source)
+    pipeline = store.pipeline
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 7)
-    for month, row_owner, row_source, currency, *figures in kept:
-        if (owner is None or row_owner == owner) and (source is None or row_source == source):
+    for month, row_pipeline, row_owner, row_source, currency, *figures in kept:
+        if ((owner is None or row_owner == owner) and (source is None or row_source == source)
+                and (pipeline is None or row_pipeline == pipeline)):
             line = sums[month, currency]
             for i, figure in enumerate(figures):
                 line[i] += figure
@@ -160,6 +164,7 @@ def _won(store: PipelineQueries, months: Sequence[date], owner: str | None,
     if source is not None:
         params["source"] = source
         where += " AND source = :source"
+    where += store.in_pipeline()
     bucket = f"CASE {' '.join(whens)} ELSE 0 END" if whens else "0"
     rows = store.rows(
         f"SELECT {bucket}, currency, count(value), coalesce(sum(value), 0) FROM deals"
@@ -181,16 +186,17 @@ def rebuild_forecasts(store: PipelineQueries, stages: Sequence[Stage],
     chosen = ("deleted_at IS NULL AND created_at < :t_end"
               " AND (closed_at IS NULL OR closed_at >= :t_min)")
     deals = store.rows(
-        f"SELECT id, {', '.join(_FIELDS)}, owner, source, created_at, closed_at FROM deals"
+        f"SELECT id, {', '.join(_FIELDS)}, pipeline, owner, source, created_at, closed_at"
+        f" FROM deals"
         f" WHERE {chosen}", bound)
     history = _history(store, chosen, bound)
     probability = {s.key: s.probability for s in stages}
     category = {s.key: stage_category(s).value for s in stages}
     order = sorted(range(len(months)), key=lambda k: starts[k], reverse=True)
-    # (month index, owner, source, currency) -> weighted, commit, best case, committed and
-    # won, deals forecast.
-    sums: dict[tuple[int, str, str, str], list[int]] = defaultdict(lambda: [0] * 5)
-    for deal_id, *fields, owner, source, created, closed in deals:
+    # (month index, pipeline, owner, source, currency) -> weighted, commit, best case,
+    # committed and won, deals forecast.
+    sums: dict[tuple[int, str, str, str, str], list[int]] = defaultdict(lambda: [0] * 5)
+    for deal_id, *fields, pipeline, owner, source, created, closed in deals:
         state = dict(zip(_FIELDS, fields, strict=True))
         won_at = closed if state["status"] == "won" else None
         entries = history.get(deal_id, ())
@@ -204,7 +210,7 @@ def rebuild_forecasts(store: PipelineQueries, stages: Sequence[Stage],
             close = state["expected_close"]
             if state["status"] != "open" or close is None or close >= month_ends[k]:
                 continue
-            line = sums[k, owner, source, state["currency"]]
+            line = sums[k, pipeline, owner, source, state["currency"]]
             line[4] += 1
             value = state["value"]
             if value is None:
@@ -218,8 +224,9 @@ def rebuild_forecasts(store: PipelineQueries, stages: Sequence[Stage],
                     line[3] += value
             if call in (_COMMIT, _BEST):
                 line[2] += value
-    return [(months[k].isoformat()[:7], owner, source, currency, *figures)  # type: ignore[misc]
-            for (k, owner, source, currency), figures in sorted(sums.items())]
+    return [(months[k].isoformat()[:7], pipeline, owner, source, currency,  # type: ignore[misc]
+             *figures)
+            for (k, pipeline, owner, source, currency), figures in sorted(sums.items())]
 
 
 def _history(store: PipelineQueries, chosen: str, params: dict[str, Any]

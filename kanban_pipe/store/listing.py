@@ -59,7 +59,7 @@ def listed_deals(
     qualifying = (tuple(s.key for s in store.stages() if s.requires_qualification)
                   if unqualified else None)
     extra, params = store._filter_sql(stage, BoardFilter(search, owner, qualifying), today)
-    where = ["d.deleted_at IS NULL"]
+    where = ["d.deleted_at IS NULL" + store.in_pipeline("d.pipeline")]
     if statuses:
         names = [f"status{i}" for i in range(len(statuses))]
         listed = f"d.status IN ({', '.join(f':{name}' for name in names)})"

@@ -11,6 +11,7 @@ from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
 from kanban_pipe.store.config import PipelineConfig
 from kanban_pipe.store.deals import DealActions
 from kanban_pipe.store.engine import is_server_url
+from kanban_pipe.store.pipelines import PipelineSet
 from kanban_pipe.store.targets import PipelineTargets
 
 # What undo names a change by: "can't undo your edit of 'Acme'", not "your edited of".
@@ -23,7 +24,7 @@ _UNDONE_WORDS = {
 }
 
 
-class PipelineStore(DealActions, PipelineConfig, PipelineTargets):
+class PipelineStore(DealActions, PipelineConfig, PipelineTargets, PipelineSet):
     """A pipeline (in a file or on a server): deal verbs, queries and configuration."""
 
     def reader(self) -> PipelineStore:
@@ -33,8 +34,10 @@ class PipelineStore(DealActions, PipelineConfig, PipelineTargets):
         sums) then never hold up what the UI thread reads or writes.
         """
         conn = self.engine.connect_again(read_only=True)
-        return PipelineStore(self.engine, conn, user=self.user, read_only=True,
-                             clock=self.clock)
+        reader = PipelineStore(self.engine, conn, user=self.user, read_only=True,
+                               clock=self.clock)
+        reader.pipeline = self.pipeline
+        return reader
 
     def undo(self) -> tuple[Deal, str]:
         """Undo this user's last change with a compensating change and an `undo` entry.

@@ -14,11 +14,14 @@ from kanban_pipe.domain.models import (
     Activity,
     Deal,
     DealStatus,
+    Pipeline,
     Stage,
     Target,
 )
 from kanban_pipe.domain.ordering import BoardFilter, CardFacts, CardOrder, SortKey, sort_key
+from kanban_pipe.domain.pipelines import ALL_PIPELINES, find_pipeline
 from kanban_pipe.domain.rules import WON_SHOWN_DAYS, local_date
+from kanban_pipe.domain.stages import validate_stage_key
 from kanban_pipe.store.base import StoreCore
 from kanban_pipe.store.rows import (
     ACTIVITY_COLUMNS,
@@ -94,10 +97,60 @@ _PAGE = 500  # rows fetched at a time by stream_rows
 class PipelineQueries(StoreCore):
     """Queries that return domain values; none of them writes."""
 
+    def pipelines(self) -> list[Pipeline]:
+        """Every pipeline, in the order the switcher lists them."""
+        rows = self.rows("SELECT key, name, position FROM pipelines ORDER BY position, key")
+        return [Pipeline(key, name, position) for key, name, position in rows]
+
+    def find_pipeline(self, ref: str) -> Pipeline:
+        """The pipeline named by key, name (case-insensitive) or 1-based number."""
+        return find_pipeline(self.pipelines(), ref)
+
+    def use_pipeline(self, ref: str | None) -> Pipeline | None:
+        """Put one pipeline in view (by key, name or number), or every one (None, "all")."""
+        if ref is None or ref.strip().lower() == ALL_PIPELINES:
+            self.pipeline = None
+            return None
+        chosen = self.find_pipeline(ref)
+        self.pipeline = chosen.key
+        return chosen
+
+    def home_pipeline(self) -> Pipeline:
+        """The pipeline in view, or the first one when every pipeline is in view (where a
+        new deal, an imported one or a stage goes when none is named)."""
+        pipelines = self.pipelines()
+        return next((p for p in pipelines if p.key == self.pipeline), pipelines[0])
+
     def stages(self) -> list[Stage]:
-        """The pipeline's stages, in board order."""
-        rows = self.rows(f"SELECT {STAGE_COLUMNS} FROM stages ORDER BY position")
+        """The stages of the pipeline in view, in board order (every pipeline's, pipeline
+        by pipeline, when all are in view)."""
+        if self.pipeline is not None:
+            return self.stages_of(self.pipeline)
+        return self.all_stages()
+
+    def all_stages(self) -> list[Stage]:
+        """Every pipeline's stages, pipeline by pipeline, whatever is in view."""
+        rows = self.rows(
+            f"SELECT {', '.join('s.' + c.strip() for c in STAGE_COLUMNS.split(','))}"
+            " FROM stages s"
+            " JOIN pipelines p ON p.key = s.pipeline ORDER BY p.position, p.key, s.position")
         return [stage_from_row(row) for row in rows]
+
+    def stages_of(self, pipeline: str) -> list[Stage]:
+        """One pipeline's stages (by its key), in board order."""
+        rows = self.rows(f"SELECT {STAGE_COLUMNS} FROM stages WHERE pipeline = ?"
+                         " ORDER BY position", [pipeline])
+        return [stage_from_row(row) for row in rows]
+
+    def in_pipeline(self, column: str = "pipeline") -> str:
+        """" AND <column> = '<key>'": a deals query limited to the pipeline in view; empty
+        when every deal is in view (all pipelines, or a file with only one), so the
+        single-pipeline file's queries are exactly what they were."""
+        if self.pipeline is None or self.rows("SELECT count(*) FROM pipelines")[0][0] < 2:
+            return ""
+        # A key is checked against validate_stage_key's pattern when made: letters,
+        # digits, - and _ only, so it can stand in the SQL text as a literal.
+        return f" AND {column} = '{validate_stage_key(self.pipeline)}'"
 
     def home_currency(self) -> str:
         """The currency totals are shown in."""
@@ -334,6 +387,8 @@ class PipelineQueries(StoreCore):
         grouping their UNION instead costs four times as much.
         """
         extra, params = self._filter_sql(None, board_filter, today)
+        # Stage keys are unique across pipelines: the columns in view are the pipeline's.
+        shown = None if self.pipeline is None else {s.key for s in self.stages()}
         totals: dict[tuple[str, str], list[int]] = {}
         for part in _BOARD_PARTS:
             for stage, currency, *figures in self.rows(
@@ -344,6 +399,8 @@ class PipelineQueries(StoreCore):
                 f" GROUP BY stage, currency",
                 params,
             ):
+                if shown is not None and stage not in shown:
+                    continue
                 deals, value, valued, own_value, own_weighted = (int(f) for f in figures)
                 entry = totals.setdefault((stage, currency), [0, 0, 0, 0, 0])
                 entry[0] += deals

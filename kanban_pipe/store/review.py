@@ -121,7 +121,7 @@ def review_candidates(store: PipelineStore, *, today: date, owner: str | None = 
                       rule: SlipRule | None = None) -> list[Deal]:
     """Open (or resumed) deals that may need a decision; healthy ones are never read
     (`rule`: the slipping rule they are measured by, read here without it)."""
-    owner_sql = " AND d.owner = :owner" if owner else ""
+    owner_sql = (" AND d.owner = :owner" if owner else "") + store.in_pipeline("d.pipeline")
     rule = rule or _slip_rule(store, today)
     candidates = _CANDIDATE_SQL.format(
         since=store.engine.dialect.day_shift(":today", "1 - s.stale_after_days"),
@@ -159,7 +159,7 @@ def review_stream(store: PipelineStore, *, today: date, owner: str | None = None
     stale_since = _stale_bound(
         store.stages(), params, "stale_since",
         lambda stage: _day_start(today - timedelta(days=stage.stale_after_days)))
-    owner_sql = " AND d.owner = :owner" if owner else ""
+    owner_sql = (" AND d.owner = :owner" if owner else "") + store.in_pipeline("d.pipeline")
     # Most open deals are read: one scan of the table is quicker than SQLite's index
     # search and a look-up per row (~0.13 s at 100,000 deals; no_index says so to SQLite).
     queue_sql = _QUEUE_SQL.format(stale_since=stale_since, slipping=rule.condition)
@@ -251,7 +251,7 @@ def changes_since_last_review(store: PipelineStore, *, owner: str | None = None,
     where = (
         f"a.id > ? AND a.kind IN ({', '.join('?' for _ in kinds)}) AND d.deleted_at IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM activities u WHERE u.undoes = a.id)"
-        + (" AND d.owner = ?" if owner else "")
+        + (" AND d.owner = ?" if owner else "") + store.in_pipeline("d.pipeline")
     )
     params: list[Any] = [after_id, *kinds, *([owner] if owner else [])]
     if window_start is not None:

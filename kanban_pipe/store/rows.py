@@ -22,7 +22,7 @@ DEAL_COLUMNS = (
     " expected_close, next_action, next_owner, next_due, paused_until, lost_reason,"
     " decision_maker, need_confirmed, timeline_confirmed, position, version, created_at,"
     " updated_at, stage_entered_at, last_activity_at, closed_at, deleted_at IS NOT NULL,"
-    " forecast_category, probability"
+    " forecast_category, probability, pipeline"
 )
 
 # Qualification facts and the deals columns that hold them.
@@ -61,6 +61,7 @@ def deal_from_row(row: tuple[Any, ...]) -> Deal:
         expected_close, next_action, next_owner, next_due, paused_until, lost_reason,
         decision_maker, need, timeline, position, version, created_at, updated_at,
         stage_entered_at, last_activity_at, closed_at, deleted, category, probability,
+        pipeline,
     ) = row
     next_step = (
         NextStep(next_action, next_owner or owner, read_day(next_due)) if next_action else None
@@ -91,18 +92,20 @@ def deal_from_row(row: tuple[Any, ...]) -> Deal:
         deleted=bool(deleted),
         forecast_category=ForecastCategory(category) if category else None,
         probability=probability,
+        pipeline=pipeline,
     )
 
 
 STAGE_COLUMNS = (
     "key, name, position, probability, stale_after_days, milestone, qualifies,"
-    " requires_qualification, is_won"
+    " requires_qualification, is_won, pipeline"
 )
 
 
 def stage_from_row(row: tuple[Any, ...]) -> Stage:
     """A Stage from a row selected with STAGE_COLUMNS."""
-    key, name, position, probability, stale, milestone, qualifies, requires, is_won = row
+    (key, name, position, probability, stale, milestone, qualifies, requires, is_won,
+     pipeline) = row
     return Stage(
         key=key,
         name=name,
@@ -113,6 +116,7 @@ def stage_from_row(row: tuple[Any, ...]) -> Stage:
         qualifies=QualificationFact(qualifies) if qualifies else None,
         requires_qualification=bool(requires),
         is_won=bool(is_won),
+        pipeline=pipeline,
     )
 
 

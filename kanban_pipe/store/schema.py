@@ -340,8 +340,49 @@ def _v6(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 7: several pipelines in one file. Each stage belongs to one pipeline (stage
+# keys stay unique across the file, so a deal's stage names its pipeline and every
+# per-column index still serves the board); each deal names its pipeline too, which a
+# deal lost at an unknown stage (stage NULL) needs. A file's stages become the one
+# pipeline "Sales"; nothing else changes. Past months' forecasts are kept per pipeline
+# (a cache rebuilt from the log, so it is simply dropped and rebuilt).
+_V7 = """
+CREATE TABLE pipelines (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    position INTEGER NOT NULL
+) STRICT;
+INSERT INTO pipelines (key, name, position) VALUES ('sales', 'Sales', 1);
+ALTER TABLE stages ADD COLUMN pipeline TEXT NOT NULL DEFAULT 'sales';
+ALTER TABLE deals ADD COLUMN pipeline TEXT NOT NULL DEFAULT 'sales';
+CREATE INDEX stages_pipeline ON stages (pipeline, position);
+CREATE INDEX deals_pipeline ON deals (pipeline, status) WHERE deleted_at IS NULL;
+DROP TABLE forecast_snapshots;
+CREATE TABLE forecast_snapshots (
+    month TEXT NOT NULL,
+    pipeline TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    source TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    weighted INTEGER NOT NULL,
+    commit_value INTEGER NOT NULL,
+    best_case INTEGER NOT NULL,
+    committed_won INTEGER NOT NULL,
+    forecast_deals INTEGER NOT NULL,
+    PRIMARY KEY (month, pipeline, owner, source, currency)
+) STRICT;
+DELETE FROM settings WHERE key = 'forecast_snapshot_months';
+"""
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V7):
+        conn.execute(statement)
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -114,9 +114,11 @@ def gather_stats(store: PipelineQueries, *, today: date,
 
 def _read_stats(store: PipelineQueries, *, today: date, scope: StatsScope) -> StatsInputs:
     history = history_sql(store.engine.dialect)
-    narrow = _Narrow(scope)
+    # The pipeline in view narrows every query as an owner does (nothing to narrow when
+    # every pipeline is in view, or the file has only one).
+    narrow = _Narrow(scope, store.pipeline if store.in_pipeline() else None)
     with _snapshot(store):
-        stages = tuple(store.stages())
+        stages = tuple(_labelled(store))
         totals = _totals(store, stages, today, narrow)
         lost_days, deleted = _lost_and_deleted(store, narrow)
         moves = _moves(store, history, deleted, narrow)
@@ -141,13 +143,26 @@ def _read_stats(store: PipelineQueries, *, today: date, scope: StatsScope) -> St
         )
 
 
-class _Narrow:
-    """The scope's owner and source as SQL conditions on the deals."""
+def _labelled(store: PipelineQueries) -> list[Stage]:
+    """The stages in view; with every pipeline in view (of several), each stage's name says
+    its pipeline ("Renewals · Lead"), as the figures per stage list them all."""
+    stages = store.stages()
+    pipelines = store.pipelines()
+    if store.pipeline is not None or len(pipelines) < 2:
+        return stages
+    names = {p.key: p.name for p in pipelines}
+    return [replace(s, name=f"{names[s.pipeline]} · {s.name}") for s in stages]
 
-    def __init__(self, scope: StatsScope) -> None:
+
+class _Narrow:
+    """The scope's owner and source, and the pipeline in view, as SQL conditions on the
+    deals."""
+
+    def __init__(self, scope: StatsScope, pipeline: str | None = None) -> None:
         self.scope = scope
         self.fields = [(column, value) for column, value
-                       in (("owner", scope.owner), ("source", scope.source)) if value is not None]
+                       in (("owner", scope.owner), ("source", scope.source),
+                           ("pipeline", pipeline)) if value is not None]
 
     def named(self, params: dict[str, Any], alias: str = "") -> str:
         """' AND owner = :n_owner ...' (empty when the whole pipeline is shown)."""
@@ -544,8 +559,11 @@ def _reach(store: PipelineQueries, history: HistorySql, stages: Sequence[Stage],
     for row in totals:
         counts[row.stage, row.status] = counts.get((row.stage, row.status), 0) + row.deals
     position = {s.key: s.position for s in stages}
+    # A move into another pipeline is not a move back, whatever the stages' positions.
+    pipeline = {s.key: s.pipeline for s in stages}
     back = [(source, target) for source, target, _, _ in moves
-            if source in position and target in position and position[target] < position[source]]
+            if source in position and target in position and position[target] < position[source]
+            and pipeline[source] == pipeline[target]]
     for stage, status, furthest in _moved_back(store, history, position, sorted(set(back)),
                                                deleted, narrow):
         if position.get(furthest, 0) > position.get(stage, 0):

@@ -13,7 +13,7 @@ from kanban_pipe import collector
 from kanban_pipe.domain.errors import KanbanPipeError, ServerUnavailableError
 from kanban_pipe.domain.rules import local_date
 from kanban_pipe.store import PipelineStore
-from kanban_pipe.ui.messages import StoreFailed
+from kanban_pipe.ui.messages import PipelineChosen, StoreFailed
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.board_keys import (
     BOARD_BINDINGS,
@@ -130,6 +130,20 @@ class PipelineApp(KeysInTurnApp):
             self._refuse_damaged(error)
             return True
         return False
+
+    @on(PipelineChosen)
+    def _show_pipeline(self, event: PipelineChosen) -> None:
+        """A board of the chosen pipeline replaces the one shown (its columns are the
+        pipeline's stages); a replaced board's readers close as it goes."""
+        self.store.use_pipeline(event.key)
+        board = BoardScreen(self.session)
+        board.read_ahead()
+        # The first board is the default screen, which cannot be switched away: the next
+        # one goes over it (which rests, its refresh paused) and replaces later ones.
+        if len(self.screen_stack) > 1 and isinstance(self.screen, BoardScreen):
+            self.switch_screen(board)
+        else:
+            self.push_screen(board)
 
     @on(StoreFailed)
     def _store_failed(self, event: StoreFailed) -> None:

@@ -13,3 +13,11 @@ class StoreFailed(Message):
     def __init__(self, error: KanbanPipeError) -> None:
         super().__init__()
         self.error = error
+
+
+class PipelineChosen(Message):
+    """The user chose another pipeline for the board (by its key)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key

@@ -319,16 +319,53 @@ def _v6(conn: Any) -> None:
     conn.execute(_V6)
 
 
+# Version 7 (as store.schema's): several pipelines; the stages of a database become the
+# one pipeline "Sales", and past months' forecasts are kept per pipeline.
+_V7 = """
+CREATE TABLE pipelines (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    name TEXT COLLATE "C" NOT NULL CHECK (length(trim(name)) > 0),
+    position INTEGER NOT NULL
+);
+INSERT INTO pipelines (key, name, position) VALUES ('sales', 'Sales', 1);
+ALTER TABLE stages ADD COLUMN pipeline TEXT COLLATE "C" NOT NULL DEFAULT 'sales';
+ALTER TABLE deals ADD COLUMN pipeline TEXT COLLATE "C" NOT NULL DEFAULT 'sales';
+CREATE INDEX stages_pipeline ON stages (pipeline, position);
+CREATE INDEX deals_pipeline ON deals (pipeline, status) WHERE deleted_at IS NULL;
+DROP TABLE forecast_snapshots;
+CREATE TABLE forecast_snapshots (
+    month TEXT COLLATE "C" NOT NULL,
+    pipeline TEXT COLLATE "C" NOT NULL,
+    owner TEXT COLLATE "C" NOT NULL,
+    source TEXT COLLATE "C" NOT NULL,
+    currency TEXT COLLATE "C" NOT NULL,
+    weighted BIGINT NOT NULL,
+    commit_value BIGINT NOT NULL,
+    best_case BIGINT NOT NULL,
+    committed_won BIGINT NOT NULL,
+    forecast_deals BIGINT NOT NULL,
+    PRIMARY KEY (month, pipeline, owner, source, currency)
+);
+DELETE FROM settings WHERE key = 'forecast_snapshot_months';
+CREATE TRIGGER pipelines_notify AFTER INSERT OR UPDATE OR DELETE ON pipelines
+    FOR EACH STATEMENT EXECUTE FUNCTION kanban_pipe_notify();
+"""
+
+
+def _v7(conn: Any) -> None:
+    conn.execute(_V7)
+
+
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
-MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # What a whole kanban-pipe schema has (the engine's check_integrity looks for each).
 _TABLES = ("kanban_pipe", "stages", "deals", "activities", "settings", "exchange_rates",
-           "reviews", "targets", "forecast_snapshots")
+           "reviews", "targets", "forecast_snapshots", "pipelines")
 _TRIGGERS = ("activities_append_only", "activities_no_truncate", "deals_notify",
-             "activities_notify")
+             "activities_notify", "pipelines_notify")
 
 
 def missing_parts(conn: Any) -> list[str]:

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
@@ -26,7 +27,7 @@ from kanban_pipe.domain.ordering import BoardFilter, CardOrder, read_filter
 from kanban_pipe.domain.rules import Slip
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
-from kanban_pipe.ui.messages import StoreFailed
+from kanban_pipe.ui.messages import PipelineChosen, StoreFailed
 from kanban_pipe.ui.screens.board_header import (
     EMPTY_HINT,
     empty_hint,
@@ -105,6 +106,9 @@ class BoardScreen(Screen[None]):
         # Made in compose, kept at hand: the keys use them on every press.
         self._bar = MilestoneBar(id="milestones")
         self._board_columns: BoardColumns | None = None
+        # The pipeline this board shows (the store's in view when it was made).
+        self.pipeline_key = session.store.pipeline
+        self._poll: Timer | None = None
 
     @property
     def store(self) -> PipelineStore:
@@ -179,7 +183,22 @@ class BoardScreen(Screen[None]):
         # a LISTEN connection of its own), then read the full columns, so that anything
         # committed since the first reads is in them.
         self.call_after_refresh(self._watch_and_reload)
-        self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
+        self._poll = self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
+
+    def on_screen_suspend(self) -> None:
+        """Under another screen (a dialog, the statistics, another pipeline's board): the
+        live refresh waits."""
+        if self._poll is not None:
+            self._poll.pause()
+
+    def on_screen_resume(self) -> None:
+        """On top again: the store shows this board's pipeline, and what others saved
+        meanwhile is read."""
+        if self.store.pipeline != self.pipeline_key:
+            self.store.use_pipeline(self.pipeline_key)
+        if self._poll is not None:
+            self._poll.resume()
+            self._poll_changes()
 
     def on_unmount(self) -> None:
         """Stop reading and close the readers' connections."""
@@ -358,7 +377,7 @@ class BoardScreen(Screen[None]):
         self.query_one("#board-header", FixedText).show(header_line(
             db_label=self.session.db_label, user=self.store.user, only_mine=self.only_mine,
             text_filter=self.text_filter, order=self.order, totals=totals,
-            read_only=self.store.read_only))
+            read_only=self.store.read_only, pipeline=self.loader.pipeline_name))
         note = rate_note(totals)
         if note != self._rate_note:  # a changed banner lays the screen out again: rarely
             self._rate_note = note
@@ -575,6 +594,23 @@ class BoardScreen(Screen[None]):
 
         open_statistics(self, self.session,
                         scope=StatsScope(owner=self.store.user if self.only_mine else None))
+
+    def action_switch_pipeline(self) -> None:
+        """List the pipelines with their open deals; the one chosen replaces this board."""
+        from kanban_pipe.ui.screens.pipeline_picker import PipelinePicker
+
+        pipelines = self.store.pipelines()
+        if len(pipelines) < 2:
+            self.work.tell(f"{pipelines[0].name} is the only pipeline: `kanban-pipe "
+                           "pipelines add NAME` adds another", timeout=6)
+            return
+        counts = self.store.pipeline_counts(today=self.session.today())
+
+        def chosen(key: str | None) -> None:
+            if key is not None and key != self.store.pipeline:
+                self.post_message(PipelineChosen(key))
+
+        self.app.push_screen(PipelinePicker(pipelines, counts, self.store.pipeline), chosen)
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""

@@ -129,14 +129,15 @@ def rate_note(totals: OpenTotals) -> str:
 
 
 def header_line(*, db_label: str, user: str, only_mine: bool, text_filter: str,
-                order: CardOrder, totals: OpenTotals, read_only: bool) -> Content:
-    """The line above the columns: file, user, filters, order and the open pipeline."""
+                order: CardOrder, totals: OpenTotals, read_only: bool,
+                pipeline: str = "") -> Content:
+    """The line above the columns: file, pipeline (of several), user, filters, order and
+    the open pipeline."""
     owner = "mine" if only_mine else "everyone"
-    parts: list[str | tuple[str, str]] = [
-        ("kanban-pipe", "bold"),
-        f" · {safe_text(db_label)} · {safe_text(user)} · ",
-        (owner, "bold"),
-    ]
+    parts: list[str | tuple[str, str]] = [("kanban-pipe", "bold"), f" · {safe_text(db_label)}"]
+    if pipeline:
+        parts += [" · ", (safe_text(pipeline), "bold")]
+    parts += [f" · {safe_text(user)} · ", (owner, "bold")]
     if text_filter:
         parts += [" · filter ", (f"“{safe_text(text_filter)}”", "bold")]
     value = totals.value

@@ -44,6 +44,7 @@ BOARD_BINDINGS = [
     Binding("o", "toggle_owner", "Mine/all", show=False, id="board.owner"),
     Binding("r", "review", "Review", id="board.review"),
     Binding("f", "forecast", "Forecast", show=False, id="board.forecast"),
+    Binding("P", "switch_pipeline", "Pipeline", show=False, id="board.pipeline"),
     Binding("question_mark", "help", "Help", id="board.help"),
     Binding("q", "app.quit", "Quit", id="board.quit"),
 ]
@@ -94,6 +95,8 @@ KEY_HELP = {
     "toggle_owner": "toggle the owner filter: mine / everyone",
     "review": "review mode: walk the stand-up queue deal by deal",
     "forecast": "forecast and statistics: pipeline, win rate, conversion, trend",
+    "switch_pipeline": "show another pipeline (each with its own stages): the pipelines "
+                       "are listed with their open deals",
     "help": "this help",
     "app.quit": "quit (every change is already saved)",
 }

@@ -178,6 +178,7 @@ class BoardLoader:
         self._sums_generation = 0
         self.home_currency = "EUR"
         self.rates: dict[str, Decimal] = {}
+        self.pipeline_name = ""
         self._first: Future[ColumnLoad] | None = None
         self._data_version: int | None = None
         self._seen_activity = 0
@@ -199,6 +200,10 @@ class BoardLoader:
         starting up and mounting the widgets; first_load waits for them.
         """
         self.stages = self._store.stages()
+        # The header names the pipeline shown once the file has more than one.
+        pipelines = self._store.pipelines()
+        self.pipeline_name = next((p.name for p in pipelines if p.key == self._store.pipeline),
+                                  "") if len(pipelines) > 1 else ""
         self.model = BoardModel([stage.key for stage in self.stages])
         stages = self.stages
         self._first = self._columns.submit(lambda store: first_reads(store, stages, today))
