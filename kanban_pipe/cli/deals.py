@@ -57,7 +57,8 @@ def _moved(verb: str, before: Deal, after: Deal, stages: list[Stage]) -> str:
 
 def cmd_move(store: PipelineStore, args: argparse.Namespace) -> str:
     """Move a deal to a stage, or one stage on (`next`) or back (`back`)."""
-    deal, stages = store.get_deal(args.id), store.stages()
+    deal = store.get_deal(args.id)
+    stages = store.stages_of(deal.pipeline)  # a deal moves within its own pipeline
     wanted = args.stage.strip().lower()
     if wanted in ("next", "back"):
         if deal.stage is None:
@@ -82,7 +83,8 @@ def cmd_move(store: PipelineStore, args: argparse.Namespace) -> str:
 
 def cmd_won(store: PipelineStore, args: argparse.Namespace) -> str:
     """Close a deal as won."""
-    deal, stages = store.get_deal(args.id), store.stages()
+    deal = store.get_deal(args.id)
+    stages = store.stages_of(deal.pipeline)  # a deal moves within its own pipeline
     return _moved("won", deal, store.mark_won(deal.id, expected_version=deal.version), stages)
 
 
@@ -132,7 +134,7 @@ def cmd_pause(store: PipelineStore, args: argparse.Namespace) -> str:
 def cmd_resume(store: PipelineStore, args: argparse.Namespace) -> str:
     """Bring a paused deal back onto the board."""
     deal = store.resume_deal(args.id)
-    stage = stage_of(deal.stage, {s.key: s for s in store.stages()})
+    stage = stage_of(deal.stage, {s.key: s for s in store.stages_of(deal.pipeline)})
     return f"resumed {out.ref(deal)}: back on the board in {out.safe(stage.name)}"
 
 

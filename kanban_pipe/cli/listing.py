@@ -267,6 +267,7 @@ CSV_COLUMNS = (
     "updated_at", "version", "paused_until", "lost_reason", "qualification.decision_maker",
     "qualification.need", "qualification.timeline", "stale", "next_step_state",
     "closing_soon", "unqualified", "days_in_stage", "forecast_category", "probability",
+    "pipeline",
 )
 _YES = ("no", "yes")
 
@@ -290,6 +291,7 @@ def csv_cells(deal: StoredDeal, flags: DealFlags) -> list[str | int]:
         _YES[bool(deal.timeline_confirmed)], _YES[flags.stale], flags.next_step_state.value,
         _YES[flags.closing_soon], _YES[flags.unqualified], flags.days_in_stage,
         deal.forecast_category or "", "" if deal.probability is None else deal.probability,
+        deal.pipeline,
     ]
 
 

@@ -30,7 +30,7 @@ def cmd_list(store: PipelineStore, args: argparse.Namespace) -> None:
     stages, today = store.stages(), store.today()
     stage_key = find_stage(stages, args.stage).key if args.stage else None
     statuses = None if args.status == "all" else (DealStatus(args.status),)
-    rules = ListingRules(stages, today)
+    rules = ListingRules(store.reported_stages(), today)
     deals = listed_deals(store, today=today, stage=stage_key, owner=args.owner,
                          statuses=statuses, search=args.search or "", stale=args.stale,
                          unqualified=args.unqualified, order=args.sort,
@@ -56,7 +56,7 @@ def cmd_list(store: PipelineStore, args: argparse.Namespace) -> None:
 def cmd_show(store: PipelineStore, args: argparse.Namespace) -> str:
     """Show a deal's fields and activity history."""
     deal, today = store.get_deal(args.id), store.today()
-    stage = stage_of(deal.stage, {s.key: s for s in store.stages()})
+    stage = stage_of(deal.stage, {s.key: s for s in store.stages_of(deal.pipeline)})
     history = store.activities(deal.id)
     if args.json:
         return _json({**deal_to_json(deal, stage, today),

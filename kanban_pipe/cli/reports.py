@@ -47,7 +47,7 @@ def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> None:
     """Print the review queues and the changes since the last review (records nothing)."""
     owner, today = _owner(args), store.today()
     since = parse_since(args.since, today)
-    rules = ListingRules(store.stages(), today)
+    rules = ListingRules(store.reported_stages(), today)
     write = sys.stdout.write
     changes = (changes_since_last_review(store, owner=owner, shown=CHANGES_LISTED, since=since)
                if args.format != "json" else None)
@@ -66,10 +66,12 @@ def cmd_standup(store: PipelineStore, args: argparse.Namespace) -> None:
                     if previous is not None else None)
             write_standup_summary(items, changes, DealCells(rules), owner, last,
                                   args.top or SUMMARY_TOP, write,
-                                  markdown=args.format == "markdown")
+                                  markdown=args.format == "markdown",
+                                  pipeline=store.pipeline_label())
         else:
             render = write_standup_markdown if args.format == "markdown" else write_standup_text
-            render(items, changes, DealCells(rules), owner, write)
+            render(items, changes, DealCells(rules), owner, write,
+                   pipeline=store.pipeline_label())
 
 
 def _top_of_each(items: Iterator[Item], top: int) -> Iterator[Item]:

@@ -105,14 +105,15 @@ def _cells(queue: Queue, deal: StoredDeal, flags: DealFlags, slip: Slip | None,
             described[1], described[6], out.fit(reason, 60)], plain and out.is_plain(title)
 
 
-def _title(owner: str | None, today: date) -> str:
-    return f"Stand-up · {owner or 'everyone'} · {today.isoformat()}"
+def _title(owner: str | None, today: date, pipeline: str = "") -> str:
+    where = f" · {pipeline}" if pipeline else ""
+    return f"Stand-up{where} · {owner or 'everyone'} · {today.isoformat()}"
 
 
 def write_standup_text(items: Iterable[Item], changes: ChangesSince, cells: DealCells,
-                       owner: str | None, write: Write) -> None:
+                       owner: str | None, write: Write, *, pipeline: str = "") -> None:
     """The changes since the last review, then each queue as an aligned table."""
-    lines = [out.safe(_title(owner, cells.rules.today)), "",
+    lines = [out.safe(_title(owner, cells.rules.today, pipeline)), "",
              out.safe(changes_heading(changes)) + ":"]
     totals = changes.totals()
     lines += [f"  {out.safe(change_count_line(w, t, who))}" for w, t, who in totals]
@@ -156,9 +157,9 @@ def md(text: str, *, block: bool = True) -> str:
 
 
 def write_standup_markdown(items: Iterable[Item], changes: ChangesSince, cells: DealCells,
-                           owner: str | None, write: Write) -> None:
+                           owner: str | None, write: Write, *, pipeline: str = "") -> None:
     """The same content as Markdown, for a chat message or a wiki page."""
-    lines = [f"# {md(_title(owner, cells.rules.today))}", "", "## What changed", "",
+    lines = [f"# {md(_title(owner, cells.rules.today, pipeline))}", "", "## What changed", "",
              md(changes_heading(changes)) + ":", ""]
     totals = changes.totals()
     lines += [f"- {md(change_count_line(w, t, who))}" for w, t, who in totals]
@@ -245,14 +246,14 @@ class LastReview:
 
 def write_standup_summary(items: Iterable[Item], changes: ChangesSince, cells: DealCells,
                           owner: str | None, last: LastReview | None, top: int, write: Write,
-                          *, markdown: bool) -> None:
+                          *, markdown: bool, pipeline: str = "") -> None:
     """The short stand-up: what changed in counts, each queue's count and top deals with
     the one thing that fixes them, and what the last review decided."""
     esc = md if markdown else out.safe
     bold = (lambda text: f"**{text}**") if markdown else (lambda text: text)
     totals = changes.totals()
     changed = ", ".join(f"{t} {w}" for w, t, _who in totals) or "nothing added, moved or closed"
-    title = _title(owner, cells.rules.today)
+    title = _title(owner, cells.rules.today, pipeline)
     lines = [f"# {esc(title)}" if markdown else out.safe(title), "",
              f"{bold(esc(changes_heading(changes)))}: {esc(changed)}"]
     digests = digest(items, top)

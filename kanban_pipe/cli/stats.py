@@ -193,7 +193,8 @@ def _manager_json(stats: PipelineStats) -> dict[str, Any]:
 
     return {
         "scope": {"owner": scope.owner, "source": scope.source, "since": day(scope.since),
-                  "until": day(scope.until), "period": scope.label or None},
+                  "until": day(scope.until), "period": scope.label or None,
+                  "pipeline": scope.pipeline or None},
         "team": [{"owner": t.owner, "open_deals": t.open_deals,
                   "open_value": _money(t.open_value), "weighted": _money(t.weighted),
                   "won": t.won, "lost": t.lost, "win_rate": _rate(t.win_rate),

@@ -12,6 +12,7 @@ from typing import Any
 from kanban_pipe import paths
 from kanban_pipe.cli import output as out
 from kanban_pipe.collector import cyclic_gc_paused
+from kanban_pipe.domain.errors import InvalidInputError
 from kanban_pipe.domain.models import DealStatus
 from kanban_pipe.domain.validation import MAX_TEXT, MAX_TITLE
 from kanban_pipe.store import PipelineStore, open_store
@@ -131,6 +132,12 @@ def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
     try:
         if store.location_warning:
             print(f"kanban-pipe: warning: {out.safe(store.location_warning)}", file=sys.stderr)
+        # An import goes into one pipeline (its stages are what the file's are matched
+        # with): the one named, else the first.
+        if store.use_pipeline(getattr(args, "pipeline", None) or store.home_pipeline().key) \
+                is None:
+            raise InvalidInputError("an import goes into one pipeline: name it with "
+                                    "--pipeline NAME")
         if plan is not None and (store.stages(), store.home_currency()) != fresh:
             plan = None  # someone made the file meanwhile, unlike a new one: read it again
         with _refusal_listed(), cyclic_gc_paused():

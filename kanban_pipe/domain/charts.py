@@ -193,12 +193,14 @@ def period_words(scope: StatsScope) -> str:
 
 def scope_words(scope: StatsScope, clean: Clean) -> str:
     """Whose deals the figures cover: 'whole team', 'owner anna · source event'."""
-    parts = []
+    parts = [clean(scope.pipeline)] if scope.pipeline else []
     if scope.owner is not None:
         parts.append(f"owner {clean(scope.owner)}")
     if scope.source is not None:
         parts.append(f"source {clean(scope.source) or '(none)'}")
-    return " · ".join(parts) or "whole team"
+    if scope.owner is None and scope.source is None:
+        parts.append("whole team")
+    return " · ".join(parts)
 
 
 # -- the report ---------------------------------------------------------------------------

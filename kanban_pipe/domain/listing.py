@@ -51,6 +51,7 @@ class StoredDeal(NamedTuple):
     last_activity_at: str
     forecast_category: str | None = None  # the owner's call; None: the stage's default
     probability: int | None = None  # the deal's own; None: the stage's
+    pipeline: str = "sales"  # the key of its pipeline
 
 
 def stored_moment(text: str) -> datetime:

@@ -69,6 +69,7 @@ def deal_to_json(deal: Deal, stage: Stage, today: date) -> dict[str, Any]:
         # The owner's forecast call and own probability; null: the stage's.
         "forecast_category": deal.forecast_category.value if deal.forecast_category else None,
         "probability": deal.probability,
+        "pipeline": deal.pipeline,
     }
 
 
@@ -98,6 +99,7 @@ _DEAL_KEYS: tuple[str | tuple[str, tuple[str, ...]], ...] = (
     "stage_entered_at", "created_at", "updated_at", "version", "paused_until",
     "lost_reason", ("qualification", _FACT_KEYS), "stale", "next_step_state",
     "closing_soon", "unqualified", "days_in_stage", "forecast_category", "probability",
+    "pipeline",
 )
 _BOOL = ("false", "true")
 
@@ -148,7 +150,7 @@ class DealJsonText:
         (deal_id, title, organization, contact, value, currency, stage, status, owner, source,
          expected_close, action, next_owner, next_due, paused_until, lost_reason,
          decision_maker, need, timeline, version, created, updated, entered, last, category,
-         probability) = deal
+         probability, pipeline) = deal
         enc = encode_basestring
         step = (self._step % (enc(action), enc(next_owner or owner), _day_json(next_due))
                 if action else "null")
@@ -165,5 +167,5 @@ class DealJsonText:
             self._states[flags.next_step_state], _BOOL[flags.closing_soon],
             _BOOL[flags.unqualified], flags.days_in_stage,
             "null" if category is None else enc(category),
-            "null" if probability is None else probability, *map(enc, extra),
+            "null" if probability is None else probability, enc(pipeline), *map(enc, extra),
         )

@@ -40,6 +40,8 @@ class StatsScope:
     since: date | None = None
     until: date | None = None
     label: str = ""  # how the period was asked for: 'this-quarter', or '' for dates
+    # The pipeline the figures cover, by name ('all pipelines'; '' when there is one).
+    pipeline: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -136,6 +136,26 @@ class PipelineQueries(StoreCore):
             " JOIN pipelines p ON p.key = s.pipeline ORDER BY p.position, p.key, s.position")
         return [stage_from_row(row) for row in rows]
 
+    def pipeline_label(self) -> str:
+        """What a report covers, as its heading names it: the pipeline's name, or "all
+        pipelines" ('' when the file has only one)."""
+        pipelines = self.pipelines()
+        if len(pipelines) < 2:
+            return ""
+        if self.pipeline is None:
+            return "all pipelines"
+        return next((p.name for p in pipelines if p.key == self.pipeline), "")
+
+    def reported_stages(self) -> list[Stage]:
+        """The stages in view as reports name them: with every pipeline in view (of
+        several), each name says its pipeline ("Renewals · Lead")."""
+        stages = self.stages()
+        pipelines = self.pipelines()
+        if self.pipeline is not None or len(pipelines) < 2:
+            return stages
+        names = {p.key: p.name for p in pipelines}
+        return [replace(s, name=f"{names[s.pipeline]} · {s.name}") for s in stages]
+
     def stages_of(self, pipeline: str) -> list[Stage]:
         """One pipeline's stages (by its key), in board order."""
         rows = self.rows(f"SELECT {STAGE_COLUMNS} FROM stages WHERE pipeline = ?"
@@ -224,7 +244,7 @@ class PipelineQueries(StoreCore):
     ) -> list[Deal]:
         """Deals by stage, owner and status (open by default, resumed paused ones with
         them), in board order then id."""
-        where, params = ["d.deleted_at IS NULL"], []
+        where, params = ["d.deleted_at IS NULL" + self.in_pipeline("d.pipeline")], []
         if stage:
             where.append("d.stage = ?")
             params.append(stage)

@@ -105,7 +105,7 @@ def gather_stats(store: PipelineQueries, *, today: date,
                  scope: StatsScope = WHOLE_PIPELINE) -> StatsInputs:
     """Everything the statistics need, read in one consistent snapshot of the file;
     `scope` narrows them to an owner or a source and sets the period of closed deals."""
-    scope = resolve_scope(scope, today)
+    scope = replace(resolve_scope(scope, today), pipeline=store.pipeline_label())
     inputs = _read_stats(store, today=today, scope=scope)
     # Outside the snapshot: a past month rebuilt for the first time is kept (a write).
     return replace(inputs, past_forecasts=past_forecasts(
@@ -118,7 +118,7 @@ def _read_stats(store: PipelineQueries, *, today: date, scope: StatsScope) -> St
     # every pipeline is in view, or the file has only one).
     narrow = _Narrow(scope, store.pipeline if store.in_pipeline() else None)
     with _snapshot(store):
-        stages = tuple(_labelled(store))
+        stages = tuple(store.reported_stages())
         totals = _totals(store, stages, today, narrow)
         lost_days, deleted = _lost_and_deleted(store, narrow)
         moves = _moves(store, history, deleted, narrow)
@@ -141,17 +141,6 @@ def _read_stats(store: PipelineQueries, *, today: date, scope: StatsScope) -> St
             targets=tuple(store.targets()),
             won_this_quarter=_won_this_quarter(store, today, narrow),
         )
-
-
-def _labelled(store: PipelineQueries) -> list[Stage]:
-    """The stages in view; with every pipeline in view (of several), each stage's name says
-    its pipeline ("Renewals · Lead"), as the figures per stage list them all."""
-    stages = store.stages()
-    pipelines = store.pipelines()
-    if store.pipeline is not None or len(pipelines) < 2:
-        return stages
-    names = {p.key: p.name for p in pipelines}
-    return [replace(s, name=f"{names[s.pipeline]} · {s.name}") for s in stages]
 
 
 class _Narrow:

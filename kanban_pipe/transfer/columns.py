@@ -66,6 +66,9 @@ DERIVED_KEYS = frozenset({
     "version", "updated_at", "stale", "next_step_state", "closing_soon", "unqualified",
     "days_in_stage", "activities", "next_step", "qualification",
     "value_minor", "value_decimal",  # `value` again, in words that say its unit
+    # The JSON export's name of a deal's pipeline; its `pipeline` column, like a CRM's,
+    # is listed as ignored: an import goes into the pipeline it is given (--pipeline).
+    "pipeline_name",
 })
 
 IGNORE = ("", "-", "ignore")

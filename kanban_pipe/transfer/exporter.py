@@ -23,6 +23,9 @@ from kanban_pipe.transfer.columns import FIELDS
 from kanban_pipe.transfer.values import neutralise
 
 FORMATS = ("csv", "json")
+# The export's columns: the fields import reads, and the name of each deal's pipeline
+# (an import goes into the one pipeline it is given, so it reads no pipeline column).
+EXPORT_COLUMNS = (*FIELDS, "pipeline")
 
 
 def _day(day: date | None) -> str:
@@ -41,8 +44,9 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def csv_cells(deal: Deal) -> list[str]:
-    """One deal as the cells of the FIELDS columns, before formula neutralising."""
+def csv_cells(deal: Deal, pipelines: dict[str, str] | None = None) -> list[str]:
+    """One deal as the cells of the EXPORT_COLUMNS, before formula neutralising
+    (`pipelines`: each pipeline's name by key)."""
     step = deal.next_step
     held = deal.qualification
     return [
@@ -56,6 +60,7 @@ def csv_cells(deal: Deal) -> list[str]:
         _moment(deal.last_activity_at), _moment(deal.closed_at),
         deal.forecast_category.value if deal.forecast_category else "",
         "" if deal.probability is None else str(deal.probability),
+        (pipelines or {}).get(deal.pipeline, deal.pipeline),
     ]
 
 
@@ -68,14 +73,16 @@ def export_text(store: PipelineStore, *, file_format: str,
         return _json(store, deals), len(deals)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=newline)
-    writer.writerow(FIELDS)
+    writer.writerow(EXPORT_COLUMNS)
+    names = {p.key: p.name for p in store.pipelines()}
     # A spreadsheet opening the file would run '=HYPERLINK(...)' typed as a deal title.
-    writer.writerows([neutralise(cell) for cell in csv_cells(deal)] for deal in deals)
+    writer.writerows([neutralise(cell) for cell in csv_cells(deal, names)] for deal in deals)
     return buffer.getvalue(), len(deals)
 
 
 def _json(store: PipelineStore, deals: Sequence[Deal]) -> str:
     stages = {stage.key: stage for stage in store.stages()}
+    names = {p.key: p.name for p in store.pipelines()}
     today = store.today()
     history = activities_by_deal(store) if deals else {}
     records: list[dict[str, Any]] = []
@@ -83,6 +90,7 @@ def _json(store: PipelineStore, deals: Sequence[Deal]) -> str:
         record = deal_to_json(deal, stage_of(deal.stage, stages), today)
         record["closed_at"] = deal.closed_at.isoformat() if deal.closed_at else None
         record["position"] = deal.position
+        record["pipeline_name"] = names.get(deal.pipeline, deal.pipeline)
         record["activities"] = [activity_to_json(a) for a in history.get(deal.id, [])]
         records.append(record)
     return json.dumps(records, indent=2, ensure_ascii=False)

@@ -139,7 +139,7 @@ class PipelineApp(KeysInTurnApp):
         board = BoardScreen(self.session)
         board.read_ahead()
         # The first board is the default screen, which cannot be switched away: the next
-        # one goes over it (which rests, its refresh paused) and replaces later ones.
+        # one goes over it (which rests, reading nothing) and replaces later ones.
         if len(self.screen_stack) > 1 and isinstance(self.screen, BoardScreen):
             self.switch_screen(board)
         else:

@@ -66,6 +66,7 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
         **{key: yes[cells[key]] for key in ("stale", "closing_soon", "unqualified")},
         "forecast_category": cells["forecast_category"] or None,
         "probability": int(cells["probability"]) if cells["probability"] else None,
+        "pipeline": cells["pipeline"],
     }
 
 

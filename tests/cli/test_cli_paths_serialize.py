@@ -72,7 +72,7 @@ def test_deal_to_json_has_exactly_the_promised_keys_and_values() -> None:
         "qualification": {"decision_maker": True, "need": True, "timeline": False},
         "stale": True, "next_step_state": "overdue", "closing_soon": False,
         "unqualified": True, "days_in_stage": 24, "forecast_category": None,
-        "probability": None,
+        "probability": None, "pipeline": "sales",
     }
 
 

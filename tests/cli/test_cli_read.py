@@ -12,7 +12,7 @@ DEAL_KEYS = {
     "source", "expected_close", "next_step", "last_activity_at", "stage_entered_at",
     "created_at", "updated_at", "version", "paused_until", "lost_reason", "qualification",
     "stale", "next_step_state", "closing_soon", "unqualified", "days_in_stage",
-    "value_minor", "value_decimal", "forecast_category", "probability",
+    "value_minor", "value_decimal", "forecast_category", "probability", "pipeline",
 }
 
 

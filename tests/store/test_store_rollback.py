@@ -104,7 +104,7 @@ def test_stage_removed_by_another_process_gives_a_clear_error(store: PipelineSto
     stages_seen = store.stages()  # what this terminal saw before the other one acted
     other = open_as("erik")
     other.remove_stage("demo")
-    monkeypatch.setattr(store, "stages", lambda: stages_seen)
+    monkeypatch.setattr(store, "stages_of", lambda pipeline: stages_seen)
     with pytest.raises(StorageError,
                        match=r"FOREIGN KEY constraint failed|violates foreign key constraint"):
         store.add_deal("Into a stage that is gone", stage="demo")

@@ -16,7 +16,7 @@ def test_export_then_import_keeps_the_call(run, store, sample, tmp_path) -> None
         assert run("export", "-o", str(out), "--format", file_format).code == 0
         if file_format == "csv":
             header = out.read_text(encoding="utf-8").splitlines()[0]
-            assert header.endswith(",closed_at,forecast_category,probability")
+            assert header.endswith(",closed_at,forecast_category,probability,pipeline")
         target = str(tmp_path / f"copy-{file_format}.db")
         result = run("import", str(out), db_path=target)
         assert result.code == 0, result.err

@@ -29,12 +29,16 @@ class StageChanges:
 
 
 def has_deals(store: PipelineStore) -> bool:
-    """True when the pipeline holds any deal, deleted ones included (they keep a stage)."""
-    return bool(store.rows("SELECT EXISTS (SELECT 1 FROM deals)")[0][0])
+    """True when the pipeline an import goes to holds any deal, deleted ones included
+    (they keep a stage)."""
+    return bool(store.rows("SELECT EXISTS (SELECT 1 FROM deals WHERE pipeline = ?)",
+                           [store.home_pipeline().key])[0][0])
 
 
-def apply_stage_changes(conn: Connection, changes: StageChanges) -> None:
-    """Write `changes` inside the caller's transaction; refuse if deals came meanwhile."""
+def apply_stage_changes(conn: Connection, changes: StageChanges, *,
+                        pipeline: str = "sales") -> None:
+    """Write `changes` to one pipeline's stages inside the caller's transaction; refuse
+    if deals came meanwhile."""
     if not changes:
         return
     if changes.removed:
@@ -47,13 +51,14 @@ def apply_stage_changes(conn: Connection, changes: StageChanges) -> None:
                 "stages can no longer be replaced; nothing was imported: run it again")
         conn.execute(f"DELETE FROM stages WHERE key IN ({marks})", changes.removed)
     # Out of the way first (negative), so no two stages ever share a place mid-update.
-    conn.execute("UPDATE stages SET position = -position - 1")
+    conn.execute("UPDATE stages SET position = -position - 1 WHERE pipeline = ?", (pipeline,))
     conn.executemany(
         "INSERT INTO stages (key, name, position, probability, stale_after_days, milestone,"
-        " qualifies, requires_qualification, is_won) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        " qualifies, requires_qualification, is_won, pipeline)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         [(s.key, s.name, -1 - changes.positions[s.key], s.probability, s.stale_after_days,
           s.milestone, s.qualifies.value if s.qualifies else None,
-          1 if s.requires_qualification else 0) for s in changes.added])
+          1 if s.requires_qualification else 0, pipeline) for s in changes.added])
     conn.executemany("UPDATE stages SET position = ? WHERE key = ?",
                      [(place, key) for key, place in changes.positions.items()])
     left = conn.execute("SELECT key FROM stages WHERE position < 0").fetchall()

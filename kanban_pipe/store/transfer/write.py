@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kanban_pipe.domain.models import Activity
+from kanban_pipe.domain.stages import validate_stage_key
 from kanban_pipe.store.engine import Connection, Engine
 from kanban_pipe.store.forecast_history import forget_forecasts
 from kanban_pipe.store.pipeline import PipelineStore
@@ -41,16 +42,20 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
     where = f"{detail} {unit} "
 
     engine = store.engine
+    # New deals go into the pipeline of their stage (keys are unique across pipelines);
+    # one lost at an unknown stage into the pipeline the import is for.
+    home = validate_stage_key(store.home_pipeline().key)
 
     def work() -> ImportOutcome:
         conn = store.conn
         now = store.now_text()
-        apply_stage_changes(conn, stages or StageChanges())
+        apply_stage_changes(conn, stages or StageChanges(), pipeline=home)
         outcome = plan_outcome(conn, batch, update=update, now=now)
         existing = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
         rebuild = len(outcome.created) >= max(_REBUILD_AT, existing)
         with engine.bulk_session(conn, rebuild_indexes=rebuild):
-            _insert(engine, conn, batch, outcome.created, outcome.ids, store.user, now, where)
+            _insert(engine, conn, batch, outcome.created, outcome.ids, store.user, now, where,
+                    home)
             _apply_updates(engine, conn, batch, outcome.updated, store.user, now, where)
         if outcome.created or outcome.updated:
             forget_forecasts(conn)  # the past may have changed: rebuilt when next asked
@@ -60,7 +65,7 @@ def write_import(store: PipelineStore, batch: ImportBatch, *, update: bool,
 
 
 def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[int],
-            ids: Sequence[int], user: str, now: str, where: str) -> None:
+            ids: Sequence[int], user: str, now: str, where: str, home: str) -> None:
     """Insert the new deals, with the ids planned for them, and their activities."""
     if not created:
         return
@@ -97,7 +102,10 @@ def _insert(engine: Engine, conn: Connection, batch: ImportBatch, created: list[
                 or column.count(COLUMN_DEFAULTS[name]) < len(column)):
             add(name, column)
     status = add("status", statuses)
-    add("stage", stages)
+    stage = add("stage", stages)
+    names.append("pipeline")
+    select.append(f"coalesce((SELECT s.pipeline FROM stages s WHERE s.key = {stage}),"
+                  f" '{home}')")
     add("position", positions)
     closing = f"CASE WHEN {status} IN ({', '.join(repr(s) for s in CLOSED)}) THEN ?1 END"
     for name, fallback in (("created_at", "?1"), ("stage_entered_at", "?1"),

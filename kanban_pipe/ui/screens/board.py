@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kanban_pipe.domain.errors import KanbanPipeError
@@ -27,7 +26,7 @@ from kanban_pipe.domain.ordering import BoardFilter, CardOrder, read_filter
 from kanban_pipe.domain.rules import Slip
 from kanban_pipe.store import PipelineStore
 from kanban_pipe.ui.board_model import BoardModel
-from kanban_pipe.ui.messages import PipelineChosen, StoreFailed
+from kanban_pipe.ui.messages import StoreFailed
 from kanban_pipe.ui.screens.board_header import (
     EMPTY_HINT,
     empty_hint,
@@ -43,6 +42,7 @@ from kanban_pipe.ui.screens.board_keys import (
     key_hints,
 )
 from kanban_pipe.ui.screens.board_loading import BoardLoader, ColumnLoad, ColumnRequest
+from kanban_pipe.ui.screens.board_pipelines import NO_DEAL_HINT, BoardPipelines
 from kanban_pipe.ui.screens.deal_actions import DealActions
 from kanban_pipe.ui.screens.store_work import StoreWork, saves
 from kanban_pipe.ui.session import Session
@@ -57,11 +57,10 @@ from kanban_pipe.ui.widgets.safe_input import SafeInput
 T = TypeVar("T")
 
 ORDERS = list(CardOrder)
-NO_DEAL_HINT = "No deal here: n adds one"
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(BoardPipelines, Screen[None]):
     """The pipeline board."""
 
     # The bar's answers first: for n, esc and enter they are tried before the board's own.
@@ -108,7 +107,6 @@ class BoardScreen(Screen[None]):
         self._board_columns: BoardColumns | None = None
         # The pipeline this board shows (the store's in view when it was made).
         self.pipeline_key = session.store.pipeline
-        self._poll: Timer | None = None
 
     @property
     def store(self) -> PipelineStore:
@@ -183,22 +181,18 @@ class BoardScreen(Screen[None]):
         # a LISTEN connection of its own), then read the full columns, so that anything
         # committed since the first reads is in them.
         self.call_after_refresh(self._watch_and_reload)
-        self._poll = self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
-
-    def on_screen_suspend(self) -> None:
-        """Under another screen (a dialog, the statistics, another pipeline's board): the
-        live refresh waits."""
-        if self._poll is not None:
-            self._poll.pause()
+        self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
 
     def on_screen_resume(self) -> None:
-        """On top again: the store shows this board's pipeline, and what others saved
-        meanwhile is read."""
+        """On top again (a dialog closed): the store shows this board's pipeline."""
         if self.store.pipeline != self.pipeline_key:
             self.store.use_pipeline(self.pipeline_key)
-        if self._poll is not None:
-            self._poll.resume()
-            self._poll_changes()
+
+    def _under_another_board(self) -> bool:
+        """True while another pipeline's board is shown over this one (it rests)."""
+        stack = self.app.screen_stack
+        return self in stack and any(isinstance(screen, BoardScreen)
+                                     for screen in stack[stack.index(self) + 1:])
 
     def on_unmount(self) -> None:
         """Stop reading and close the readers' connections."""
@@ -217,6 +211,8 @@ class BoardScreen(Screen[None]):
 
     def _poll_changes(self) -> None:
         """Show what other terminals saved, keeping the focused deal, scroll and filter."""
+        if self._under_another_board():
+            return
         problem = self.store.connection_problem
         if problem:
             self._unreachable = problem
@@ -594,23 +590,6 @@ class BoardScreen(Screen[None]):
 
         open_statistics(self, self.session,
                         scope=StatsScope(owner=self.store.user if self.only_mine else None))
-
-    def action_switch_pipeline(self) -> None:
-        """List the pipelines with their open deals; the one chosen replaces this board."""
-        from kanban_pipe.ui.screens.pipeline_picker import PipelinePicker
-
-        pipelines = self.store.pipelines()
-        if len(pipelines) < 2:
-            self.work.tell(f"{pipelines[0].name} is the only pipeline: `kanban-pipe "
-                           "pipelines add NAME` adds another", timeout=6)
-            return
-        counts = self.store.pipeline_counts(today=self.session.today())
-
-        def chosen(key: str | None) -> None:
-            if key is not None and key != self.store.pipeline:
-                self.post_message(PipelineChosen(key))
-
-        self.app.push_screen(PipelinePicker(pipelines, counts, self.store.pipeline), chosen)
 
     def action_help(self) -> None:
         """Every key and the highlight legend."""

@@ -45,6 +45,7 @@ BOARD_BINDINGS = [
     Binding("r", "review", "Review", id="board.review"),
     Binding("f", "forecast", "Forecast", show=False, id="board.forecast"),
     Binding("P", "switch_pipeline", "Pipeline", show=False, id="board.pipeline"),
+    Binding("M", "move_to_pipeline", "To pipeline", show=False, id="board.move_pipeline"),
     Binding("question_mark", "help", "Help", id="board.help"),
     Binding("q", "app.quit", "Quit", id="board.quit"),
 ]
@@ -97,6 +98,8 @@ KEY_HELP = {
     "forecast": "forecast and statistics: pipeline, win rate, conversion, trend",
     "switch_pipeline": "show another pipeline (each with its own stages): the pipelines "
                        "are listed with their open deals",
+    "move_to_pipeline": "move the deal into another pipeline (to the stage of the same "
+                        "name, else the first; its history says so, u undoes)",
     "help": "this help",
     "app.quit": "quit (every change is already saved)",
 }
@@ -112,7 +115,7 @@ def binding_keys(binding: Binding, key_display: Callable[[Binding], str]) -> str
 WRITE_ACTIONS = frozenset({
     "move_deal(1)", "move_deal(-1)", "move_back_to", "reorder(1)", "reorder(-1)", "new_deal",
     "edit_deal", "next_step", "done", "log_activity", "won", "lost", "pause", "delete",
-    "undo", "close_date", "forecast_call",
+    "undo", "close_date", "forecast_call", "move_to_pipeline",
 })
 
 # Always in the footer, whatever the width: how to get help and how to leave.

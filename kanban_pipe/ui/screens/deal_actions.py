@@ -91,6 +91,11 @@ class DealActions:
     def _stage(self, key: str | None) -> Stage:
         return next((s for s in self._host.stages if s.key == key), UNKNOWN_STAGE)
 
+    def _stages_of(self, deal: Deal) -> list[Stage]:
+        """The stages a deal moves through: its own pipeline's (a review of every
+        pipeline holds them all)."""
+        return [s for s in self._host.stages if s.pipeline == deal.pipeline]
+
     def _changed(self, deal: Deal, *, before: Deal | None = None, message: str = "") -> None:
         """After a write: the screen shows the deal, then the notice says what happened."""
         self._host.deal_changed(deal, before=before)
@@ -111,7 +116,7 @@ class DealActions:
         if deal is None:
             return
         try:
-            target = neighbour_stage(self._host.stages, deal.stage, step)
+            target = neighbour_stage(self._stages_of(deal), deal.stage, step)
         except KanbanPipeError as error:
             self.work.show_error(error)
             return
@@ -123,7 +128,7 @@ class DealActions:
         deal = self._deal_or_hint()
         if deal is None:
             return
-        stages = self._host.stages
+        stages = self._stages_of(deal)
         if number > len(stages):
             self._host.app.notify(f"There is no stage {number}", severity="warning", timeout=3)
             return
@@ -154,7 +159,7 @@ class DealActions:
                     why))
 
         self._host.app.push_screen(
-            MoveBackForm(deal_title=deal.title, stages=list(self._host.stages),
+            MoveBackForm(deal_title=deal.title, stages=self._stages_of(deal),
                          current=self._stage(deal.stage), target=target, reason=reason,
                          error=error),
             save)
@@ -163,7 +168,7 @@ class DealActions:
         if self._is_back(deal, target):
             self._move_back(deal, target)
             return
-        passed = milestones_passed(self._host.stages, deal.stage, target.key)
+        passed = milestones_passed(self._stages_of(deal), deal.stage, target.key)
         milestones = [s.milestone for s in passed if s.milestone]
 
         def moved(saved: Deal) -> None:
@@ -511,6 +516,6 @@ class DealActions:
         if deal is None:
             return
         self._host.app.push_screen(DealDetailScreen(
-            deal=deal, stage=self._stage(deal.stage), stages=list(self._host.stages),
+            deal=deal, stage=self._stage(deal.stage), stages=self._stages_of(deal),
             activities=self._store.activities(deal.id), today=self.work.today(),
             slip=self._host.current_slip()))

@@ -1,5 +1,5 @@
-"""The pipeline switcher (`P`): every pipeline with its open deals; enter or its number
-shows it on the board."""
+"""Choosing a pipeline: to show on the board (`P`), or to move a deal into (`M`); every
+pipeline with its open deals, enter or its number chooses."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from kanban_pipe.ui.text import plain
 
 
 class PipelinePicker(ModalScreen[str | None]):
-    """Choose the pipeline the board shows; dismissed with its key, or None (esc)."""
+    """Choose a pipeline; dismissed with its key, or None (esc)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Cancel", id="pipelines.cancel"),
@@ -39,11 +39,15 @@ class PipelinePicker(ModalScreen[str | None]):
     """
 
     def __init__(self, pipelines: list[Pipeline], open_deals: dict[str, int],
-                 current: str | None) -> None:
+                 current: str | None, *, title: Content | str = "Show pipeline",
+                 hint: str = "enter or 1-9 shows it · esc keeps this one · `kanban-pipe "
+                             "pipelines add NAME` adds one") -> None:
         super().__init__()
         self._pipelines = pipelines
         self._open = open_deals
         self._current = current
+        self._title = title if isinstance(title, Content) else Content(title)
+        self._hint = hint
 
     def compose(self) -> ComposeResult:
         """The title, one line per pipeline and the keys."""
@@ -55,10 +59,9 @@ class PipelinePicker(ModalScreen[str | None]):
                 f"{mark} {number}  ", plain(pipeline.name),
                 (f" · {count} open", "dim")), id=pipeline.key))
         with Vertical():
-            yield Static("Show pipeline", classes="picker-title")
+            yield Static(self._title, classes="picker-title")
             yield OptionList(*options)
-            yield Static("enter or 1-9 shows it · esc keeps this one · `kanban-pipe "
-                         "pipelines add NAME` adds one", classes="picker-hint", markup=False)
+            yield Static(self._hint, classes="picker-hint", markup=False)
 
     def on_mount(self) -> None:
         """Start on the pipeline shown."""
