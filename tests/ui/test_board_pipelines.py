@@ -162,3 +162,36 @@ async def test_moving_a_card_on_the_second_board_follows_its_stages(two: Board) 
         await press(pilot, "w")
         won = two.store.get_deal(two.ids["oak"])
         assert (won.pipeline, won.stage, won.status.value) == ("renewals", "renewals_won", "won")
+
+
+async def test_statistics_and_review_from_the_second_board_are_of_its_pipeline(
+        two: Board) -> None:
+    app = two.app()
+    async with session(app) as pilot:
+        await press(pilot, "P", "2")
+        text = await press(pilot, "f")
+        lines = [line.split() for line in screen_lines(app)]
+        # Renewals alone: Nordic 7,000 in Proposal, Oak 3,000 in Lead.
+        assert ["Total", "open", "2", "10k", "EUR", "3.8k", "EUR"] == next(
+            line[:7] for line in lines if line[:2] == ["Total", "open"]), text
+        assert "Sales ·" not in text and "Renewals ·" not in text
+        text = await press(pilot, "escape", "r")
+        assert "Review · everyone · 2 deals to walk" in text, text
+        assert "Acme" not in text and "Dune" not in text  # Sales' deals are not walked
+
+
+async def test_a_hostile_pipeline_name_is_shown_as_text(board: Board) -> None:
+    store = board.store
+    store.add_pipeline("[bold]x[/bold]\x1b[31mEvil")
+    store.use_pipeline("2")
+    store.add_deal("Nordic renewal", value=700_000, stage="Proposal")
+    store.use_pipeline("sales")
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "P")
+        assert any("2  [bold]x[/bold]␛[31mEvil · 1 open" in line
+                   for line in screen_lines(app)), screen_text(app)
+        await press(pilot, "2")
+        assert "kanban-pipe · board.db · [bold]x[/bold]␛[31mEvil · anna · everyone" in \
+            header(app)
+        assert "\x1b" not in screen_text(app)
