@@ -112,6 +112,38 @@ def test_a_v6_file_becomes_one_pipeline_sales_with_its_stages_and_deals(
         store.close()
 
 
+def test_a_v6_server_schema_becomes_one_pipeline_sales(pg_url: str) -> None:
+    from kanban_pipe.store.postgres import schema as server_schema
+    from kanban_pipe.store.postgres.connection import ServerAddress, ServerConnection
+    from tests.engines import RawRows
+
+    old = ServerConnection(ServerAddress(pg_url))
+    for step in server_schema.MIGRATIONS[:6]:
+        step(old)
+    old.execute("INSERT INTO kanban_pipe (key, value) VALUES ('schema_version', '6')")
+    old.execute(
+        "INSERT INTO deals (title, value, currency, stage, owner, created_at, updated_at,"
+        " stage_entered_at, last_activity_at) VALUES ('Acme', 120000, 'EUR', 'proposal',"
+        f" 'anna', '{STAMP}', '{STAMP}', '{STAMP}', '{STAMP}')")
+    old.close()
+    raw = RawRows(pg_url)
+    before = raw.tuples("SELECT key, name, position, probability, is_won FROM stages"
+                        " ORDER BY position")
+    store = open_store(pg_url, user="anna")
+    try:
+        assert store.pipelines() == [Pipeline("sales", "Sales", 1)]
+        assert raw.tuples("SELECT key, name, position, probability, is_won FROM stages"
+                          " ORDER BY position") == before
+        assert [s.name for s in store.stages()] == SALES_STAGES
+        assert {s.pipeline for s in store.all_stages()} == {"sales"}
+        deal = store.get_deal(1)
+        assert (deal.title, deal.pipeline, deal.stage) == ("Acme", "sales", "proposal")
+        assert raw.scalar("SELECT value FROM kanban_pipe WHERE key = 'schema_version'") == "7"
+        assert store.add_pipeline("Renewals").key == "renewals"
+    finally:
+        store.close()
+
+
 def test_a_new_file_has_the_pipeline_sales(store: PipelineStore, raw) -> None:
     assert store.pipelines() == [Pipeline("sales", "Sales", 1)]
     assert [r["pipeline"] for r in raw.rows("SELECT pipeline FROM stages")] == ["sales"] * 5
@@ -500,3 +532,15 @@ def test_undoing_a_move_out_of_a_removed_pipeline_is_refused_in_words(two: Two) 
     with pytest.raises(InvalidInputError) as refused:
         store.undo()
     assert "database error" not in str(refused.value)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: right after `remove --move-to`, undo (of the "
+                   "last deal's move) fails with 'database error ... FOREIGN KEY constraint "
+                   "failed'; every later undo too")
+def test_undo_right_after_removing_a_pipeline_is_refused_in_words(two: Two, raw) -> None:
+    store = two.store
+    store.remove_pipeline("renewals", move_to="sales")
+    with pytest.raises(InvalidInputError) as refused:
+        store.undo()
+    assert "database error" not in str(refused.value)
+    assert raw.deal(two.ids["R1"])["pipeline"] == "sales"
