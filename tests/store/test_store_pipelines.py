@@ -544,3 +544,66 @@ def test_undo_right_after_removing_a_pipeline_is_refused_in_words(two: Two, raw)
         store.undo()
     assert "database error" not in str(refused.value)
     assert raw.deal(two.ids["R1"])["pipeline"] == "sales"
+
+
+# -- past months' forecasts, per pipeline ------------------------------------------------
+#
+# Made on Aug 25, 10:00 UTC: Sales A 10,000 in Proposal (50 %, best case), close Sep 20;
+# Renewals B 4,000 in Commitment (80 %, commit), close Sep 25, won Sep 25. On Sep 1:
+# Sales weighted 5,000, best case 10,000; Renewals weighted 3,200, commit 4,000 (best
+# case includes it), won 4,000, all of it committed.
+# (weighted, commit, best case, won, committed and won, deals forecast, deals won)
+SALES_SEPTEMBER = (5_000, 0, 10_000, 0, 0, 1, 0)
+RENEWALS_SEPTEMBER = (3_200, 4_000, 4_000, 4_000, 4_000, 1, 1)
+BOTH_SEPTEMBER = (8_200, 4_000, 14_000, 4_000, 4_000, 2, 1)
+NOTHING = (0, 0, 0, 0, 0, 0, 0)
+
+
+def september(store: PipelineStore) -> tuple[int, ...]:
+    stats = compute_stats(gather_stats(store, today=TODAY))
+    [month] = [m for m in stats.accuracy if m.month == "2026-09"]
+    return (month.weighted.amount // EUR, month.commit.amount // EUR,
+            month.best_case.amount // EUR, month.won.amount // EUR,
+            month.committed_won.amount // EUR, month.forecast_deals, month.won_deals)
+
+
+@pytest.fixture
+def past(store: PipelineStore, clock) -> dict[str, int]:
+    from datetime import UTC, datetime
+
+    store.add_pipeline("Renewals")
+    clock.now = datetime(2026, 8, 25, 10, tzinfo=UTC)
+    a = store.add_deal("A", value=10_000 * EUR, stage="proposal",
+                       expected_close=date(2026, 9, 20)).id
+    store.use_pipeline("renewals")
+    b = store.add_deal("B", value=4_000 * EUR, stage="Commitment",
+                       expected_close=date(2026, 9, 25)).id
+    store.use_pipeline(None)
+    clock.now = datetime(2026, 9, 25, 10, tzinfo=UTC)
+    store.mark_won(b)
+    clock.now = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    return {"A": a, "B": b}
+
+
+def test_past_forecasts_are_per_pipeline(store: PipelineStore, past: dict[str, int]) -> None:
+    assert september(store) == BOTH_SEPTEMBER  # rebuilt and kept for every pipeline
+    store.use_pipeline("sales")
+    assert september(store) == SALES_SEPTEMBER
+    store.use_pipeline("renewals")
+    assert september(store) == RENEWALS_SEPTEMBER
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: the kept past-month snapshots (forecast_snapshots, keyed by pipeline) are not "
+    "rebuilt when a deal moves to another pipeline, so a deal moved after they were kept "
+    "stays in its old pipeline's past forecasts, while the won figures and a fresh "
+    "rebuild count it in its new one (forecast_history.past_forecasts promises 'each deal "
+    "counted in the pipeline it is in now')"))
+def test_a_deal_moved_to_another_pipeline_counts_there_in_past_forecasts(
+        store: PipelineStore, past: dict[str, int]) -> None:
+    assert september(store) == BOTH_SEPTEMBER  # the months are kept now
+    store.move_to_pipeline(past["A"], "renewals")
+    store.use_pipeline("renewals")
+    assert september(store) == BOTH_SEPTEMBER
+    store.use_pipeline("sales")
+    assert september(store) == NOTHING
