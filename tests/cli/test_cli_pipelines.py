@@ -318,3 +318,20 @@ def test_an_imported_deal_is_in_the_pipeline_of_its_stage(run, db, tmp_path) -> 
         "SELECT d.id FROM deals d JOIN stages s ON s.key = d.stage"
         " WHERE s.pipeline != d.pipeline")
     assert mismatched == []
+
+
+def test_due_and_standup_are_narrowed_to_the_pipeline(run) -> None:
+    run("pipelines", "add", "Renewals")
+    sales = int(run("add", "S1", "--next", "Call", "--due", "today").out)
+    renewal = int(run("--pipeline", "renewals", "add", "R1", "--next", "Ring", "--due",
+                      "today").out)
+    due = run("--pipeline", "renewals", "due")
+    assert (due.code, due.err) == (1, "")  # 1: some steps are due
+    assert due.out == f"today  #{renewal}  Ring — R1  anna\n"
+    run("--pipeline", "renewals", "done", str(renewal))
+    assert run("--pipeline", "renewals", "due").code == 0  # none left in Renewals
+    both = run("due")
+    assert both.code == 1 and f"#{sales}  Call — S1" in both.out
+    standup = run("--pipeline", "sales", "standup").out
+    assert "In the last 7 days (no review recorded yet): 1 added" in standup
+    assert "R1" not in standup
