@@ -6,18 +6,21 @@ import argparse
 
 from kanban_pipe.cli import output as out
 from kanban_pipe.cli.inputs import FACTS, words
-from kanban_pipe.domain.stages import find_stage
 from kanban_pipe.domain.validation import clean_currency
 from kanban_pipe.store import PipelineStore
 
 
 def cmd_stages(store: PipelineStore, args: argparse.Namespace) -> str:
-    """List stages, or add / rename / move / set / remove one."""
+    """List stages, or add / rename / move / set / remove one (of the pipeline named with
+    --pipeline, else the first)."""
+    store.use_pipeline(store.home_pipeline().key)
     action = args.stage_command
     if action is None:
-        return out.stages_table(store.stages())
+        where = store.pipeline_label()
+        table = out.stages_table(store.stages())
+        return f"pipeline {out.safe(where)}:\n{table}" if where else table
     if action == "remove":
-        stage = find_stage(store.stages(), args.stage)
+        stage = store.config_stage(args.stage)
         store.remove_stage(stage.key)
         return f"removed stage {out.safe(stage.name)} ({stage.key})"
     if action == "add":
@@ -27,7 +30,7 @@ def cmd_stages(store: PipelineStore, args: argparse.Namespace) -> str:
                                 **{k: v for k, v in options.items() if v is not None})
         return f"added stage {out.safe(stage.name)} ({stage.key}) at position {stage.position}"
     if action == "rename":
-        old = find_stage(store.stages(), args.stage)
+        old = store.config_stage(args.stage)
         stage = store.rename_stage(old.key, words(args.name))
         return f"renamed stage {stage.key}: {out.safe(old.name)} → {out.safe(stage.name)}"
     if action == "move":

@@ -4,7 +4,6 @@ another one."""
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -74,10 +73,10 @@ def cmd_pipelines(store: PipelineStore, args: argparse.Namespace) -> str:
     counts = store.pipeline_counts(today=store.today())
     pipelines = store.pipelines()
     if getattr(args, "json", False):
-        return json.dumps([{"key": p.key, "name": p.name, "position": p.position,
-                            "open_deals": counts.get(p.key, 0),
-                            "stages": [s.name for s in store.stages_of(p.key)]}
-                           for p in pipelines], ensure_ascii=False)
+        return out.safe_json([{"key": p.key, "name": p.name, "position": p.position,
+                               "open_deals": counts.get(p.key, 0),
+                               "stages": [s.name for s in store.stages_of(p.key)]}
+                              for p in pipelines])
     rows = [[str(p.position), out.safe(p.name), p.key, str(counts.get(p.key, 0)),
              out.safe(" → ".join(s.name for s in store.stages_of(p.key)))] for p in pipelines]
     return out.render_table(("#", "PIPELINE", "KEY", "OPEN", "STAGES"), rows, frozenset({3}))

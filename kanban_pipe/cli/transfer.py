@@ -109,7 +109,7 @@ def file_import(args: argparse.Namespace, db_path: str, user: str) -> str:
         keep_stages=args.keep_stages,
     )
     plan: ImportPlan | None = None
-    if db_path != ":memory:" and not Path(db_path).exists():
+    if db_path != ":memory:" and not is_server_url(db_path) and not Path(db_path).exists():
         scratch = open_store(":memory:", user=user)
         try:
             with _refusal_listed(), cyclic_gc_paused():

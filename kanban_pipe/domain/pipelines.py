@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kanban_pipe.domain.errors import InvalidInputError, NotFoundError
 from kanban_pipe.domain.models import Pipeline
-from kanban_pipe.domain.stages import stage_key_from_name
 
 # What `--pipeline` takes for every pipeline together.
 ALL_PIPELINES = "all"
@@ -30,9 +30,12 @@ def find_pipeline(pipelines: Sequence[Pipeline], ref: str) -> Pipeline:
 
 
 def pipeline_key_from_name(name: str) -> str:
-    """A shell-friendly key for a pipeline name ("Partner deals" -> "partner_deals")."""
-    key = stage_key_from_name(name)
-    return "pipeline_" + key[len("stage_"):] if key.startswith("stage_") else key
+    """A shell-friendly key for a pipeline name ("Partner deals" -> "partner_deals"; one
+    without a leading letter, "2027 deals" -> "pipeline_2027_deals", or none, "pipeline")."""
+    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")[:32]
+    if not key or not key[0].isalpha():
+        key = f"pipeline_{key}".strip("_")[:32]
+    return key
 
 
 def check_pipeline_name(name: str, pipelines: Sequence[Pipeline], *,

@@ -64,10 +64,18 @@ class PipelineConfig(PipelineQueries):
         """The stages `stages` commands change: those of the pipeline in view."""
         return self.stages_of(self.home_pipeline().key)
 
+    def config_stage(self, ref: str) -> Stage:
+        """The stage a `stages` command names: by its key in any pipeline (keys are unique
+        across them, and scripts use them), else by name or number in the pipeline in
+        view."""
+        wanted = ref.strip().lower()
+        by_key = next((s for s in self.all_stages() if s.key == wanted), None)
+        return by_key or find_stage(self._config_stages(), ref)
+
     def rename_stage(self, ref: str, name: str) -> Stage:
         """Give a stage a new display name (its key stays, so scripts keep working)."""
-        stages = self._config_stages()
-        stage = find_stage(stages, ref)
+        stage = self.config_stage(ref)
+        stages = self.stages_of(stage.pipeline)
         label = clean_text(name, "stage name", required=True, max_length=40)
         if any(s.key != stage.key and s.name.lower() == label.lower() for s in stages):
             raise InvalidStageError(f"a stage {label!r} already exists")
@@ -75,8 +83,8 @@ class PipelineConfig(PipelineQueries):
 
     def move_stage(self, ref: str, position: int) -> Stage:
         """Put a stage at a 1-based position among the others."""
-        stages = self._config_stages()
-        stage = find_stage(stages, ref)
+        stage = self.config_stage(ref)
+        stages = self.stages_of(stage.pipeline)
         if not 1 <= position <= len(stages):
             raise InvalidInputError(f"position must be between 1 and {len(stages)}")
         order = [s.key for s in stages if s.key != stage.key]
@@ -98,7 +106,7 @@ class PipelineConfig(PipelineQueries):
         requires_qualification: bool | None = None,
     ) -> Stage:
         """Change a stage's probability, stale-after days, milestone or qualification rules."""
-        stage = find_stage(self._config_stages(), ref)
+        stage = self.config_stage(ref)
         updates: dict[str, Any] = {}
         if probability is not None:
             _check_numbers(probability, 0)
@@ -121,7 +129,7 @@ class PipelineConfig(PipelineQueries):
 
     def remove_stage(self, ref: str) -> None:
         """Remove an empty stage; one that holds deals (of any status) stays."""
-        stage = find_stage(self._config_stages(), ref)
+        stage = self.config_stage(ref)
         if stage.is_won:
             raise InvalidStageError("the won stage cannot be removed")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kanban_pipe.domain.errors import ConflictError, NothingToUndoError
+from kanban_pipe.domain.errors import ConflictError, InvalidInputError, NothingToUndoError
 from kanban_pipe.domain.models import ActivityKind, Deal
 from kanban_pipe.store.base import UNDOABLE_COLUMNS, Clock, utc_now
 from kanban_pipe.store.config import PipelineConfig
@@ -61,6 +61,11 @@ class PipelineStore(DealActions, PipelineConfig, PipelineTargets, PipelineSet):
             activity_id, deal_id, kind, detail, changes_json = row
             changes: dict[str, list[Any]] = json.loads(changes_json)
             record = self._deal_record(deal_id, include_deleted=True)
+            gone = _places_gone(conn, changes)
+            if gone:
+                raise InvalidInputError(
+                    f"can't undo your {_UNDONE_WORDS.get(kind, kind.replace('_', ' '))} of "
+                    f"'{record['title']}': {gone} it was in has been removed since")
             # Card order and "last activity" also change through other people's unrelated
             # work (a reorder, a logged call): they are no clash, and are left as they are
             # now unless nothing touched them since.
@@ -120,3 +125,17 @@ def open_store(path: str, *, user: str, clock: Clock = utc_now,
     return PipelineStore(file_engine, opened.conn, user=user,
                          read_only_reason=opened.read_only or read_only, clock=clock,
                          verified=not defer_check)
+
+
+def _places_gone(conn: Any, changes: dict[str, list[Any]]) -> str:
+    """The stage or pipeline an undo would put a deal back into that no longer exists
+    ('' when both still do)."""
+    stage = changes.get("stage", [None])[0]
+    if stage is not None and conn.execute("SELECT count(*) FROM stages WHERE key = ?",
+                                          (stage,)).fetchone()[0] == 0:
+        return f"the stage {stage!r}"
+    pipeline = changes.get("pipeline", [None])[0]
+    if pipeline is not None and conn.execute("SELECT count(*) FROM pipelines WHERE key = ?",
+                                             (pipeline,)).fetchone()[0] == 0:
+        return f"the pipeline {pipeline!r}"
+    return ""

@@ -94,7 +94,10 @@ class SqliteEngine(Engine):
             raise storage_error(error, self.path) from error
         finally:
             if began and conn.in_transaction:
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("COMMIT")  # a read's end: a damaged file can fail it too
+                except sqlite3.Error as error:
+                    raise storage_error(error, self.path) from error
 
     def stream(self, conn: Connection, sql: str, *, size: int = 5000,
                params: Sequence[Any] | Mapping[str, Any] = ()

@@ -22,7 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from kanban_pipe.domain.errors import InvalidInputError, InvalidStageError, NotFoundError
+from kanban_pipe.domain.errors import (
+    InvalidInputError,
+    InvalidStageError,
+    NotFoundError,
+    NothingToUndoError,
+)
 from kanban_pipe.domain.models import ActivityKind, DealStatus, NextStep, Pipeline
 from kanban_pipe.domain.stats import compute_stats
 from kanban_pipe.store import PipelineStore, open_store, schema
@@ -521,8 +526,6 @@ def test_a_deleted_deal_of_a_removed_pipeline_comes_back_in_the_other(two: Two, 
     assert (deal.id, deal.pipeline, deal.stage, deal.deleted) == (r1, "sales", "lead", False)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: undo fails with 'database error ... FOREIGN KEY"
-                   " constraint failed' (StorageError) instead of a refusal in words")
 def test_undoing_a_move_out_of_a_removed_pipeline_is_refused_in_words(two: Two) -> None:
     """A deal moved out of Renewals, which is then removed: undoing the move cannot put
     it back. The refusal should be a clear one, not a database error."""
@@ -534,13 +537,11 @@ def test_undoing_a_move_out_of_a_removed_pipeline_is_refused_in_words(two: Two) 
     assert "database error" not in str(refused.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: right after `remove --move-to`, undo (of the "
-                   "last deal's move) fails with 'database error ... FOREIGN KEY constraint "
-                   "failed'; every later undo too")
 def test_undo_right_after_removing_a_pipeline_is_refused_in_words(two: Two, raw) -> None:
     store = two.store
     store.remove_pipeline("renewals", move_to="sales")
-    with pytest.raises(InvalidInputError) as refused:
+    # Undo stops at the removal: its moves cannot go back into stages that are gone.
+    with pytest.raises(NothingToUndoError) as refused:
         store.undo()
     assert "database error" not in str(refused.value)
     assert raw.deal(two.ids["R1"])["pipeline"] == "sales"
@@ -593,12 +594,6 @@ def test_past_forecasts_are_per_pipeline(store: PipelineStore, past: dict[str, i
     assert september(store) == RENEWALS_SEPTEMBER
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the kept past-month snapshots (forecast_snapshots, keyed by pipeline) are not "
-    "rebuilt when a deal moves to another pipeline, so a deal moved after they were kept "
-    "stays in its old pipeline's past forecasts, while the won figures and a fresh "
-    "rebuild count it in its new one (forecast_history.past_forecasts promises 'each deal "
-    "counted in the pipeline it is in now')"))
 def test_a_deal_moved_to_another_pipeline_counts_there_in_past_forecasts(
         store: PipelineStore, past: dict[str, int]) -> None:
     assert september(store) == BOTH_SEPTEMBER  # the months are kept now

@@ -174,7 +174,9 @@ async def test_statistics_and_review_from_the_second_board_are_of_its_pipeline(
         # Renewals alone: Nordic 7,000 in Proposal, Oak 3,000 in Lead.
         assert ["Total", "open", "2", "10k", "EUR", "3.8k", "EUR"] == next(
             line[:7] for line in lines if line[:2] == ["Total", "open"]), text
-        assert "Sales ·" not in text and "Renewals ·" not in text
+        # The heading names Renewals; its stages are named as they are.
+        assert "Sales ·" not in text and "Renewals · Proposal" not in text
+        assert "Renewals · whole team" in text
         text = await press(pilot, "escape", "r")
         assert "Review · everyone · 2 deals to walk" in text, text
         assert "Acme" not in text and "Dune" not in text  # Sales' deals are not walked
