@@ -178,7 +178,7 @@ async def test_statistics_and_review_from_the_second_board_are_of_its_pipeline(
         assert "Sales ·" not in text and "Renewals · Proposal" not in text
         assert "Renewals · whole team" in text
         text = await press(pilot, "escape", "r")
-        assert "Review · everyone · 2 deals to walk" in text, text
+        assert "Review · Renewals · everyone · 2 deals to walk" in text, text
         assert "Acme" not in text and "Dune" not in text  # Sales' deals are not walked
 
 

@@ -127,6 +127,7 @@ class ReviewScreen(Screen[None]):
         self.owner = owner
         self.phase: Phase = "loading"
         self.stages: list[Stage] = []
+        self._pipeline = ""
         self.walk = ReviewWalk([], {}, date.min)
         self.result: ReviewSummary | None = None
         self.recorded: ReviewRecord | None = None
@@ -181,6 +182,7 @@ class ReviewScreen(Screen[None]):
     def _load(self, today: date) -> None:
         try:
             stages = self.store.stages()
+            self._pipeline = self.store.pipeline_label()  # read here, off the UI thread
             items = review_queue(self.store, today=today, owner=self.owner)
             changes = changes_since_last_review(self.store, owner=self.owner,
                                                 since=self._since_day(today))
@@ -233,7 +235,9 @@ class ReviewScreen(Screen[None]):
 
     def _header(self) -> None:
         scope = safe_text(self.owner) if self.owner else "everyone"
-        parts: list[str | tuple[str, str]] = [("Review", "bold"), f" · {scope} · "]
+        # The pipeline walked, once the file has several (or "all pipelines").
+        walked = f" · {safe_text(self._pipeline)}" if self._pipeline else ""
+        parts: list[str | tuple[str, str]] = [("Review", "bold"), f"{walked} · {scope} · "]
         if self.phase == "intro":
             parts.append(f"{self.walk.total} deals to walk")
             if self.top is not None:
