@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 from textual.app import App
 
+from kanban_pipe.domain.stats import StatsScope
 from kanban_pipe.store import PipelineStore, open_store
 from kanban_pipe.store.stats import gather_stats
 from kanban_pipe.ui.screens.board import BoardScreen
-from kanban_pipe.ui.screens.stats import StatsScreen
-from tests.ui.conftest import Board
+from kanban_pipe.ui.screens.stats import StatsAhead, StatsScreen
+from kanban_pipe.ui.session import Session
+from tests.ui.conftest import TODAY, Board
 from tests.ui.pilot import press, session
 from tests.ui.screen_text import screen_text
 
@@ -120,3 +122,23 @@ async def test_a_busy_board_does_not_read_ahead(board: Board,
         assert screen.stats_ahead is None
         await asyncio.sleep(1.5)
         await read_ahead(app)
+
+
+def test_reads_ahead_are_spaced_by_ten_times_their_length(
+        board: Board, reads: list[PipelineStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    ahead = StatsAhead(Session(board.store, lambda: TODAY, "board.db"))
+    try:
+        whole = StatsScope()
+        ahead.prepare(whole)
+        first = ahead.take(whole)
+        assert first is not None and first.result().pipeline.deals == 6
+        board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
+        monkeypatch.setattr(StatsAhead, "SPACING", 1_000_000.0)
+        ahead.prepare(whole)  # too soon after the last read: none
+        assert ahead.take(whole) is None and len(reads) == 1
+        monkeypatch.setattr(StatsAhead, "SPACING", 0.0)
+        ahead.prepare(whole)
+        again = ahead.take(whole)
+        assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
+    finally:
+        ahead.close()
