@@ -75,6 +75,9 @@ class StoreCore:
         self._verified = threading.Event()
         self._integrity_error: KanbanPipeError | None = None
         self._db: Any = None
+        # Transactions this store has committed: with data_version (others' commits), what
+        # tells a reader that its figures are no longer true (the board's statistics ahead).
+        self.writes = 0
         if verified:
             self._verified.set()
 
@@ -164,6 +167,10 @@ class StoreCore:
                 # Lone surrogates (from a broken paste or file) cannot be stored as UTF-8.
                 raise InvalidInputError("the text contains characters that are not valid "
                                         "Unicode; nothing was saved") from None
+            finally:
+                # Counted even when it failed: a reader then re-reads once for nothing,
+                # never keeps figures that a commit changed.
+                self.writes += 1
 
     def now_text(self) -> str:
         """The store's clock as timestamps are stored."""

@@ -380,9 +380,34 @@ def _v7(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 8: three indexes for
+# the statistics' reads at 100,000 deals. deals_grouped holds a closed deal's groups in
+# store.stats._groups' order (status, currency, owner, source), so the won and lost deals
+# are summed from it with no sort (~50 ms), and a lost deal's days in its last stage
+# (closed_at, stage_entered_at) for _lost_and_deleted. deals_by_id answers _shifts' join
+# of each status change to its deal from a narrow index instead of the wide row.
+# deals_deleted finds the deleted deals without a scan. deleted_at closes each so SQLite
+# reads the index alone.
+_V8 = """
+CREATE INDEX IF NOT EXISTS deals_grouped ON deals
+    (status, currency, owner, source, stage, value, probability, closed_at, stage_entered_at,
+     deleted_at)
+    WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS deals_by_id ON deals
+    (id, currency, created_at, value, owner, source, deleted_at)
+    WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS deals_deleted ON deals (deleted_at) WHERE deleted_at IS NOT NULL;
+"""
+
+
+def _v8(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V8):
+        conn.execute(statement)
+
+
 # Index i holds the migration from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7]
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -66,6 +66,9 @@ class KeysInTurnApp(UncaughtErrorApp):
         self._turns = 0
         self._held_since = 0.0
         self._turn_timer: Timer | None = None
+        # When the last key came from the terminal (time.monotonic): how long the user has
+        # left the app alone (the board reads the statistics ahead when idle).
+        self.last_key_at = 0.0
 
     def keys_wait(self) -> bool:
         """Whether the next key should wait (e.g. for a save that may open a form)."""
@@ -77,6 +80,7 @@ class KeysInTurnApp(UncaughtErrorApp):
         # unforwarded; one bubbling back up from a widget arrives forwarded and is the
         # app's to handle (its bindings) as usual. Unchanged from Textual 7.0.0 to 8.2.8.
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self.last_key_at = monotonic()
             self._waiting_keys.append(event)
             if not self._key_turn:
                 await self._next_key()

@@ -356,8 +356,26 @@ def _v7(conn: Any) -> None:
     conn.execute(_V7)
 
 
+# Version 8 (as store.schema's): the statistics' indexes, a closed
+# deal's groups in their order, each deal's figures by id, the deleted deals.
+_V8 = """
+CREATE INDEX IF NOT EXISTS deals_grouped ON deals
+    (status, currency, owner, source, stage, value, probability, closed_at, stage_entered_at,
+     deleted_at)
+    WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS deals_by_id ON deals
+    (id, currency, created_at, value, owner, source, deleted_at)
+    WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS deals_deleted ON deals (deleted_at) WHERE deleted_at IS NOT NULL;
+"""
+
+
+def _v8(conn: Any) -> None:
+    conn.execute(_V8)
+
+
 # Index i holds the migration from version i to i + 1 (as store.schema.MIGRATIONS).
-MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[Any], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
