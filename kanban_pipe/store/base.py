@@ -75,6 +75,7 @@ class StoreCore:
         self._verified = threading.Event()
         self._integrity_error: KanbanPipeError | None = None
         self._db: Any = None
+        self._companion: StoreCore | None = None
         # Transactions this store has committed: with data_version (others' commits), what
         # tells a reader that its figures are no longer true (the board's statistics ahead).
         self.writes = 0
@@ -131,9 +132,18 @@ class StoreCore:
             self.engine.note_passed_check()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and the companion's)."""
+        companion, self._companion = self._companion, None
+        if companion is not None:
+            companion.close()
         with self.lock:
             self.conn.close()
+
+    def companion(self) -> StoreCore | None:
+        """A reader that can share this store's snapshots and work beside it in another
+        thread (the statistics' queries split in two), opened once and kept; None where
+        the engine cannot share a snapshot."""
+        return None
 
     # -- the store-internal API ----------------------------------------------------------
 

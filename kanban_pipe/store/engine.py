@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -120,6 +120,17 @@ class Engine(ABC):
     @abstractmethod
     def snapshot(self, conn: Connection) -> AbstractContextManager[None]:
         """A read transaction: every query inside sees the same committed state."""
+
+    #: whether twin_snapshot can give a second connection the first one's snapshot
+    shares_snapshots = False
+
+    @contextmanager
+    def twin_snapshot(self, conn: Connection, other: Connection | None) -> Iterator[bool]:
+        """A read transaction on `conn` and, where this engine can prove it sees the same
+        commits, one on `other`: yields whether `other` joined it (by default never, and
+        `conn` reads alone)."""
+        with self.snapshot(conn):
+            yield False
 
     @abstractmethod
     def stream(self, conn: Connection, sql: str, *, size: int = 5000,

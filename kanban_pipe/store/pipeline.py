@@ -39,6 +39,19 @@ class PipelineStore(DealActions, PipelineConfig, PipelineTargets, PipelineSet):
         reader.pipeline = self.pipeline
         return reader
 
+    def companion(self) -> PipelineStore | None:
+        """A reader kept for reads beside this store's own (see StoreCore.companion),
+        narrowed to the pipeline in view now."""
+        if not self.engine.shares_snapshots:
+            return None
+        with self.lock:
+            if self._companion is None:
+                self._companion = self.reader()
+            companion = self._companion
+        assert isinstance(companion, PipelineStore)
+        companion.pipeline = self.pipeline
+        return companion
+
     def undo(self) -> tuple[Deal, str]:
         """Undo this user's last change with a compensating change and an `undo` entry.
 

@@ -27,6 +27,8 @@ from kanban_pipe.store.engine import Connection, Dialect, Engine
 from kanban_pipe.store.filesystem import network_warning
 
 T = TypeVar("T")
+# A read of the schema's first page: it starts a deferred transaction's snapshot.
+_START_READ = "SELECT count(*) FROM sqlite_master"
 
 SQLITE_DIALECT = Dialect(
     json_item=lambda column, key, index: f"json_extract({column}, '$.{key}[{index}]')",
@@ -98,6 +100,32 @@ class SqliteEngine(Engine):
                     conn.execute("COMMIT")  # a read's end: a damaged file can fail it too
                 except sqlite3.Error as error:
                     raise storage_error(error, self.path) from error
+
+    shares_snapshots = True
+
+    @contextmanager
+    def twin_snapshot(self, conn: Connection, other: Connection | None) -> Iterator[bool]:
+        """Reads on `conn` and `other` that see the same commits, when no commit lands
+        between their starts (yields False when one did: `conn` then reads alone).
+
+        SQLite cannot hand a snapshot over (sqlite3_snapshot_open is not in Python's
+        module), so it is proven instead: `other`'s data version, read before `conn`'s
+        read starts, is unchanged once `other`'s own read has started after it, so no
+        other connection committed in between and both reads see the same commits.
+        """
+        if other is None:
+            with self.snapshot(conn):
+                yield False
+            return
+        try:
+            before = self.data_version(other)
+        except sqlite3.Error as error:
+            raise storage_error(error, self.path) from error
+        with self.snapshot(conn):
+            conn.execute(_START_READ).fetchall()
+            with self.snapshot(other):
+                other.execute(_START_READ).fetchall()
+                yield self.data_version(other) == before
 
     def stream(self, conn: Connection, sql: str, *, size: int = 5000,
                params: Sequence[Any] | Mapping[str, Any] = ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -117,30 +118,57 @@ def _read_stats(store: PipelineQueries, *, today: date, scope: StatsScope) -> St
     # The pipeline in view narrows every query as an owner does (nothing to narrow when
     # every pipeline is in view, or the file has only one).
     narrow = _Narrow(scope, store.pipeline if store.in_pipeline() else None)
-    with _snapshot(store):
+    days = trend_days(today)
+    ends = [_day_end(day) for day in days]
+    found = store.companion()
+    side = found if isinstance(found, PipelineQueries) else None
+    with _twin_snapshot(store, side) as joined:
         stages = tuple(store.reported_stages())
-        totals = _totals(store, stages, today, narrow)
-        lost_days, deleted = _lost_and_deleted(store, narrow)
-        moves = _moves(store, history, deleted, narrow)
-        days = trend_days(today)
-        ends = [_day_end(day) for day in days]
-        stage_days = _stage_days(moves, lost_days)
+
+        def from_history(reader: PipelineQueries) -> _FromHistory:
+            lost_days, deleted = _lost_and_deleted(reader, narrow)
+            moves = _moves(reader, history, deleted, narrow)
+            stage_days = _stage_days(moves, lost_days)
+            return _FromHistory(
+                deleted, moves, stage_days, _closed(reader, scope, narrow),
+                _shifts(reader, history, ends, narrow),
+                _aged(reader, stages, stage_days, today, narrow),
+                _touches(reader, today, narrow), _won_this_quarter(reader, today, narrow))
+
+        # The history's queries on the companion, in a thread of their own, while this one
+        # sums the open deals: SQLite runs a query without Python's lock, so the two run
+        # on two cores (~0.2 s of the ~0.4 s at 100,000 deals). Otherwise one after the
+        # other, as before.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stats-history") as pool:
+            later = pool.submit(from_history, side) if joined and side is not None else None
+            totals = _totals(store, stages, today, narrow)
+            groups = _groups(store, stages, today, days, ends,
+                             sorted({t.currency for t in totals}), narrow)
+            past = later.result() if later is not None else from_history(store)
         return StatsInputs(
             today=today, stages=stages, home_currency=store.home_currency(),
-            rates=store.exchange_rates(), totals=totals,
-            groups=_groups(store, stages, today, days, ends,
-                           sorted({t.currency for t in totals}), narrow),
-            closed=_closed(store, scope, narrow),
-            stage_days=stage_days,
-            reach=_reach(store, history, stages, totals, moves, deleted, narrow),
-            shifts=_shifts(store, history, ends, narrow),
-            scope=scope,
-            aged=_aged(store, stages, stage_days, today, narrow),
-            touches=_touches(store, today, narrow),
+            rates=store.exchange_rates(), totals=totals, groups=groups, closed=past.closed,
+            stage_days=past.stage_days,
+            reach=_reach(store, history, stages, totals, past.moves, past.deleted, narrow),
+            shifts=past.shifts, scope=scope, aged=past.aged, touches=past.touches,
             lost_reasons=tuple(store.lost_reasons()),
             targets=tuple(store.targets()),
-            won_this_quarter=_won_this_quarter(store, today, narrow),
+            won_this_quarter=past.won_this_quarter,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _FromHistory:
+    """What the statistics read from closed deals and the activity log."""
+
+    deleted: str
+    moves: _Moves
+    stage_days: tuple[StageDays, ...]
+    closed: tuple[ClosedSum, ...]
+    shifts: tuple[StatusShift, ...]
+    aged: tuple[Aged, ...]
+    touches: tuple[Touches, ...]
+    won_this_quarter: tuple[tuple[str, str, int, int], ...]
 
 
 class _Narrow:
@@ -176,6 +204,20 @@ def _snapshot(store: PipelineQueries) -> Iterator[None]:
     # The store's own lock: its connection is shared with the board's worker threads.
     with store.lock, store.engine.snapshot(store.conn):
         yield
+
+
+@contextmanager
+def _twin_snapshot(store: PipelineQueries, side: PipelineQueries | None) -> Iterator[bool]:
+    """_snapshot on `store` and, when the engine can prove it sees the same commits, on
+    `side` too: yields whether `side` may be read from."""
+    if side is None:
+        with _snapshot(store):
+            yield False
+        return
+    # Only `store`'s lock: the companion is read under it alone, by the thread it is
+    # handed to (which takes the companion's own lock query by query).
+    with store.lock, store.engine.twin_snapshot(store.conn, side.conn) as joined:
+        yield joined
 
 
 def _day_start(day: date) -> str:

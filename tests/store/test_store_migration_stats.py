@@ -103,6 +103,9 @@ def test_the_reads_come_from_the_indexes_alone(
         return original(sql, params)
 
     monkeypatch.setattr(store, "rows", spy)
+    # Every query on this store's connection, where the spy sees it (the history's are
+    # otherwise read on the companion; test_store_stats_beside holds the two equal).
+    monkeypatch.setattr(store, "companion", lambda: None)
     gather_stats(store, today=TODAY)
     gather_stats(store, today=TODAY, scope=StatsScope(owner="ben", source=""))
     monkeypatch.undo()
