@@ -58,6 +58,8 @@ def test_the_period_of_closed_deals_is_read_from_the_index_alone(
         return original(sql, params)
 
     monkeypatch.setattr(store, "rows", spy)
+    # Every query on this store's connection, where the spy sees it (not the companion's).
+    monkeypatch.setattr(store, "companion", lambda: None)
     closed = gather_stats(store, today=TODAY).closed
     monkeypatch.undo()
     reads = [(sql, params) for sql, params in captured if "deals_closed_by" in sql]
