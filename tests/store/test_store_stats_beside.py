@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,11 @@ import pytest
 from kanban_pipe.store import PipelineStore, open_store
 from kanban_pipe.store.sqlite_engine import SqliteEngine
 from kanban_pipe.store.stats import gather_stats
-from tests.store.test_store_stats import TODAY, Clock, History, build
+from tests.store import test_store_stats as worked
+from tests.store.test_store_stats import TODAY, History
 
-
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    """The worked example of test_store_stats, in a file of its own."""
-    clock = Clock()
-    store = open_store(str(tmp_path / "stats.db"), user="anna", clock=clock)
-    ids = build(store, clock)
-    yield History(store, ids)
-    store.close()
+# The worked example of test_store_stats: its fixture shared, not written again.
+history = worked.history
 
 
 def _alone(store: PipelineStore) -> None:
