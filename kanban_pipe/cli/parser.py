@@ -81,14 +81,14 @@ def add_read_only_option(parser: argparse.ArgumentParser) -> None:
 
 
 # Commands cli.run parses with a parser of their own (build_parser's `only`).
-ALONE = ("due", "stats")
+ALONE = ("due", "stats", "standup")
 
 
 def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     """The argparse parser for every command; with `only` (one of ALONE), for that command
     alone.
 
-    `due` runs on every shell prompt and `stats` has a time budget, and building the
+    `due` runs on every shell prompt, `stats` and `standup` have time budgets, and building the
     parsers of the report and transfer commands imports their modules (~45 ms): cli.run
     parses them with a parser of their own (the same subparser, so the same options, help
     and errors).
@@ -124,6 +124,11 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
         from kanban_pipe.cli import stats
 
         stats.register_stats(commands, sub)
+        return parser
+    if only == "standup":
+        from kanban_pipe.cli import reports
+
+        reports.register_standup(commands, sub)
         return parser
     due_help = f"due date ({DATE_FORMS_HELP})"
     add = sub(commands, "add", cmd_add, "add a deal and print its id")

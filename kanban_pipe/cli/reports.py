@@ -99,6 +99,12 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     review.add_argument("--owner", metavar="NAME", help=OWNER_HELP)
     review.add_argument("--since", metavar="WHEN", default="", help=SINCE_HELP)
     review.add_argument("--top", metavar="N", type=_top, help=TOP_HELP)
+    register_standup(commands, sub)
+    stats.register_stats(commands, sub)
+
+
+def register_standup(commands: Any, sub: Callable[..., Any]) -> None:
+    """Add the `standup` command to the parser's subcommand group."""
     standup = sub(commands, "standup", cmd_standup,
                   "print the stand-up queues and what changed since the last review")
     standup.add_argument("--owner", metavar="NAME", help=OWNER_HELP)
@@ -111,4 +117,3 @@ def register(commands: Any, sub: Callable[..., Any]) -> None:
     standup.add_argument("--top", metavar="N", type=_top,
                          help=f"deals per queue: the N most at stake (default: "
                               f"{SUMMARY_TOP} in the summary, every one with --full and json)")
-    stats.register_stats(commands, sub)

@@ -251,3 +251,30 @@ def test_full_titles_are_cut_at_a_word(run, store) -> None:
     row = next(line for line in run("standup", "--full").out.splitlines()
                if line.strip().startswith(f"#{ids['long']} "))
     assert "Northwind Traders…" in row  # not 'Northwind Traders – ent…'
+
+
+def test_standup_is_parsed_alone_as_the_full_parser_would(capsys) -> None:
+    import pytest
+
+    from kanban_pipe.cli import run
+    from kanban_pipe.cli.parser import build_parser
+
+    for argv in (["standup"], ["--db", "x.db", "standup", "--format", "json"],
+                 ["standup", "--user", "bob", "--owner", "anna", "--since", "mon", "--full"],
+                 ["--read-only", "standup", "--format", "markdown", "--top", "2"]):
+        alone = run._alone(argv)
+        assert alone is not None and alone.command == "standup"
+        full = build_parser().parse_args(argv)
+        assert {k: v for k, v in vars(alone).items() if k != "parser"} == {
+            k: v for k, v in vars(full).items() if k != "parser"}
+    assert run._alone(["--db", "standup", "list"]) is None  # "standup" is the file here
+    for parser in (build_parser(only="standup"), build_parser()):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["standup", "--help"])
+    alone_help, full_help = capsys.readouterr().out.split("usage: kanban-pipe standup")[1:]
+    assert alone_help == full_help and "--format" in alone_help
+    for parser in (build_parser(only="standup"), build_parser()):  # the same one-line error
+        with pytest.raises(SystemExit):
+            parser.parse_args(["standup", "--top", "0"])
+    alone_error, full_error = capsys.readouterr().err.split("usage: kanban-pipe standup")[1:]
+    assert alone_error == full_error and "--top takes a number" in alone_error

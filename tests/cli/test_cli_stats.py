@@ -168,7 +168,7 @@ def test_stats_is_parsed_alone_as_the_full_parser_would(capsys) -> None:
         assert {k: v for k, v in vars(alone).items() if k != "parser"} == {
             k: v for k, v in vars(full).items() if k != "parser"}
     assert run._alone(["--db", "stats", "list"]) is None  # "stats" is the file here
-    assert run._alone(["standup"]) is None
+    assert run._alone(["list"]) is None
     for parser in (build_parser(only="stats"), build_parser()):
         with pytest.raises(SystemExit):
             parser.parse_args(["stats", "--help"])
