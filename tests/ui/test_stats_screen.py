@@ -142,3 +142,23 @@ async def test_tabs_show_the_team_table_and_the_lost_deals(board: Board) -> None
         assert line_with(app, "Qualified ").split() == ["Qualified", "1", "100%", "0", "EUR"]
         await press(pilot, "1")
         assert "Lead → Qualified" in screen_text(app)
+
+
+async def test_a_click_on_a_tab_shows_it_and_the_tabs_line_marks_it(board: Board) -> None:
+    app = board.app()
+    async with session(app) as pilot:
+        await press(pilot, "f")
+        bar = app.screen.query_one("#stats-tab-bar", Static)
+        line = str(bar.render())
+        assert line.split() == ["1", "Overview", "2", "Team", "3", "Lost", "4", "Forecast",
+                                "call"]
+        # The bar's padding is one cell: "2 Team" starts where the text has it, plus one.
+        assert await pilot.click("#stats-tab-bar", offset=(line.index("2 Team") + 2, 0))
+        await pilot.pause()
+        assert "OWNER  OPEN" in screen_text(app)
+        assert "Lead → Qualified" not in screen_text(app)
+        await pilot.click("#stats-tab-bar", offset=(line.index("1 Overview") + 2, 0))
+        await pilot.pause()
+        assert "Lead → Qualified" in screen_text(app)
+        # The keys still go to the tab's body (it scrolls), not to the line clicked.
+        assert app.focused is app.screen.query_one("#stats-body")

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from kanban_pipe.domain.charts import Section, period_words, report, scope_words
@@ -53,9 +53,8 @@ class StatsScreen(Screen[None]):
     DEFAULT_CSS = """
     StatsScreen { layout: vertical; }
     #stats-title { height: 1; background: $panel; color: $text; text-style: bold; padding: 0 1; }
-    #stats-tabs { height: 1fr; }
-    #stats-tabs > ContentSwitcher { height: 1fr; }
-    #stats-tabs TabPane { padding: 0; height: 1fr; }
+    #stats-tab-bar { height: 1; padding: 0 1; link-style: none; link-color: $text-muted;
+                     link-background: transparent; link-style-hover: bold; }
     .stats-body { height: 1fr; }
     #stats-status { color: $text-muted; padding: 0 1; }
     #stats-columns { height: auto; }
@@ -84,36 +83,44 @@ class StatsScreen(Screen[None]):
         self.scope = stats.scope if stats is not None else scope
         self._first = stats
         self._error = error
+        self._tab = TABS[0][0]  # the tab shown
 
     def compose(self) -> ComposeResult:
-        """A title line and four blocks of sections, filled once the figures are read."""
+        """A title line, the tabs' line and a body per tab, filled with the figures when
+        they are in already (else once they are read)."""
         # A handful of widgets whose text is replaced: a widget per section would cost a
-        # styling and layout pass each.
-        # The keys are named here: a Footer would cost a quarter of the time it takes to
-        # open this screen.
+        # styling and layout pass each. The keys are named here: a Footer would cost a
+        # quarter of the time it takes to open this screen. The tabs are a line of text and
+        # a body shown per tab, not a TabbedContent: its tabs, underline and switcher were
+        # about half the time from `f` to the drawn screen (its underline slides, redrawn
+        # frame by frame), and its bodies were filled after they were laid out, a second
+        # layout pass; here the figures are in the widgets as they are first laid out.
+        texts = _texts(self._first) if self._first is not None else {}
         yield Static(Content("kanban-pipe · forecast and statistics · "
                              f"{scope_words(self.scope, safe_text)} · 1-4 tabs · "
                              "esc close · r reload"), id="stats-title")
-        with TabbedContent(id="stats-tabs", initial="overview"):
-            with TabPane(TABS[0][1], id="overview"), \
-                    VerticalScroll(id="stats-body", classes="stats-body"):
-                yield Static(Content("Reading the pipeline and its history…"),
-                             id="stats-status")
-                yield Static(id="stats-top", classes="stats-block")
-                with Horizontal(id="stats-columns"):
-                    yield Static(id="stats-left", classes="stats-block stats-column")
-                    yield Static(id="stats-right", classes="stats-block stats-column")
-                yield Static(id="stats-bottom", classes="stats-block")
-            for key, title in TABS[1:]:
-                with TabPane(title, id=key), \
-                        VerticalScroll(id=f"stats-{key}-body", classes="stats-body"):
-                    yield Static(id=f"stats-{key}", classes="stats-block")
+        yield Static(_tab_bar(self._tab), id="stats-tab-bar")
+        with VerticalScroll(id="stats-body", classes="stats-body"):
+            yield Static(texts.get("status", Content("Reading the pipeline and its history…")),
+                         id="stats-status")
+            yield Static(texts.get("top", ""), id="stats-top", classes="stats-block")
+            with Horizontal(id="stats-columns"):
+                for place in ("left", "right"):
+                    yield Static(texts.get(place, ""), id=f"stats-{place}",
+                                 classes="stats-block stats-column")
+            yield Static(texts.get("bottom", ""), id="stats-bottom", classes="stats-block")
+        for key, _ in TABS[1:]:
+            body = VerticalScroll(id=f"stats-{key}-body", classes="stats-body")
+            body.display = False  # as composed: no restyle once mounted
+            with body:
+                yield Static(texts.get(key, ""), id=f"stats-{key}", classes="stats-block")
 
     def on_mount(self) -> None:
-        """Show what was read (or read it now); the body scrolls with the arrow keys."""
-        self.query_one("#stats-body", VerticalScroll).focus()
+        """Read the figures now unless they came with the screen; the body scrolls with
+        the arrow keys."""
+        self._body(self._tab).focus()
         if self._first is not None:
-            self.show_stats(self._first)
+            self.stats = self._first
         elif self._error is not None:
             self._failed(self._error)
         else:
@@ -130,16 +137,22 @@ class StatsScreen(Screen[None]):
         self._read(self.session.today())
 
     def action_tab(self, key: str) -> None:
-        """Show one tab; its body takes the arrow keys."""
-        self.query_one(TabbedContent).active = key
-        body = "#stats-body" if key == "overview" else f"#stats-{key}-body"
-        self.query_one(body, VerticalScroll).focus()
+        """Show one tab (a key, or a click on the tabs' line); its body takes the arrow
+        keys."""
+        if key == self._tab:
+            return
+        with self.app.batch_update():
+            self._body(self._tab).display = False
+            body = self._body(key)
+            body.display = True
+            self._tab = key
+            self.query_one("#stats-tab-bar", Static).update(_tab_bar(key))
+        body.focus()
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """A tab clicked: its body takes the arrow keys."""
-        pane = event.pane.id or "overview"
-        body = "#stats-body" if pane == "overview" else f"#stats-{pane}-body"
-        self.query_one(body, VerticalScroll).focus()
+    def _body(self, key: str) -> VerticalScroll:
+        """The scrolling body of tab `key`."""
+        return self.query_one("#stats-body" if key == "overview" else f"#stats-{key}-body",
+                              VerticalScroll)
 
     def action_close(self) -> None:
         """Back to the board."""
@@ -163,15 +176,9 @@ class StatsScreen(Screen[None]):
     def show_stats(self, stats: PipelineStats) -> None:
         """Show every section of `stats`."""
         self.stats = stats
-        sections = {section.key: section for section in report(stats, safe_text)}
         with self.app.batch_update():
-            for place, keys in PLACES.items():
-                self.query_one(f"#stats-{place}", Static).update(
-                    Content("\n\n").join(_section(sections[key]) for key in keys))
-            self.query_one("#stats-status", Static).update(Content(
-                f"On {stats.today:%d %b %Y} · {scope_words(stats.scope, safe_text)} · "
-                f"amounts in {stats.home_currency} · closed: {period_words(stats.scope)} · "
-                "open deals only: paused ones count again once resumed"))
+            for place, text in _texts(stats).items():
+                self.query_one(f"#stats-{place}", Static).update(text)
 
 
 class StatsAhead:
@@ -275,3 +282,26 @@ def open_statistics(screen: Screen[Any], session: Session, *,
 def _section(section: Section) -> Content:
     """A section's title and lines: Content, so user text is never read as markup."""
     return Content.assemble((section.title, "bold $accent"), "\n", "\n".join(section.lines))
+
+
+def _texts(stats: PipelineStats) -> dict[str, Content]:
+    """The text of each block of the screen (by PLACES, and the status line) for `stats`."""
+    sections = {section.key: section for section in report(stats, safe_text)}
+    texts = {place: Content("\n\n").join(_section(sections[key]) for key in keys)
+             for place, keys in PLACES.items()}
+    texts["status"] = Content(
+        f"On {stats.today:%d %b %Y} · {scope_words(stats.scope, safe_text)} · "
+        f"amounts in {stats.home_currency} · closed: {period_words(stats.scope)} · "
+        "open deals only: paused ones count again once resumed")
+    return texts
+
+
+def _tab_bar(shown: str) -> Content:
+    """The tabs' line, the one shown marked; a click on another tab shows it."""
+    tabs = []
+    for key, title in TABS:
+        if key == shown:
+            tabs.append(Content.styled(f" {title} ", "bold $text on $accent"))
+        else:  # our own words and action: the only markup on this screen
+            tabs.append(Content.from_markup(f"[@click=screen.tab('{key}')] {title} [/]"))
+    return Content(" ").join(tabs)
