@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,26 +38,40 @@ def convert(amount: int, currency: str, home: str, rates: Mapping[str, Decimal])
     """
     if currency == home:
         return amount
+    factor = _factor(currency, home, rates)
+    return None if factor is None else _scaled(amount, factor)
+
+
+def _factor(currency: str, home: str, rates: Mapping[str, Decimal]) -> tuple[int, int] | None:
+    """The exact fraction (numerator, denominator) that takes minor units of `currency` to
+    minor units of `home`: rate * 10**home's digits / 10**currency's digits."""
     rate = rates.get(currency)
     if rate is None:
         return None
-    whole = Decimal(amount) / _minor_scale(currency)
-    home_minor = whole * rate * _minor_scale(home)
-    return int(home_minor.quantize(_ONE, rounding=ROUND_HALF_UP))
+    numerator, denominator = rate.as_integer_ratio()
+    return numerator * _minor_scale(home), denominator * _minor_scale(currency)
 
 
-_ONE = Decimal(1)
-_SCALES: dict[str, Decimal] = {}
+def _scaled(amount: int, factor: tuple[int, int]) -> int:
+    """amount * factor rounded half away from zero (Decimal's ROUND_HALF_UP), in integers:
+    the statistics convert tens of thousands of group sums, ~5x faster than in Decimal."""
+    numerator, denominator = factor
+    exact = amount * numerator
+    if exact >= 0:
+        return (2 * exact + denominator) // (2 * denominator)
+    return -((-2 * exact + denominator) // (2 * denominator))
 
 
-def _minor_scale(currency: str) -> Decimal:
+_SCALES: dict[str, int] = {}
+
+
+def _minor_scale(currency: str) -> int:
     """10 ** the currency's minor digits, worked out once per currency."""
-    # convert runs once per group of deals, thousands of times for the statistics.
     scale = _SCALES.get(currency)
     if scale is None:
         from kanban_pipe.domain.amounts import minor_digits
 
-        scale = _SCALES[currency] = Decimal(10) ** minor_digits(currency)
+        scale = _SCALES[currency] = 10 ** minor_digits(currency)
     return scale
 
 
@@ -67,20 +81,28 @@ def total(
     """Sum (amount, currency, deal count) triples into the home currency.
 
     An amount of None is deals without a value: counted in `no_value_deals`, in no sum.
+    Each amount is converted (and rounded) on its own, as `convert` does.
     """
     converted = 0
     unconverted: dict[str, int] = {}
     unconverted_deals = converted_deals = no_value = 0
+    # Each currency's fraction once per total, not once per amount.
+    factors: dict[str, tuple[int, int] | None] = {}
     for amount, currency, deals in amounts:
         if amount is None:
             no_value += deals
             continue
-        in_home = convert(amount, currency, home, rates)
-        if in_home is None:
+        if currency == home:
+            converted += amount
+            converted_deals += deals
+            continue
+        factor = factors[currency] if currency in factors else factors.setdefault(
+            currency, _factor(currency, home, rates))
+        if factor is None:
             unconverted[currency] = unconverted.get(currency, 0) + amount
             unconverted_deals += deals
         else:
-            converted += in_home
+            converted += _scaled(amount, factor)
             converted_deals += deals
     return MoneyTotal(home, converted, unconverted, unconverted_deals, converted_deals,
                       no_value)
