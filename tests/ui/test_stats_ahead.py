@@ -124,7 +124,7 @@ async def test_a_busy_board_does_not_read_ahead(board: Board,
         await read_ahead(app)  # left alone: it does
 
 
-def test_reads_ahead_are_spaced_by_ten_times_their_length(
+def test_reads_ahead_for_others_saves_are_spaced_by_ten_times_their_length(
         board: Board, reads: list[PipelineStore], monkeypatch: pytest.MonkeyPatch) -> None:
     ahead = StatsAhead(Session(board.store, lambda: TODAY, "board.db"))
     try:
@@ -132,7 +132,11 @@ def test_reads_ahead_are_spaced_by_ten_times_their_length(
         ahead.prepare(whole)
         first = ahead.take(whole)
         assert first is not None and first.result().pipeline.deals == 6
-        board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
+        other = open_store(str(board.path), user="erik")  # another terminal saves
+        try:
+            other.add_deal("Late arrival", value=1_000_000, stage="commitment")
+        finally:
+            other.close()
         monkeypatch.setattr(StatsAhead, "SPACING", 1_000_000.0)
         ahead.prepare(whole)  # too soon after the last read: none
         assert ahead.take(whole) is None and len(reads) == 1
@@ -140,5 +144,24 @@ def test_reads_ahead_are_spaced_by_ten_times_their_length(
         ahead.prepare(whole)
         again = ahead.take(whole)
         assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
+    finally:
+        ahead.close()
+
+
+def test_a_save_in_this_terminal_is_read_again_at_once(
+        board: Board, reads: list[PipelineStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(StatsAhead, "SPACING", 1_000_000.0)
+    ahead = StatsAhead(Session(board.store, lambda: TODAY, "board.db"))
+    try:
+        whole = StatsScope()
+        ahead.prepare(whole)
+        first = ahead.take(whole)
+        assert first is not None and first.result().pipeline.deals == 6
+        board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
+        ahead.prepare(whole)  # however soon: `f` after a move should not read cold
+        again = ahead.take(whole)
+        assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
+        ahead.prepare(whole)  # nothing changed since: no read
+        assert len(reads) == 2
     finally:
         ahead.close()

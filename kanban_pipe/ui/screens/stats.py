@@ -186,9 +186,11 @@ class StatsAhead:
     idle), with what the pipeline was when they were read: `f` shows them at once while
     nothing has changed since."""
 
-    # Reads at most this many times their own length apart: a board left open on a wall
-    # while others save all day would otherwise read again after every save (~0.45 s of
-    # CPU each at 100,000 deals); this keeps it to a tenth of a core.
+    # Reads for others' saves at most this many times their own length apart: a board left
+    # open on a wall while others save all day would otherwise read again after every
+    # save (~0.45 s of CPU each at 100,000 deals); this keeps it to a tenth of a core.
+    # A save in this terminal is read again at once (once the board is idle): `f` right
+    # after moving a deal is what a stand-up does, and should not read cold.
     SPACING = 10.0
 
     def __init__(self, session: Session) -> None:
@@ -208,12 +210,14 @@ class StatsAhead:
 
     def prepare(self, scope: StatsScope) -> None:
         """Start reading `scope`'s statistics, unless those read (or being read) still hold."""
-        began, took = self._last
-        if self._read is not None and (not self._read[1].done()
-                                       or monotonic() - began < self.SPACING * took):
+        if self._read is not None and not self._read[1].done():
             return
         state = self._state(scope)
         if state is None or (self._read is not None and self._read[0] == state):
+            return
+        began, took = self._last
+        saved_here = self._read is not None and self._read[0][0] != state[0]
+        if not saved_here and monotonic() - began < self.SPACING * took:
             return
         # The state is taken before the read begins: a commit after it changes the state,
         # so figures older than their state are never shown.
