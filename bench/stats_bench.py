@@ -56,6 +56,8 @@ COMMAND_TARGET_MS = 1000.0
 QUIET_S = 1.0
 AHEAD_TIMEOUT_S = 30.0
 SIZE = (140, 40)
+# `f` this long after a save on the board (the close date of the focused deal).
+AFTER_SAVE_S = (0.5, 1.0, 2.0)
 
 
 def _fingerprint() -> str:
@@ -128,7 +130,7 @@ def measure_parts(path: Path, repeat: int) -> dict[str, Any]:
     }
 
 
-async def _screen_once(path: Path, *, ahead: bool) -> float:
+async def _screen_once(path: Path, *, ahead: bool, after_save: float | None = None) -> float:
     # Each run stands for a session of its own. Textual keeps widgets' StylesCache objects,
     # with their rendered lines, in an lru_cache of 1,024 on a method
     # (StylesCache.get_inner_outer), so earlier runs' apps stayed reachable: ~22,000 more
@@ -163,6 +165,16 @@ async def _screen_once(path: Path, *, ahead: bool) -> float:
                         raise TimeoutError("the board did not read the statistics ahead")
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(QUIET_S)
+            if after_save is not None:  # a close date set, then a look at the board
+                writes = app.store.writes
+                days = str(10 + time.time_ns() % 80)  # a date unlike the last run's
+                await pilot.press("c", "+", *days, "d", "enter")
+                deadline = time.perf_counter() + AHEAD_TIMEOUT_S
+                while app.store.writes == writes:
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError("the close date was not saved")
+                    await asyncio.sleep(0.005)
+                await asyncio.sleep(after_save)
             started = time.perf_counter()
             await pilot.press("f")
             while not (isinstance(app.screen, StatsScreen) and app.screen.stats is not None):
@@ -180,8 +192,11 @@ def measure_screen(path: Path, repeat: int) -> dict[str, Any]:
     """`f` to the drawn statistics, in the app as the CLI builds it: on a board that read
     them ahead while idle, and cold (the board never read ahead)."""
     figures: dict[str, Any] = {}
-    for ahead, name in ((True, "screen"), (False, "screen_cold")):
-        runs = [asyncio.run(_screen_once(path, ahead=ahead)) for _ in range(repeat)]
+    for ahead, after, name in ((True, None, "screen"), (False, None, "screen_cold"),
+                               *((True, wait, f"screen_saved_{wait:g}s")
+                                 for wait in AFTER_SAVE_S)):
+        runs = [asyncio.run(_screen_once(path, ahead=ahead, after_save=after))
+                for _ in range(repeat)]
         figures[f"{name}_first_ms"] = round(runs[0], 1)
         figures[f"{name}_ms"] = round(statistics.median(runs[1:] or runs), 1)
     return figures
@@ -217,6 +232,10 @@ def main() -> int:
           " (the board read the statistics ahead while idle)")
     print(f"f to drawn screen, cold {figures['screen_cold_ms']:.0f} ms (first "
           f"{figures['screen_cold_first_ms']:.0f}; no read ahead: every query in the f)")
+    for wait in AFTER_SAVE_S:
+        print(f"f {wait:g} s after a save on the board "
+              f"{figures[f'screen_saved_{wait:g}s_ms']:.0f} ms (first "
+              f"{figures[f'screen_saved_{wait:g}s_first_ms']:.0f})")
     print(f"stats --json {figures['command_ms']:.0f} ms (first {figures['command_first_ms']:.0f})"
           f" — {command} {COMMAND_TARGET_MS:.0f} ms")
     print(f"load average {results['load_average']:.2f} on {results['cpus']} CPUs",

@@ -64,7 +64,7 @@ T = TypeVar("T")
 
 ORDERS = list(CardOrder)
 LIVE_POLL_SECONDS = 0.5  # changes from other terminals show within a second
-STATS_AHEAD_POLL_SECONDS = 0.5  # how often an idle board looks whether to read ahead
+STATS_AHEAD_POLL_SECONDS = 0.1  # how often an idle board looks whether to read ahead
 
 
 class BoardScreen(BoardPipelines, Screen[None]):
@@ -74,8 +74,11 @@ class BoardScreen(BoardPipelines, Screen[None]):
     BINDINGS = [*MILESTONE_BINDINGS, *BOARD_BINDINGS]
     # No widget takes the focus by itself (see compose): keys go to the board's bindings.
     AUTO_FOCUS = ""
-    # The statistics are read ahead once no key came for this long (None: never).
-    STATS_AHEAD_IDLE_SECONDS: float | None = 1.0
+    # The statistics are read ahead once no key came for this long (None: never). They are
+    # read again only when something changed (a save, the owner filter, the day): moving
+    # the cursor around never starts a read, and `f` a moment after a save finds the
+    # figures read or under way (it waits for that read rather than starting its own).
+    STATS_AHEAD_IDLE_SECONDS: float | None = 0.3
     DEFAULT_CSS = """
     BoardScreen { layout: vertical; layers: default confirm; }
     #board-header { height: 1; background: $panel; color: $text; padding: 0 1; }
