@@ -8,8 +8,9 @@ then measures on that file:
 - gather: store.stats.gather_stats, every SQL query the figures need (wall and CPU);
 - compute: domain.stats.compute_stats plus the text report (domain.charts.report);
 - screen: `f` on the board in a headless 140x40 app until the statistics are drawn, on a
-  board that has read them ahead while idle (BoardScreen.STATS_AHEAD_IDLE_SECONDS), and
-  cold, on a board that never reads ahead (every query inside the `f`);
+  board that has read them ahead while idle (BoardScreen.STATS_AHEAD_IDLE_SECONDS), cold,
+  on a board that never reads ahead (every query inside the `f`), and 0.5, 1 and 2 s
+  after a save on a board that reads ahead (a close date set with `c`);
 - `stats --json`: the command as a fresh process each run (output to /dev/null).
 
 The first run of each opens a fresh connection (cold SQLite page cache); the median is
