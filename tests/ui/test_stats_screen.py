@@ -7,11 +7,15 @@ Granite (50,000) was won and Harbor lost, both the day they were made; Iris is p
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from textual.app import App
 from textual.widgets import Static
 
 from kanban_pipe.domain.errors import DatabaseBusyError
+from kanban_pipe.store.stats import gather_stats
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.stats import StatsScreen
 from tests.ui.conftest import Board
@@ -162,3 +166,36 @@ async def test_a_click_on_a_tab_shows_it_and_the_tabs_line_marks_it(board: Board
         assert "Lead → Qualified" in screen_text(app)
         # The keys still go to the tab's body (it scrolls), not to the line clicked.
         assert app.focused is app.screen.query_one("#stats-body")
+
+
+async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen(
+        board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
+    go_on = threading.Event()
+
+    def slow(store: object, **options: object) -> object:
+        assert go_on.wait(10)
+        return gather_stats(store, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", slow)
+    monkeypatch.setattr("kanban_pipe.ui.screens.stats.SLOW_READ_SECONDS", 0.05)
+    monkeypatch.setattr(BoardScreen, "STATS_AHEAD_IDLE_SECONDS", None)
+    app = board.app()
+    async with session(app) as pilot:
+        await pilot.press("f")
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if "reading the statistics…" in screen_lines(app)[0]:
+                break
+        assert isinstance(app.screen, BoardScreen)
+        assert "reading the statistics…" in screen_lines(app)[0]
+        go_on.set()
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, StatsScreen) and app.screen.stats is not None:
+                break
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen) and app.screen.stats is not None
+        assert "Reading" not in screen_text(app) and "reading" not in screen_text(app)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, BoardScreen)
+        assert "reading the statistics" not in screen_lines(app)[0]

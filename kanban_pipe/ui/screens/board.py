@@ -114,6 +114,9 @@ class BoardScreen(BoardPipelines, Screen[None]):
         self._unreachable = ""
         # What the no-exchange-rate banner says ('' while every amount has a rate).
         self._rate_note = ""
+        # The header line as the sums last made it, and whether `f`'s read is slow.
+        self._header = Content("")
+        self._reading_statistics = False
         # Made in compose, kept at hand: the keys use them on every press.
         self._bar = MilestoneBar(id="milestones")
         self._board_columns: BoardColumns | None = None
@@ -389,16 +392,31 @@ class BoardScreen(BoardPipelines, Screen[None]):
         heads, totals = stage_heads(self.stages, self.model.sums,
                                     self.loader.home_currency, self.loader.rates)
         self.row.show_heads(heads)
-        self.query_one("#board-header", FixedText).show(header_line(
+        self._header = header_line(
             db_label=self.session.db_label, user=self.store.user, only_mine=self.only_mine,
             text_filter=self.text_filter, order=self.order, totals=totals,
-            read_only=self.store.read_only, pipeline=self.loader.pipeline_name))
+            read_only=self.store.read_only, pipeline=self.loader.pipeline_name)
+        self._show_header()
         note = rate_note(totals)
         if note != self._rate_note:  # a changed banner lays the screen out again: rarely
             self._rate_note = note
             banner = self.query_one("#rate-banner", Static)
             banner.update(Content.assemble(("NO RATE", "bold reverse"), f" {note}"))
             banner.set_class(bool(note), "-shown")
+
+    def _show_header(self) -> None:
+        text = self._header
+        if self._reading_statistics:
+            text = Content.assemble(text, " · ", ("reading the statistics…", "italic"))
+        self.query_one("#board-header", FixedText).show(text)
+
+    def statistics_reading(self, reading: bool) -> None:
+        """Say in the header line that `f`'s read is taking a while (or no longer)."""
+        # In the header, not a toast: a toast would go on to the statistics screen, and
+        # still say "reading" there once the figures are shown.
+        if reading != self._reading_statistics:
+            self._reading_statistics = reading
+            self._show_header()
 
     # -- navigation ---------------------------------------------------------------------
 
@@ -617,7 +635,8 @@ class BoardScreen(BoardPipelines, Screen[None]):
         """Forecast and statistics of what the board shows: mine, or the whole team's."""
         from kanban_pipe.ui.screens.stats import open_statistics
 
-        open_statistics(self, self.session, scope=self.stats_scope(), ahead=self._stats_ahead)
+        open_statistics(self, self.session, scope=self.stats_scope(), ahead=self._stats_ahead,
+                        reading=self.statistics_reading)
 
     def _read_statistics_ahead(self) -> None:
         """When the board has been left alone a while: read the statistics `f` shows on a

@@ -4,6 +4,7 @@ owner filter shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 from time import monotonic
@@ -250,9 +251,11 @@ class StatsAhead:
 
 
 def open_statistics(screen: Screen[Any], session: Session, *,
-                    scope: StatsScope = WHOLE_PIPELINE, ahead: StatsAhead | None = None) -> None:
+                    scope: StatsScope = WHOLE_PIPELINE, ahead: StatsAhead | None = None,
+                    reading: Callable[[bool], None] | None = None) -> None:
     """Read the statistics in a worker, then show them: what `f` on the board does
-    (`scope`: the board's owner filter; `ahead`: what the board read while idle)."""
+    (`scope`: the board's owner filter; `ahead`: what the board read while idle;
+    `reading`: told True once the read is slow, False when it is done)."""
     app, store, today = screen.app, session.store, session.today()
     early = ahead.take(scope) if ahead is not None else None
     if early is not None and ahead is not None and ahead.ready(scope):
@@ -261,8 +264,13 @@ def open_statistics(screen: Screen[Any], session: Session, *,
     # The screen is built only once the figures are in: building it while the worker reads
     # slows both, as they share the interpreter (by a third or more at 100,000 deals).
     # Only a slow read says so: a message for a quick one would only add work.
-    slow = screen.set_timer(SLOW_READ_SECONDS, lambda: screen.notify(
-        "Reading the pipeline and its history…", timeout=2))
+    def said(slow: bool) -> None:
+        if reading is not None:
+            reading(slow)
+        elif slow:
+            screen.notify("Reading the pipeline and its history…", timeout=2)
+
+    slow = screen.set_timer(SLOW_READ_SECONDS, lambda: said(True))
 
     def read() -> None:
         stats = None
@@ -276,8 +284,9 @@ def open_statistics(screen: Screen[Any], session: Session, *,
                 gather_stats(store, today=today, scope=scope)))
         except KanbanPipeError as error:
             opened = StatsScreen(session, error=error, scope=scope)
+        app.call_from_thread(slow.stop)
+        app.call_from_thread(said, False)
         if not get_current_worker().is_cancelled:  # `f` again started a newer read
-            app.call_from_thread(slow.stop)
             app.call_from_thread(app.push_screen, opened)
 
     screen.run_worker(read, thread=True, group="stats", exclusive=True)
