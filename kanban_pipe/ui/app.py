@@ -26,6 +26,9 @@ from kanban_pipe.ui.text import safe_text
 from kanban_pipe.ui.textual_internals import KeysInTurnApp
 
 _CURSOR_ACTIONS = ("focus_column(", "move_cursor(", "cursor_edge(")
+# The workers that keys typed meanwhile wait for: saves (store_work), and `f`'s read of the
+# statistics before their screen opens (screens.stats.open_statistics).
+KEYS_WAIT_FOR = ("write", "stats-open")
 
 
 class PipelineApp(KeysInTurnApp):
@@ -72,8 +75,9 @@ class PipelineApp(KeysInTurnApp):
 
     def keys_wait(self) -> bool:
         """Keys typed ahead of a save wait for it: its end may open a form (`d` asks the
-        next step), which those keys are meant for."""
-        return any(worker.group == "write" and not worker.is_finished
+        next step), which those keys are meant for. So do keys typed after `f` while the
+        statistics are read: `f` then `4` is the forecast call tab, not a move to stage 4."""
+        return any(worker.group in KEYS_WAIT_FOR and not worker.is_finished
                    for worker in self.workers)
 
     def get_default_screen(self) -> Screen:

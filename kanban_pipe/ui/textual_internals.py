@@ -58,6 +58,10 @@ class KeysInTurnApp(UncaughtErrorApp):
     # Should a key's way up ever be cut (a widget removed with the marker in its queue),
     # the keys after it go on after this long instead of waiting for ever.
     KEY_TURN_TIMEOUT = 1.0
+    # Keys held for work under way (keys_wait) go on after this long, should it hang: a
+    # save over a slow network or the statistics of a large pipeline on a slow machine
+    # take more than a second, and keys going on meanwhile reach the wrong screen.
+    KEY_HOLD_TIMEOUT = 5.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,7 +109,7 @@ class KeysInTurnApp(UncaughtErrorApp):
             # Held for as long as the work runs, but never longer than the timeout.
             now = monotonic()
             self._held_since = self._held_since or now
-            if now - self._held_since < self.KEY_TURN_TIMEOUT:
+            if now - self._held_since < self.KEY_HOLD_TIMEOUT:
                 self.set_timer(0.01, lambda: self.call_later(self._end_turn, turn))
                 return
         self._held_since = 0.0

@@ -19,7 +19,7 @@ from kanban_pipe.store.stats import gather_stats
 from kanban_pipe.ui.screens.board import BoardScreen
 from kanban_pipe.ui.screens.stats import StatsScreen
 from tests.ui.conftest import Board
-from tests.ui.pilot import press, session
+from tests.ui.pilot import key_event, press, session
 from tests.ui.screen_text import screen_lines, screen_text
 
 
@@ -199,3 +199,31 @@ async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen
         await press(pilot, "escape")
         assert isinstance(app.screen, BoardScreen)
         assert "reading the statistics" not in screen_lines(app)[0]
+
+
+async def test_keys_typed_after_f_wait_for_the_statistics_screen(
+        board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
+    go_on = threading.Event()
+
+    def slow(store: object, **options: object) -> object:
+        assert go_on.wait(10)
+        return gather_stats(store, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", slow)
+    monkeypatch.setattr(BoardScreen, "STATS_AHEAD_IDLE_SECONDS", None)
+    app = board.app()
+    async with session(app) as pilot:
+        stages = {deal.id: deal.stage for deal in board.store.list_deals()}
+        for key in ("f", "4"):  # typed ahead: `4` on the board moves a deal to stage 4
+            app.post_message(key_event(key))
+        await asyncio.sleep(0.3)
+        assert isinstance(app.screen, BoardScreen)  # still reading
+        go_on.set()
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, StatsScreen) and "Forecast accuracy" in screen_text(app):
+                break
+        assert isinstance(app.screen, StatsScreen)
+        assert "Forecast accuracy" in screen_text(app)  # the call tab
+        assert "Lead → Qualified" not in screen_text(app)
+        assert {deal.id: deal.stage for deal in board.store.list_deals()} == stages

@@ -289,7 +289,9 @@ def open_statistics(screen: Screen[Any], session: Session, *,
         if not get_current_worker().is_cancelled:  # `f` again started a newer read
             app.call_from_thread(app.push_screen, opened)
 
-    screen.run_worker(read, thread=True, group="stats", exclusive=True)
+    # Its group holds the keys typed meanwhile (PipelineApp.keys_wait): they are meant
+    # for the statistics screen, not the board.
+    screen.run_worker(read, thread=True, group="stats-open", exclusive=True)
 
 
 def _section(section: Section) -> Content:
