@@ -8,6 +8,7 @@ The seeded board (tests/ui/conftest.py): 6 open deals, 160,500 EUR, 76,400 weigh
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.ui.screen_text import screen_text
 SIX_OPEN = "Total open      6  160.5k EUR        76.4k EUR"
 # Late arrival: 10,000 more in Commitment, 8,000 of it weighted.
 SEVEN_OPEN = "Total open      7  170.5k EUR        84.4k EUR"
+WHOLE = StatsScope()
 
 
 @pytest.fixture
@@ -124,44 +126,43 @@ async def test_a_busy_board_does_not_read_ahead(board: Board,
         await read_ahead(app)  # left alone: it does
 
 
-def test_reads_ahead_for_others_saves_are_spaced_by_ten_times_their_length(
-        board: Board, reads: list[PipelineStore], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def read_once(board: Board, reads: list[PipelineStore]) -> Iterator[StatsAhead]:
+    """Statistics read ahead on the seeded board once: the whole team's six open deals."""
     ahead = StatsAhead(Session(board.store, lambda: TODAY, "board.db"))
     try:
-        whole = StatsScope()
-        ahead.prepare(whole)
-        first = ahead.take(whole)
+        ahead.prepare(WHOLE)
+        first = ahead.take(WHOLE)
         assert first is not None and first.result().pipeline.deals == 6
-        other = open_store(str(board.path), user="erik")  # another terminal saves
-        try:
-            other.add_deal("Late arrival", value=1_000_000, stage="commitment")
-        finally:
-            other.close()
-        monkeypatch.setattr(StatsAhead, "SPACING", 1_000_000.0)
-        ahead.prepare(whole)  # too soon after the last read: none
-        assert ahead.take(whole) is None and len(reads) == 1
-        monkeypatch.setattr(StatsAhead, "SPACING", 0.0)
-        ahead.prepare(whole)
-        again = ahead.take(whole)
-        assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
+        yield ahead
     finally:
         ahead.close()
+
+
+def test_reads_ahead_for_others_saves_are_spaced_by_ten_times_their_length(
+        board: Board, read_once: StatsAhead, reads: list[PipelineStore],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    other = open_store(str(board.path), user="erik")  # another terminal saves
+    try:
+        other.add_deal("Late arrival", value=1_000_000, stage="commitment")
+    finally:
+        other.close()
+    monkeypatch.setattr(StatsAhead, "SPACING", 1_000_000.0)
+    read_once.prepare(WHOLE)  # too soon after the last read: none
+    assert read_once.take(WHOLE) is None and len(reads) == 1
+    monkeypatch.setattr(StatsAhead, "SPACING", 0.0)
+    read_once.prepare(WHOLE)
+    again = read_once.take(WHOLE)
+    assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
 
 
 def test_a_save_in_this_terminal_is_read_again_at_once(
-        board: Board, reads: list[PipelineStore], monkeypatch: pytest.MonkeyPatch) -> None:
+        board: Board, read_once: StatsAhead, reads: list[PipelineStore],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(StatsAhead, "SPACING", 1_000_000.0)
-    ahead = StatsAhead(Session(board.store, lambda: TODAY, "board.db"))
-    try:
-        whole = StatsScope()
-        ahead.prepare(whole)
-        first = ahead.take(whole)
-        assert first is not None and first.result().pipeline.deals == 6
-        board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
-        ahead.prepare(whole)  # however soon: `f` after a move should not read cold
-        again = ahead.take(whole)
-        assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
-        ahead.prepare(whole)  # nothing changed since: no read
-        assert len(reads) == 2
-    finally:
-        ahead.close()
+    board.store.add_deal("Late arrival", value=1_000_000, stage="commitment")
+    read_once.prepare(WHOLE)  # however soon: `f` after a move should not read cold
+    again = read_once.take(WHOLE)
+    assert again is not None and again.result().pipeline.deals == 7 and len(reads) == 2
+    read_once.prepare(WHOLE)  # nothing changed since: no read
+    assert len(reads) == 2

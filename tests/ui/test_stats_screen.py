@@ -168,8 +168,10 @@ async def test_a_click_on_a_tab_shows_it_and_the_tabs_line_marks_it(board: Board
         assert app.focused is app.screen.query_one("#stats-body")
 
 
-async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen(
-        board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def held_read(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """`f`'s read of the statistics waits until the event is set (the board never reads
+    ahead)."""
     go_on = threading.Event()
 
     def slow(store: object, **options: object) -> object:
@@ -177,8 +179,13 @@ async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen
         return gather_stats(store, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", slow)
-    monkeypatch.setattr("kanban_pipe.ui.screens.stats.SLOW_READ_SECONDS", 0.05)
     monkeypatch.setattr(BoardScreen, "STATS_AHEAD_IDLE_SECONDS", None)
+    return go_on
+
+
+async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen(
+        board: Board, held_read: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kanban_pipe.ui.screens.stats.SLOW_READ_SECONDS", 0.05)
     app = board.app()
     async with session(app) as pilot:
         await pilot.press("f")
@@ -188,7 +195,7 @@ async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen
                 break
         assert isinstance(app.screen, BoardScreen)
         assert "reading the statistics…" in screen_lines(app)[0]
-        go_on.set()
+        held_read.set()
         for _ in range(200):
             await pilot.pause(0.02)
             if isinstance(app.screen, StatsScreen) and app.screen.stats is not None:
@@ -202,15 +209,7 @@ async def test_a_slow_read_is_said_in_the_header_and_not_carried_onto_the_screen
 
 
 async def test_keys_typed_after_f_wait_for_the_statistics_screen(
-        board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
-    go_on = threading.Event()
-
-    def slow(store: object, **options: object) -> object:
-        assert go_on.wait(10)
-        return gather_stats(store, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("kanban_pipe.ui.screens.stats.gather_stats", slow)
-    monkeypatch.setattr(BoardScreen, "STATS_AHEAD_IDLE_SECONDS", None)
+        board: Board, held_read: threading.Event) -> None:
     app = board.app()
     async with session(app) as pilot:
         stages = {deal.id: deal.stage for deal in board.store.list_deals()}
@@ -218,7 +217,7 @@ async def test_keys_typed_after_f_wait_for_the_statistics_screen(
             app.post_message(key_event(key))
         await asyncio.sleep(0.3)
         assert isinstance(app.screen, BoardScreen)  # still reading
-        go_on.set()
+        held_read.set()
         for _ in range(200):
             await pilot.pause(0.02)
             if isinstance(app.screen, StatsScreen) and "Forecast accuracy" in screen_text(app):
