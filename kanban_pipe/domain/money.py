@@ -96,8 +96,9 @@ def total(
             converted += amount
             converted_deals += deals
             continue
-        factor = factors[currency] if currency in factors else factors.setdefault(
-            currency, _factor(currency, home, rates))
+        if currency not in factors:
+            factors[currency] = _factor(currency, home, rates)
+        factor = factors[currency]
         if factor is None:
             unconverted[currency] = unconverted.get(currency, 0) + amount
             unconverted_deals += deals
